@@ -1,0 +1,94 @@
+// Decode cache: see code_cache.h.
+#include "code_cache.h"
+
+#include <algorithm>
+
+#include "cpu.h"
+#include "decode.h"
+
+namespace sy {
+
+Block* CodeCache::lookup_slow(Cpu& cpu, u64 la, u64 pa) {
+    graveyard_.clear();
+    auto it = blocks_.find(Key{la, pa});
+    Block* b = it != blocks_.end() ? it->second.get() : build(cpu, la, pa);
+    fast_[hash(la)] = b;
+    return b;
+}
+
+Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa) {
+    auto blk = std::make_unique<Block>();
+    blk->la = la;
+    blk->pa = pa;
+    blk->pages[0] = pa >> 12;
+    u64 cur = la;
+    u8 buf[32];
+    for (size_t n = 0; n < kMaxBlock; ++n) {
+        // Fetch up to the end of this page; an instruction that crosses the page
+        // boundary needs the next page too, fetched (and faulting) like a read.
+        size_t in_page = 0x1000 - (cur & 0xFFF);
+        size_t want = std::min<size_t>(in_page, ZYDIS_MAX_INSTRUCTION_LENGTH);
+        cpu.fetch_bytes(cur, buf, want);
+        Insn insn;
+        bool ends;
+        if (!decode_one(buf, want, cur, insn, &ends)) {
+            if (n > 0) break;  // let the crossing instruction start its own block
+            cpu.fetch_bytes(cur, buf, ZYDIS_MAX_INSTRUCTION_LENGTH);
+            blk->pages[1] = cpu.fetch_phys(cur + want) >> 12;
+            decode_one(buf, ZYDIS_MAX_INSTRUCTION_LENGTH, cur, insn, &ends);
+            ends = true;
+        }
+        blk->insns.push_back(insn);
+        ++insns_decoded;
+        cur += insn.len;
+        if (ends || (cur & 0xFFF) == 0 || (cur >> 12) != (la >> 12)) break;
+    }
+    ++blocks_built;
+    Block* b = blk.get();
+    for (u64 pg : b->pages) {
+        if (pg == ~0ull) continue;
+        auto& list = by_page_[pg];
+        if (list.empty())
+            for (Cpu* c : cpus_) c->flush_write_tlb();
+        list.push_back(b);
+    }
+    blocks_.emplace(Key{la, pa}, std::move(blk));
+    return b;
+}
+
+void CodeCache::drop(Block* b) {
+    fast_[hash(b->la)] = fast_[hash(b->la)] == b ? nullptr : fast_[hash(b->la)];
+    for (u64 pg : b->pages) {
+        if (pg == ~0ull) continue;
+        auto it = by_page_.find(pg);
+        if (it == by_page_.end()) continue;
+        auto& v = it->second;
+        v.erase(std::remove(v.begin(), v.end(), b), v.end());
+        if (v.empty()) by_page_.erase(it);
+    }
+    auto it = blocks_.find(Key{b->la, b->pa});
+    if (it != blocks_.end()) {
+        graveyard_.push_back(std::move(it->second));
+        blocks_.erase(it);
+    }
+}
+
+void CodeCache::invalidate_page(u64 ppage) {
+    auto it = by_page_.find(ppage);
+    if (it == by_page_.end()) return;
+    std::vector<Block*> victims = it->second;
+    for (Block* b : victims) drop(b);
+    ++invalidations;
+}
+
+void CodeCache::invalidate_all() {
+    for (auto& [k, b] : blocks_) graveyard_.push_back(std::move(b));
+    blocks_.clear();
+    by_page_.clear();
+    std::fill(std::begin(fast_), std::end(fast_), nullptr);
+    ++invalidations;
+}
+
+void CodeCache::detach(Cpu* cpu) { cpus_.erase(std::remove(cpus_.begin(), cpus_.end(), cpu), cpus_.end()); }
+
+}  // namespace sy

@@ -1,0 +1,182 @@
+// Instruction decoding: Zydis -> Insn (see decode.h). SDM Vol. 2, ch. 2
+// "Instruction format" is what Zydis implements; this file maps its output onto
+// our operand model.
+#include "decode.h"
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+
+namespace sy {
+
+void raise_ud_handler(Cpu&, const Insn&) { raise(UD); }
+
+namespace {
+
+using Table = std::array<Builder, ZYDIS_MNEMONIC_MAX_VALUE + 1>;
+
+Table make_table() {
+    Table t{};
+    for (auto list : {int_builders(), ctrl_builders(), sse_builders()}) {
+        for (const BuilderEntry& e : list) {
+            if (t[e.mnemonic]) {
+                std::fprintf(stderr, "switchyard: two builders for %s\n", ZydisMnemonicGetString(e.mnemonic));
+                std::abort();
+            }
+            t[e.mnemonic] = e.build;
+        }
+    }
+    return t;
+}
+
+const Table& table() {
+    static const Table t = make_table();
+    return t;
+}
+
+const ZydisDecoder& decoder64() {
+    static const ZydisDecoder d = [] {
+        ZydisDecoder dec;
+        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+        return dec;
+    }();
+    return d;
+}
+
+// GPR -> byte offset into CpuState::gpr.
+u8 gpr_offset(ZydisRegister r) {
+    switch (r) {
+        case ZYDIS_REGISTER_AH: return RAX * 8 + 1;
+        case ZYDIS_REGISTER_CH: return RCX * 8 + 1;
+        case ZYDIS_REGISTER_DH: return RDX * 8 + 1;
+        case ZYDIS_REGISTER_BH: return RBX * 8 + 1;
+        default: break;
+    }
+    ZydisRegister big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
+    return static_cast<u8>((big - ZYDIS_REGISTER_RAX) * 8);
+}
+
+u8 gpr_index(ZydisRegister r) {
+    if (r == ZYDIS_REGISTER_NONE) return ZERO_REG;
+    ZydisRegister big = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r);
+    return static_cast<u8>(big - ZYDIS_REGISTER_RAX);
+}
+
+// Register operand -> the number stored in Insn::r0..r2. Returns false for
+// register classes we do not model (which makes the instruction #UD).
+bool reg_slot(ZydisRegister r, u8& slot) {
+    switch (ZydisRegisterGetClass(r)) {
+        case ZYDIS_REGCLASS_GPR8:
+        case ZYDIS_REGCLASS_GPR16:
+        case ZYDIS_REGCLASS_GPR32:
+        case ZYDIS_REGCLASS_GPR64: slot = gpr_offset(r); return true;
+        case ZYDIS_REGCLASS_XMM: slot = static_cast<u8>(r - ZYDIS_REGISTER_XMM0); return true;
+        case ZYDIS_REGCLASS_SEGMENT: slot = static_cast<u8>(r - ZYDIS_REGISTER_ES); return true;
+        default: slot = 0; return true;  // builder decides (e.g. CRn, x87); it sees the Zydis operand
+    }
+}
+
+bool writes_rip(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
+    for (int n = 0; n < in.operand_count; ++n)
+        if (ops[n].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[n].reg.value == ZYDIS_REGISTER_RIP &&
+            (ops[n].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+            return true;
+    switch (in.meta.category) {
+        case ZYDIS_CATEGORY_SYSTEM:
+        case ZYDIS_CATEGORY_INTERRUPT:
+        case ZYDIS_CATEGORY_SYSCALL:
+        case ZYDIS_CATEGORY_SYSRET: return true;
+        default: return false;
+    }
+}
+
+}  // namespace
+
+bool decode_one(const u8* bytes, size_t avail, u64 rip, Insn& out, bool* ends_block) {
+    ZydisDecodedInstruction in;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    out = Insn{};
+    *ends_block = false;
+    ZyanStatus st = ZydisDecoderDecodeFull(&decoder64(), bytes, avail, &in, ops);
+    if (st == ZYDIS_STATUS_NO_MORE_DATA && avail < ZYDIS_MAX_INSTRUCTION_LENGTH) return false;
+    if (!ZYAN_SUCCESS(st)) {
+        out.fn = raise_ud_handler;
+        out.len = 1;
+        out.cycles = timing::cost(timing::Cls::Trap, false);
+        *ends_block = true;
+        return true;
+    }
+    out.len = in.length;
+    out.mnemonic = static_cast<u16>(in.mnemonic);
+    out.osz = static_cast<u8>(in.operand_width / 8);
+    out.asz = static_cast<u8>(in.address_width / 8);
+    out.lock = in.attributes & ZYDIS_ATTRIB_HAS_LOCK;
+    if (in.attributes & ZYDIS_ATTRIB_HAS_REPNE) out.rep = 2;
+    else if (in.attributes & (ZYDIS_ATTRIB_HAS_REP | ZYDIS_ATTRIB_HAS_REPE)) out.rep = 1;
+
+    u64 next_rip = rip + in.length;
+    bool ok = true;
+    bool first_imm = true;
+    for (int n = 0; n < in.operand_count_visible && ok; ++n) {
+        const ZydisDecodedOperand& o = ops[n];
+        switch (o.type) {
+            case ZYDIS_OPERAND_TYPE_REGISTER: {
+                u8 slot;
+                ok = reg_slot(o.reg.value, slot);
+                if (n == 0) out.r0 = slot;
+                else if (n == 1) out.r1 = slot;
+                else out.r2 = slot;
+                break;
+            }
+            case ZYDIS_OPERAND_TYPE_MEMORY: {
+                if (o.mem.base == ZYDIS_REGISTER_RIP || o.mem.base == ZYDIS_REGISTER_EIP) {
+                    out.base = ZERO_REG;
+                    out.disp = static_cast<i64>(next_rip + o.mem.disp.value);
+                    if (o.mem.base == ZYDIS_REGISTER_EIP) out.disp = static_cast<u32>(out.disp);
+                } else {
+                    out.base = gpr_index(o.mem.base);
+                    out.disp = o.mem.disp.value;
+                }
+                out.index = gpr_index(o.mem.index);
+                out.scale = o.mem.scale == 8 ? 3 : o.mem.scale == 4 ? 2 : o.mem.scale == 2 ? 1 : 0;
+                // 64-bit mode: only FS and GS have a base (SDM Vol. 1, 3.3.7.1).
+                if (o.mem.type != ZYDIS_MEMOP_TYPE_AGEN &&
+                    (o.mem.segment == ZYDIS_REGISTER_FS || o.mem.segment == ZYDIS_REGISTER_GS))
+                    out.seg = o.mem.segment == ZYDIS_REGISTER_FS ? FS : GS;
+                break;
+            }
+            case ZYDIS_OPERAND_TYPE_IMMEDIATE: {
+                u64 v = o.imm.value.u;
+                if (o.imm.is_relative) v = next_rip + v;
+                if (first_imm) out.imm = v;
+                else out.aux = static_cast<u8>(v);
+                first_imm = false;
+                break;
+            }
+            default: break;
+        }
+    }
+    Builder b = table()[in.mnemonic];
+    Decoded d{in, ops, rip};
+    if (!ok || !b || !b(out, d) || !out.fn) {
+        Insn ud{};
+        ud.fn = raise_ud_handler;
+        ud.len = in.length;
+        ud.mnemonic = static_cast<u16>(in.mnemonic);
+        ud.cycles = timing::cost(timing::Cls::Trap, false);
+        out = ud;
+        *ends_block = true;
+        return true;
+    }
+    *ends_block = writes_rip(in, ops);
+    return true;
+}
+
+const char* vector_name(u8 v) {
+    static const char* names[] = {"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#MF9",
+                                  "#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+                                  "#VE", "#CP"};
+    return v < sizeof(names) / sizeof(names[0]) ? names[v] : "#??";
+}
+
+}  // namespace sy

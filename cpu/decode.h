@@ -1,0 +1,78 @@
+// Turning Zydis output into Insn records. The generic part (operands, prefixes,
+// length) is done once by decode_one(); each mnemonic's builder then picks the
+// handler instantiation that matches the operand sizes and kinds.
+#pragma once
+#include <Zydis/Zydis.h>
+
+#include <span>
+
+#include "exec.h"
+#include "timing.h"
+
+namespace sy {
+
+struct Decoded {
+    const ZydisDecodedInstruction& in;
+    const ZydisDecodedOperand* op;  // visible operands first
+    u64 rip;                        // address of the instruction
+
+    int count() const { return in.operand_count_visible; }
+    K kind(int n) const {
+        switch (op[n].type) {
+            case ZYDIS_OPERAND_TYPE_REGISTER: return K::R;
+            case ZYDIS_OPERAND_TYPE_MEMORY: return K::M;
+            default: return K::I;
+        }
+    }
+    bool has_mem() const {
+        for (int n = 0; n < count(); ++n)
+            if (op[n].type == ZYDIS_OPERAND_TYPE_MEMORY && op[n].mem.type != ZYDIS_MEMOP_TYPE_AGEN) return true;
+        return false;
+    }
+    unsigned size(int n) const { return op[n].size / 8; }  // operand n in bytes
+};
+
+// Returns false when this operand form is not supported (the instruction then raises #UD).
+using Builder = bool (*)(Insn&, const Decoded&);
+struct BuilderEntry {
+    ZydisMnemonic mnemonic;
+    Builder build;
+};
+
+// One list per handler group file; decode.cpp merges them and rejects duplicates.
+std::span<const BuilderEntry> int_builders();   // ops_int.cpp
+std::span<const BuilderEntry> ctrl_builders();  // ops_ctrl.cpp
+std::span<const BuilderEntry> sse_builders();   // ops_sse.cpp
+
+// Decodes one instruction from `bytes` (at most `avail` bytes, which start at
+// linear address `rip`) for 64-bit mode. Always produces a record: undecodable or
+// unsupported bytes become a handler that raises #UD. Returns false when more
+// bytes are needed than `avail` (the instruction crosses into a page not given).
+bool decode_one(const u8* bytes, size_t avail, u64 rip, Insn& out, bool* ends_block);
+
+// Handler that raises #UD (exposed for tests).
+void raise_ud_handler(Cpu&, const Insn&);
+
+// Size dispatch: by_width(osz, []<class T>() { return &handler<T>; }).
+template <class F> Handler by_width(unsigned osz, F f) {
+    switch (osz) {
+        case 1: return f.template operator()<u8>();
+        case 2: return f.template operator()<u16>();
+        case 4: return f.template operator()<u32>();
+        case 8: return f.template operator()<u64>();
+        default: return nullptr;
+    }
+}
+// Same without the byte size (instructions that have no 8-bit form).
+template <class F> Handler by_width_wdq(unsigned osz, F f) {
+    switch (osz) {
+        case 2: return f.template operator()<u16>();
+        case 4: return f.template operator()<u32>();
+        case 8: return f.template operator()<u64>();
+        default: return nullptr;
+    }
+}
+
+inline u8 cost(timing::Cls c, const Decoded& d) { return timing::cost(c, d.has_mem()); }
+
+}  // namespace sy

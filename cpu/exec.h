@@ -1,0 +1,88 @@
+// What every handler file includes: operand access resolved at decode time into
+// template parameters, so a handler is a few lines that read, call the ALU and
+// write back. Handlers update RIP last: a fault leaves RIP at the instruction.
+#pragma once
+#include <cstring>
+
+#include "alu.h"
+#include "cpu.h"
+
+namespace sy {
+
+// Operand kinds, fixed per handler instantiation by the builder.
+enum class K : u8 { R, M, I };
+
+template <class T> inline T getr(const Cpu& c, u8 off) {
+    T v;
+    std::memcpy(&v, reinterpret_cast<const u8*>(c.s.gpr) + off, sizeof(T));
+    return v;
+}
+// x86-64 write rules: a 32-bit write zero-extends into the full register; 8- and
+// 16-bit writes leave the other bits alone (SDM Vol. 1, 3.4.1.1).
+template <class T> inline void setr(Cpu& c, u8 off, T v) {
+    if constexpr (sizeof(T) == 4)
+        c.s.gpr[off >> 3] = v;
+    else
+        std::memcpy(reinterpret_cast<u8*>(c.s.gpr) + off, &v, sizeof(T));
+}
+inline u64& gpr(Cpu& c, u8 idx) { return c.s.gpr[idx]; }
+
+// Effective address -> linear address (SDM Vol. 1, 3.7.5).
+inline u64 ea(const Cpu& c, const Insn& i) {
+    u64 a = c.s.gpr[i.base] + (c.s.gpr[i.index] << i.scale) + static_cast<u64>(i.disp);
+    if (i.asz == 4) a = static_cast<u32>(a);
+    else if (i.asz == 2) a = static_cast<u16>(a);
+    return a + c.s.seg_base[i.seg];
+}
+
+template <int N> inline u8 rop(const Insn& i) {
+    if constexpr (N == 0) return i.r0;
+    else if constexpr (N == 1) return i.r1;
+    else return i.r2;
+}
+
+// Reads operand N of kind k.
+template <class T, K k, int N> inline T get(Cpu& c, const Insn& i) {
+    if constexpr (k == K::R) return getr<T>(c, rop<N>(i));
+    else if constexpr (k == K::M) return c.read<T>(ea(c, i));
+    else return static_cast<T>(i.imm);
+}
+// Writes operand N of kind k (never an immediate).
+template <class T, K k, int N> inline void put(Cpu& c, const Insn& i, T v) {
+    static_assert(k != K::I);
+    if constexpr (k == K::R) setr<T>(c, rop<N>(i), v);
+    else c.write<T>(ea(c, i), v);
+}
+
+inline void next(Cpu& c, const Insn& i) { c.s.rip += i.len; }
+
+// Stack (64-bit mode: RSP, 8- or 2-byte pushes).
+template <class T> inline void push(Cpu& c, T v) {
+    u64 sp = c.s.gpr[RSP] - sizeof(T);
+    c.write<T>(sp + c.s.seg_base[SS], v);
+    c.s.gpr[RSP] = sp;
+}
+template <class T> inline T pop(Cpu& c) {
+    u64 sp = c.s.gpr[RSP];
+    T v = c.read<T>(sp + c.s.seg_base[SS]);
+    c.s.gpr[RSP] = sp + sizeof(T);
+    return v;
+}
+
+// Condition codes tttn (SDM Vol. 1, Appendix B, Table B-1).
+inline bool cond(u64 f, u8 cc) {
+    bool r;
+    switch (cc >> 1) {
+        case 0: r = f & fl::OF; break;
+        case 1: r = f & fl::CF; break;
+        case 2: r = f & fl::ZF; break;
+        case 3: r = f & (fl::CF | fl::ZF); break;
+        case 4: r = f & fl::SF; break;
+        case 5: r = f & fl::PF; break;
+        case 6: r = !(f & fl::SF) != !(f & fl::OF); break;
+        default: r = (f & fl::ZF) || (!(f & fl::SF) != !(f & fl::OF)); break;
+    }
+    return r ^ (cc & 1);
+}
+
+}  // namespace sy

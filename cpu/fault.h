@@ -1,0 +1,25 @@
+// Architectural exceptions (SDM Vol. 3A, 6.3.1 "Exception and interrupt vectors").
+// A handler throws Fault; the step loop is the one place that catches it, restores
+// RIP to the faulting instruction and delivers it.
+#pragma once
+#include "types.h"
+
+namespace sy {
+
+enum Vector : u8 {
+    DE = 0, DB = 1, NMI = 2, BP = 3, OF_ = 4, BR = 5, UD = 6, NM = 7, DF = 8,
+    TS = 10, NP = 11, SS_ = 12, GP = 13, PF_ = 14, MF = 16, AC_ = 17, MC = 18, XM = 19,
+};
+
+struct Fault {
+    u8 vector;
+    bool has_error = false;
+    u32 error = 0;
+};
+
+[[noreturn]] inline void raise(u8 vector) { throw Fault{vector}; }
+[[noreturn]] inline void raise(u8 vector, u32 error) { throw Fault{vector, true, error}; }
+
+const char* vector_name(u8 vector);  // "#GP" etc.
+
+}  // namespace sy

@@ -1,0 +1,31 @@
+// A minimal machine for unit tests: flat RAM from physical 0 and one CPU in
+// 64-bit mode, with paging off (linear == physical).
+#pragma once
+#include <initializer_list>
+#include <vector>
+
+#include "code_cache.h"
+#include "cpu.h"
+
+namespace sy::test {
+
+class FlatBus : public Bus {
+public:
+    explicit FlatBus(size_t bytes) : ram(bytes) {}
+    u8* ram_page(u64 pa) override { return pa < ram.size() ? ram.data() + (pa & ~0xFFFull) : nullptr; }
+    std::vector<u8> ram;
+};
+
+struct Machine {
+    explicit Machine(size_t bytes = 1 << 20) : bus(bytes), cpu(bus) {}
+    // Copies `code` to `at` and points RIP there; RSP gets the top of RAM.
+    void load(u64 at, std::initializer_list<u8> code) {
+        std::copy(code.begin(), code.end(), bus.ram.begin() + at);
+        cpu.s.rip = at;
+        cpu.s.gpr[RSP] = bus.ram.size() - 0x100;
+    }
+    FlatBus bus;
+    Cpu cpu;
+};
+
+}  // namespace sy::test

@@ -1,0 +1,6 @@
+// Placeholder: filled by the system handler group.
+#include "decode.h"
+
+namespace sy {
+std::span<const BuilderEntry> system_builders() { return {}; }
+}  // namespace sy

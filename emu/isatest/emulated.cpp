@@ -44,6 +44,8 @@ TestState EmuRunner::run(const Case& c) {
     cpu.s.seg_base[GS] = kData;
     for (int n = 0; n < 16; ++n) cpu.s.xmm[n] = in.xmm[n];
     cpu.s.mxcsr = in.mxcsr;
+    cpu.s.fcw = in.fcw;
+    cpu.s.fsw = in.fsw;
     cpu.halted = false;
 
     StepResult r = cpu.step();
@@ -54,6 +56,8 @@ TestState EmuRunner::run(const Case& c) {
     out.rflags = cpu.s.rflags;
     for (int n = 0; n < 16; ++n) out.xmm[n] = cpu.s.xmm[n];
     out.mxcsr = cpu.s.mxcsr;
+    out.fcw = cpu.s.fcw;
+    out.fsw = cpu.s.fsw;
     out.exception = r.fault ? r.fault->vector : -1;
     std::memcpy(out.data.data(), bus.mem.data() + 0x1000, kDataSize);
     return out;

@@ -122,11 +122,11 @@ void Cpu::phys_write(u64 pa, unsigned size, u64 value) {
 // Accepts a pending external interrupt or NMI if the CPU can take it now
 // (RFLAGS.IF, the STI/MOV SS shadow). Returns true if one was delivered.
 bool Cpu::take_interrupt(StepResult& stop) {
-    if (!interrupts || insns == shadow_until) return false;
+    if (!interrupts || interrupt_shadow) return false;
     if (interrupts->has_nmi()) {
         interrupts->ack_nmi();
         halted = false;
-        if (!deliver_event(Fault{NMI}, true, stop)) return true;
+        deliver_event(Fault{NMI}, true, stop);
         return true;
     }
     if (!(s.rflags & fl::IF) || !interrupts->has_interrupt()) return false;
@@ -151,19 +151,29 @@ StepResult Cpu::run(u64 cycle_limit) {
         take_interrupt(stop);
         if (stop.reason == StopReason::TripleFault) return stop;
         if (halted) return {StopReason::Halt, {}};
+        // In an interrupt shadow (after STI or MOV SS), run one instruction and
+        // look for interrupts again only after it.
+        const bool single = interrupt_shadow;
+        interrupt_shadow = false;
+        const Insn* first = nullptr;
+        const Insn* i = nullptr;
         try {
             u64 la = s.seg_base[CS] + s.rip;
             Block* b = code_->lookup(*this, linear(la), fetch_phys(la), sys.mode, s.seg_base[CS]);
-            // In an interrupt shadow, run one instruction and look again.
-            const bool single = shadow_until == insns;
-            for (const Insn& i : b->insns) {
-                i.fn(*this, i);
-                cycles += i.cycles;
-                ++insns;
+            first = i = b->insns.data();
+            const Insn* end = i + b->insns.size();
+            // `insns` is added per block: counting per instruction here makes
+            // the compiler pair it with `cycles`, which handlers also update.
+            while (i != end) {
+                i->fn(*this, *i);
+                cycles += i->cycles;
+                ++i;
                 if (end_block | (cycles >= cycle_limit) | single) [[unlikely]] break;
             }
+            insns += static_cast<u64>(i - first);
             end_block = false;
         } catch (const Fault& f) {
+            if (first) insns += static_cast<u64>(i - first);
             end_block = false;
             if (!deliver_exceptions) return {StopReason::Fault, f};
             if (!deliver_event(f, false, stop)) return stop;
@@ -176,6 +186,7 @@ StepResult Cpu::step() {
     StepResult stop;
     if (take_interrupt(stop)) return stop;
     if (halted) return {StopReason::Halt, {}};
+    interrupt_shadow = false;
     try {
         u64 la = s.seg_base[CS] + s.rip;
         Block* b = code_->lookup(*this, linear(la), fetch_phys(la), sys.mode, s.seg_base[CS]);

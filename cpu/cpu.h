@@ -164,8 +164,9 @@ public:
     // the IDT and only a triple fault stops the CPU.
     bool deliver_exceptions = false;
     InterruptSource* interrupts = nullptr;
-    // Interrupts are inhibited while insns == shadow_until (after STI, MOV SS).
-    u64 shadow_until = ~0ull;
+    // Set by STI (when IF was 0) and MOV/POP SS, which must also end the block:
+    // interrupts are then not accepted before the next instruction completes.
+    bool interrupt_shadow = false;
     // Delivers an exception or interrupt through the IDT (IVT in real mode),
     // applying the double- and triple-fault rules. Returns false on a triple fault.
     bool deliver_fault(const Fault& f);

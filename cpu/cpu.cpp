@@ -159,7 +159,7 @@ StepResult Cpu::run(u64 cycle_limit) {
         const Insn* i = nullptr;
         try {
             u64 la = s.seg_base[CS] + s.rip;
-            Block* b = code_->lookup(*this, linear(la), fetch_phys(la), sys.mode, s.seg_base[CS]);
+            Block* b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
             first = i = b->insns.data();
             const Insn* end = i + b->insns.size();
             // `insns` is added per block: counting per instruction here makes
@@ -189,7 +189,7 @@ StepResult Cpu::step() {
     interrupt_shadow = false;
     try {
         u64 la = s.seg_base[CS] + s.rip;
-        Block* b = code_->lookup(*this, linear(la), fetch_phys(la), sys.mode, s.seg_base[CS]);
+        Block* b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
         const Insn& i = b->insns.front();
         i.fn(*this, i);
         cycles += i.cycles;

@@ -128,6 +128,14 @@ public:
     // ---- privilege and mode (system.cpp) ----
     u8 cpl() const { return sys.cpl; }
     Mode mode() const { return sys.mode; }
+    // What decoding depends on besides the bytes: the mode (bits 0-2) and the
+    // CR0/CR4 bits that turn x87/SSE instructions into #NM or #UD, so those
+    // checks cost nothing at run time (a change re-decodes, cached separately).
+    u8 decode_ctx() const {
+        return static_cast<u8>(static_cast<u8>(sys.mode) | ((sys.cr0 & cr0::TS) ? 8 : 0) |
+                               ((sys.cr0 & cr0::EM) ? 16 : 0) | ((sys.cr4 & cr4::OSFXSR) ? 32 : 0) |
+                               ((sys.cr0 & cr0::MP) ? 64 : 0) | ((sys.cr4 & cr4::OSXSAVE) ? 128 : 0));
+    }
     // Recomputes sys.mode from CR0, EFER and CS and ends the block (the decode
     // mode may have changed).
     void update_mode();

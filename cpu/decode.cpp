@@ -12,6 +12,7 @@ namespace sy {
 void raise_ud_handler(Cpu&, const Insn&) { raise(UD); }
 // More than 15 bytes of prefixes and opcode: #GP(0) (SDM Vol. 2A, 2.3.11).
 void too_long_handler(Cpu&, const Insn&) { raise(GP, 0); }
+void raise_nm_handler(Cpu&, const Insn&) { raise(NM); }
 
 namespace {
 
@@ -102,7 +103,8 @@ bool writes_rip(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* op
 
 }  // namespace
 
-bool decode_one(const u8* bytes, size_t avail, u64 rip, Mode mode, Insn& out, bool* ends_block) {
+bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool* ends_block) {
+    const Mode mode = static_cast<Mode>(ctx & dctx::kModeMask);
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     out = Insn{};
@@ -173,6 +175,43 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, Mode mode, Insn& out, bo
             }
             default: break;
         }
+    }
+    // x87, SSE and state-save instructions under CR0.EM/TS and CR4.OSFXSR/OSXSAVE
+    // (SDM Vol. 3A, 2.5 and Table 12-8 / 13.2): decided here, once per context.
+    Handler trap = nullptr;
+    switch (in.meta.isa_ext) {
+        case ZYDIS_ISA_EXT_X87:
+            if (in.mnemonic == ZYDIS_MNEMONIC_FWAIT) {
+                if ((ctx & dctx::TS) && (ctx & dctx::MP)) trap = raise_nm_handler;
+            } else if (ctx & (dctx::TS | dctx::EM)) {
+                trap = raise_nm_handler;
+            }
+            break;
+        case ZYDIS_ISA_EXT_SSE: case ZYDIS_ISA_EXT_SSE2: case ZYDIS_ISA_EXT_SSE3:
+        case ZYDIS_ISA_EXT_SSSE3: case ZYDIS_ISA_EXT_SSE4: case ZYDIS_ISA_EXT_MMX:
+            if ((ctx & dctx::EM) || !(ctx & dctx::OSFXSR)) trap = raise_ud_handler;
+            else if (ctx & dctx::TS) trap = raise_nm_handler;
+            break;
+        case ZYDIS_ISA_EXT_XSAVE: case ZYDIS_ISA_EXT_XSAVEOPT:
+            if (!(ctx & dctx::OSXSAVE)) trap = raise_ud_handler;
+            else if (ctx & dctx::TS) trap = raise_nm_handler;
+            break;
+        default:
+            if ((in.mnemonic == ZYDIS_MNEMONIC_FXSAVE || in.mnemonic == ZYDIS_MNEMONIC_FXSAVE64 ||
+                 in.mnemonic == ZYDIS_MNEMONIC_FXRSTOR || in.mnemonic == ZYDIS_MNEMONIC_FXRSTOR64) &&
+                (ctx & (dctx::TS | dctx::EM)))
+                trap = raise_nm_handler;
+            break;
+    }
+    if (trap) {
+        Insn t{};
+        t.fn = trap;
+        t.len = in.length;
+        t.mnemonic = static_cast<u16>(in.mnemonic);
+        t.cycles = timing::cost(timing::Cls::Trap, false);
+        out = t;
+        *ends_block = true;
+        return true;
     }
     Builder b = table()[in.mnemonic];
     Decoded d{in, ops, rip, mode};

@@ -260,7 +260,7 @@ template <class T> inline T shld(u64& f, T a, T b, u8 count) {
     unsigned n = shift_count<T>(count);
     if (n == 0) return a;
     if constexpr (sizeof(T) == 2) {
-        u64 v = (u64(a) << 32) | (u64(b) << 16) | a;  // a:b:a, the result is bits 47-n..32-n
+        u64 v = (u64(a) << 32) | (u64(b) << 16) | b;  // a:b:b, the result is bits 47-n..32-n
         return shd_flags<T>(f, a, static_cast<T>(v >> (32 - n)), (v >> (48 - n)) & 1);
     } else {
         T r = static_cast<T>((a << n) | (b >> (kBits<T> - n)));
@@ -271,7 +271,7 @@ template <class T> inline T shrd(u64& f, T a, T b, u8 count) {
     unsigned n = shift_count<T>(count);
     if (n == 0) return a;
     if constexpr (sizeof(T) == 2) {
-        u64 v = (u64(a) << 32) | (u64(b) << 16) | a;  // a:b:a, the result is bits n+15..n
+        u64 v = (u64(b) << 32) | (u64(b) << 16) | a;  // b:b:a, the result is bits n+15..n
         return shd_flags<T>(f, a, static_cast<T>(v >> n), (v >> (n - 1)) & 1);
     } else {
         T r = static_cast<T>((a >> n) | (b << (kBits<T> - n)));

@@ -8,6 +8,16 @@
 // LOCK: our processors run one at a time, so a locked read-modify-write is the
 // same as an unlocked one; it only costs more (Cls::Xchg). Zydis rejects illegal
 // LOCK uses itself (#UD).
+//
+// Where the manuals leave a result undefined or Intel and AMD differ, we do what
+// the isa-test host (AMD EPYC) does:
+//   - BSF/BSR with a zero source write nothing (Intel zero-extends a 32-bit
+//     destination; AMD APM documents "unchanged").
+//   - BSWAP r16 gives 0 (SDM: undefined).
+//   - SHLD/SHRD r16 with a count of 17..31 rotate the source (see alu::shld).
+//   - CMPXCHG r,r writes the destination only on success and rAX only on failure.
+// Cost: unlocked XADD/CMPXCHG/CMPXCHG8B/16B with memory are charged as an ALU
+// operation with a memory operand, locked ones (and XCHG with memory) Cls::Xchg.
 #include <bit>
 #include <type_traits>
 

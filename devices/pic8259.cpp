@@ -139,11 +139,8 @@ void Pic8259Pair::set_irq(unsigned line, bool level) {
 }
 
 void Pic8259Pair::update() {
-    // The slave's INT drives the master's cascade input as a level (Deviations).
-    bool slave_int = slave_.highest_pending() >= 0;
-    u8 bit = 1u << kCascadeIr;
-    master_.irr = slave_int ? (master_.irr | bit) : (master_.irr & ~bit);
-    master_.line_levels = slave_int ? (master_.line_levels | bit) : (master_.line_levels & ~bit);
+    // The slave's INT pin drives the master's cascade input.
+    master_.set_line(kCascadeIr, slave_.highest_pending() >= 0);
     bool level = int_output();
     if (level != out_level_) {
         out_level_ = level;
@@ -165,6 +162,9 @@ u8 Pic8259Pair::acknowledge() {
             slave_.ack(unsigned(sir));
             vector = u8(slave_.vector_base | sir);
         }
+        // The slave drops INT during the acknowledge; a request still pending
+        // behind it raises INT again, which the master sees as a new edge.
+        master_.set_line(kCascadeIr, false);
     } else {
         master_.ack(unsigned(ir));
         vector = u8(master_.vector_base | ir);

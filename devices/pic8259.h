@@ -18,9 +18,9 @@
 //   * Edge mode latches a rising edge in IRR until acknowledged even if the line
 //     drops again first (as QEMU does); the real chip would then answer INTA
 //     with the spurious IR7. Level mode (ICW1 LTIM) follows the line.
-//   * The master's cascade input (IR2 with a slave attached) follows the slave's
-//     INT output as a level, whatever LTIM says, so that a second slave request
-//     pending when the first is acknowledged is never lost.
+//   * The slave's INT output drops during each acknowledge and is raised again
+//     at once if another request is pending, so a master in edge mode sees a new
+//     edge on IR2 for it (the datasheet leaves INT timing inside INTA loose).
 //   * No buffered mode effects (ICW4 BUF, M/S), no 8080/8085 mode (ICW4 uPM=0 is
 //     accepted but vectors are still 8086-style), ICW1 ADI ignored.
 //   * No ELCR (ports 0x4D0/0x4D1, a PIIX addition).

@@ -74,7 +74,19 @@ u64 Pit8254::Channel::next_change(u64 after) const {
     return periodic_next(mode, period(), load_tick, after);
 }
 
-Pit8254::Pit8254(u64 cpu_hz, IrqLine irq0) : ratio_{cpu_hz, kInputHz}, irq0_(irq0) {}
+// Power-on state as QEMU's pit_reset(): every channel in mode 3 with count
+// 65536 (the 18.2 Hz a BIOS would leave), channel 2 with its gate low.
+Pit8254::Pit8254(u64 cpu_hz, IrqLine irq0) : ratio_{cpu_hz, kInputHz}, irq0_(irq0) {
+    for (unsigned i = 0; i < 3; ++i) {
+        Channel& c = ch_[i];
+        c.mode = 3;
+        c.programmed = true;
+        c.gate = i != 2;
+        c.running = c.gate;
+    }
+    out0_reported_ = ch_[0].out_at(0);
+    irq0_.set(out0_reported_);
+}
 
 void Pit8254::report_out0(bool level) {
     if (level != out0_reported_) {

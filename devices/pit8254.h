@@ -19,6 +19,10 @@
 // At 2 GHz that is 1e9/596591 (~1676.2) cycles per tick. A count written during
 // tick T is loaded on tick T + 1 ("the count is loaded on the next CLK pulse").
 //
+// Power-on state (not specified by the datasheet; taken from QEMU so guests see
+// the same thing): all channels in mode 3 counting 65536, so IRQ 0 pulses at
+// ~18.2 Hz until the guest reprograms channel 0; channel 2's gate is low.
+//
 // Deviations:
 //   * Binary counting only; the BCD bit is stored and reported in the status
 //     byte but counts are binary.

@@ -21,11 +21,11 @@ struct IrqRecorder : dev::IrqSink {
         if (level[line] != lv) changes.push_back({line, lv, now});
         level[line] = lv;
     }
-    // Cycles of the rising edges on `line`.
-    std::vector<u64> rises(unsigned line) const {
+    // Cycles of the rising edges on `line` at or after cycle `from`.
+    std::vector<u64> rises(unsigned line, u64 from = 0) const {
         std::vector<u64> r;
         for (const Change& c : changes)
-            if (c.line == line && c.level) r.push_back(c.cycle);
+            if (c.line == line && c.level && c.cycle >= from) r.push_back(c.cycle);
         return r;
     }
 };

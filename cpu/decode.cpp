@@ -20,7 +20,7 @@ using Table = std::array<Builder, ZYDIS_MNEMONIC_MAX_VALUE + 1>;
 
 Table make_table() {
     Table t{};
-    for (auto list : {int_builders(), ctrl_builders(), sse_builders(), string_builders(), system_builders(), x87_builders()}) {
+    for (auto list : {int_builders(), ctrl_builders(), sse_builders(), string_builders(), system_builders(), x87_builders(), priv_builders(), io_builders(), fpstate_builders()}) {
         for (const BuilderEntry& e : list) {
             if (t[e.mnemonic]) {
                 std::fprintf(stderr, "switchyard: two builders for %s\n", ZydisMnemonicGetString(e.mnemonic));

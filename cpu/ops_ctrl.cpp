@@ -1,11 +1,28 @@
-// Control transfer, stack and miscellaneous instructions.
-// SDM Vol. 1, 6.2-6.3 (stack, calls and returns), 7.3.8 (control transfer).
+// Control transfer, stack, flag-control and miscellaneous instructions.
+// SDM Vol. 1, 6.2-6.3 (stack, calls and returns), 6.5 (procedure calls for
+// block-structured languages: ENTER/LEAVE), 7.3.8 (control transfer), 7.3.13
+// (flag control); Vol. 2 for each instruction.
+//
+// Known gaps (listed here, not hidden in the handlers):
+// - STI sets IF at once; the one-instruction interrupt shadow after STI (and
+//   after MOV SS / POP SS) comes with interrupt delivery in CPU core II.
+// - POPF with TF=1 sets TF, but the single-step #DB trap is not modelled yet.
+// - INT3 and INT n raise their vector with RIP past the instruction (they are
+//   traps); delivery through the IDT, including the gate DPL check that makes a
+//   software INT n differ from an exception, comes with CPU core II.
+// - Stack accesses fault with #GP(0) on a non-canonical address where the SDM
+//   says #SS(0); the memory path has no stack flag yet.
+// - The 66h operand-size prefix on near branches is ignored (Intel behaviour in
+//   64-bit mode; AMD truncates RIP to 16 bits).
+// - INTO (CE) is invalid in 64-bit mode: Zydis rejects it and it raises #UD.
 #include "decode.h"
 
 namespace sy {
 namespace {
 
 using timing::Cls;
+
+constexpr u64 kIOPL = 3u << 12, kVM = 1u << 17;
 
 inline void taken(Cpu& c, u64 target) {
     c.s.rip = target;
@@ -121,22 +138,194 @@ bool build_pop(Insn& i, const Decoded& d) {
     return true;
 }
 
+
+// ---- LOOP / LOOPcc / JrCXZ ------------------------------------------------------
+// The count register is RCX, or ECX with a 67h prefix (SDM Vol. 2A, LOOP/LOOPcc:
+// "the address-size attribute determines the count register"). Writing ECX
+// zero-extends into RCX like any 32-bit register write.
+enum class LoopKind : u8 { Always, WhileZ, WhileNZ };
+// E2 cb LOOP; E1 cb LOOPE; E0 cb LOOPNE
+template <class A, LoopKind L> void LOOP_Jb(Cpu& c, const Insn& i) {
+    A count = static_cast<A>(getr<A>(c, RCX * 8) - 1);
+    setr<A>(c, RCX * 8, count);
+    bool go = count != 0;
+    if constexpr (L == LoopKind::WhileZ) go = go && (c.s.rflags & fl::ZF);
+    if constexpr (L == LoopKind::WhileNZ) go = go && !(c.s.rflags & fl::ZF);
+    if (go) taken(c, i.imm);
+    else next(c, i);
+}
+// E3 cb JRCXZ / 67 E3 cb JECXZ
+template <class A> void JrCXZ_Jb(Cpu& c, const Insn& i) {
+    if (getr<A>(c, RCX * 8) == 0) taken(c, i.imm);
+    else next(c, i);
+}
+
+template <LoopKind L> bool build_loop(Insn& i, const Decoded& d) {
+    i.fn = i.asz == 4 ? &LOOP_Jb<u32, L> : &LOOP_Jb<u64, L>;
+    i.cycles = cost(Cls::Branch, d);
+    return true;
+}
+
+bool build_jrcxz(Insn& i, const Decoded& d) {
+    i.fn = i.asz == 4 ? &JrCXZ_Jb<u32> : &JrCXZ_Jb<u64>;
+    i.cycles = cost(Cls::Branch, d);
+    return true;
+}
+
+// ---- ENTER / LEAVE -----------------------------------------------------------
+// C8 iw ib ENTER imm16, imm8 (SDM Vol. 2A, ENTER, and Vol. 1, 6.5.1). With the
+// default operand size (64) the frame pointer is RBP and slots are 8 bytes; 66h
+// gives BP and 2-byte slots. The stack address size is always 64 in 64-bit
+// mode, so RSP and the enclosing-frame addresses (RBP - 2k) are 64-bit even for
+// the 16-bit form, which the SDM pseudo-code does not spell out; that form
+// writes BP <- FrameTemp[15:0] and leaves RBP[63:16] alone.
+// All stack slots are read, then the whole written range is checked, before the
+// first write: a faulting ENTER changes nothing.
+template <class T> void ENTER_Iw_Ib(Cpu& c, const Insn& i) {
+    constexpr u64 W = sizeof(T);
+    const unsigned level = i.aux % 32;  // NestingLevel <- imm8 MOD 32
+    const u64 size = static_cast<u16>(i.imm);
+    const u64 ss = c.s.seg_base[SS];
+    u64 sp = c.s.gpr[RSP];
+    u64 bp = c.s.gpr[RBP];
+    // Slots in push order: old frame pointer, the enclosing frames' pointers,
+    // then FrameTemp.
+    T slots[33];
+    unsigned n = 0;
+    slots[n++] = static_cast<T>(bp);
+    const u64 frame_temp = sp - W;
+    if (level > 0) {
+        for (unsigned k = 1; k < level; ++k) {
+            bp -= W;  // RBP <- RBP - 8; Push([RBP]) (RBP itself is rewritten below)
+            slots[n++] = c.read<T>(bp + ss);
+        }
+        slots[n++] = static_cast<T>(frame_temp);
+    }
+    c.check_write(sp - n * W + ss, static_cast<unsigned>(n * W));
+    for (unsigned k = 0; k < n; ++k) c.write<T>(sp - (k + 1) * W + ss, slots[k]);
+    setr<T>(c, RBP * 8, static_cast<T>(frame_temp));
+    c.s.gpr[RSP] = sp - n * W - size;
+    next(c, i);
+}
+// C9 LEAVE: RSP <- RBP; RBP <- Pop() (BP <- Pop() with 66h).
+template <class T> void LEAVE(Cpu& c, const Insn& i) {
+    u64 frame = c.s.gpr[RBP];
+    T v = c.read<T>(frame + c.s.seg_base[SS]);
+    c.s.gpr[RSP] = frame + sizeof(T);
+    setr<T>(c, RBP * 8, v);
+    next(c, i);
+}
+
+bool build_enter(Insn& i, const Decoded& d) {
+    i.fn = i.osz == 2 ? &ENTER_Iw_Ib<u16> : i.osz == 8 ? &ENTER_Iw_Ib<u64> : nullptr;
+    i.cycles = timing::cost(Cls::Stack, true);
+    return true;
+}
+
+bool build_leave(Insn& i, const Decoded& d) {
+    i.fn = i.osz == 2 ? &LEAVE<u16> : i.osz == 8 ? &LEAVE<u64> : nullptr;
+    i.cycles = timing::cost(Cls::Stack, true);
+    return true;
+}
+
+// ---- PUSHF / POPF and the flag-control instructions --------------------------
+// 9C PUSHFQ (66 9C PUSHF): the image on the stack has RF and VM clear
+// (SDM Vol. 2B, PUSHF/PUSHFD/PUSHFQ).
+template <class T> void PUSHF(Cpu& c, const Insn& i) {
+    push<T>(c, static_cast<T>(c.s.rflags & ~(fl::RF | kVM)));
+    next(c, i);
+}
+// 9D POPFQ (66 9D POPF) at CPL 0, the only privilege level modelled so far
+// (SDM Vol. 2B, POPF/POPFD/POPFQ): every non-reserved flag except VIP, VIF and
+// VM may change (CF PF AF ZF SF TF IF DF OF IOPL NT AC ID); RF is cleared, VM
+// is never set, reserved bits keep their values and bit 1 stays 1. The 16-bit
+// form replaces only FLAGS[15:0]. When CPL 3 and IOPL arrive (CPU core II),
+// IF and IOPL become conditional here.
+template <class T> void POPF(Cpu& c, const Insn& i) {
+    constexpr u64 writable = (fl::ARITH | fl::TF | fl::IF | fl::DF | kIOPL | fl::NT | fl::AC | fl::ID) &
+                             (sizeof(T) == 2 ? 0xFFFFull : ~0ull);
+    constexpr u64 cleared = sizeof(T) == 2 ? 0 : fl::RF;
+    u64 v = pop<T>(c);
+    c.s.rflags = (c.s.rflags & ~(writable | cleared)) | (v & writable) | fl::FIXED1;
+    next(c, i);
+}
+
+bool build_pushf(Insn& i, const Decoded& d) {
+    i.fn = by_width_wdq(i.osz, []<class T>() -> Handler {
+        if constexpr (sizeof(T) == 4) return nullptr;  // PUSHFD is not encodable in 64-bit mode
+        else return &PUSHF<T>;
+    });
+    i.cycles = timing::cost(Cls::Stack, true);
+    return true;
+}
+
+bool build_popf(Insn& i, const Decoded& d) {
+    i.fn = by_width_wdq(i.osz, []<class T>() -> Handler {
+        if constexpr (sizeof(T) == 4) return nullptr;
+        else return &POPF<T>;
+    });
+    i.cycles = timing::cost(Cls::Stack, true);
+    return true;
+}
+
+// F8 CLC, F9 STC, FC CLD, FD STD, FA CLI, FB STI: set `Set`, clear `Clear`.
+template <u64 Clear, u64 Set> void FLAGS_set(Cpu& c, const Insn& i) {
+    c.s.rflags = (c.s.rflags & ~Clear) | Set;
+    next(c, i);
+}
+// F5 CMC
+void CMC(Cpu& c, const Insn& i) {
+    c.s.rflags ^= fl::CF;
+    next(c, i);
+}
+// 9F LAHF: AH <- SF:ZF:0:AF:0:PF:1:CF. 9E SAHF: SF ZF AF PF CF <- AH (SDM
+// Vol. 2A, LAHF; Vol. 2B, SAHF). Valid in 64-bit mode because CPUID
+// 8000_0001h:ECX.LAHF-SAHF[bit 0] = 1 (cpu/cpuid.cpp).
+constexpr u64 kAhFlags = fl::SF | fl::ZF | fl::AF | fl::PF | fl::CF;
+void LAHF(Cpu& c, const Insn& i) {
+    setr<u8>(c, RAX * 8 + 1, static_cast<u8>((c.s.rflags & kAhFlags) | fl::FIXED1));
+    next(c, i);
+}
+void SAHF(Cpu& c, const Insn& i) {
+    c.s.rflags = (c.s.rflags & ~kAhFlags) | (getr<u8>(c, RAX * 8 + 1) & kAhFlags);
+    next(c, i);
+}
+
 // ---- Miscellaneous -----------------------------------------------------------
-// 90, 0F 1F /0 NOP; F3 0F 1E FA ENDBR64 (a NOP without CET)
+// 90 NOP, 66 90 NOP, 0F 1F /0 NOP Ev (the multi-byte form never touches its
+// memory operand), F3 0F 1E FA ENDBR64 and F3 0F 1E FB ENDBR32 (NOPs without
+// CET), F3 90 PAUSE (a spin-loop hint; nothing to wait for in an interpreter).
+// 87 C0 XCHG EAX,EAX is not a NOP in 64-bit mode (it zero-extends RAX) and
+// belongs to XCHG.
 void NOP(Cpu& c, const Insn& i) { next(c, i); }
 // F4 HLT: privileged; at CPL 0 waits for an interrupt (interrupts: CPU core II).
 void HLT(Cpu& c, const Insn& i) {
     next(c, i);
     c.halted = true;
 }
-// CC INT3: a trap; RIP after the instruction (delivery through the IDT: CPU core II).
-void INT3(Cpu& c, const Insn& i) { raise(BP); }
+// CC INT3 and CD ib INT imm8: traps, so the reported RIP is the next
+// instruction's (SDM Vol. 3A, 6.5 "Exception classifications"; delivery through
+// the IDT: CPU core II).
+void INT3(Cpu& c, const Insn& i) {
+    next(c, i);
+    raise(BP);
+}
+void INT_Ib(Cpu& c, const Insn& i) {
+    next(c, i);
+    raise(static_cast<u8>(i.imm));
+}
 // 0F 0B UD2
 void UD2(Cpu& c, const Insn& i) { raise(UD); }
 
 template <Handler H, Cls C> bool simple(Insn& i, const Decoded& d) {
     i.fn = H;
     i.cycles = cost(C, d);
+    return true;
+}
+// NOP Ev, like the other hints, never accesses its operand: no memory cost.
+bool build_nop(Insn& i, const Decoded& d) {
+    i.fn = NOP;
+    i.cycles = timing::cost(Cls::Nop, false);
     return true;
 }
 
@@ -152,10 +341,33 @@ const BuilderEntry kBuilders[] = {
     {ZYDIS_MNEMONIC_RET, build_ret},
     {ZYDIS_MNEMONIC_PUSH, build_push},
     {ZYDIS_MNEMONIC_POP, build_pop},
-    {ZYDIS_MNEMONIC_NOP, simple<NOP, Cls::Nop>},
-    {ZYDIS_MNEMONIC_ENDBR64, simple<NOP, Cls::Nop>},
+    {ZYDIS_MNEMONIC_LOOP, build_loop<LoopKind::Always>},
+    {ZYDIS_MNEMONIC_LOOPE, build_loop<LoopKind::WhileZ>},
+    {ZYDIS_MNEMONIC_LOOPNE, build_loop<LoopKind::WhileNZ>},
+    {ZYDIS_MNEMONIC_JRCXZ, build_jrcxz},
+    {ZYDIS_MNEMONIC_JECXZ, build_jrcxz},
+    {ZYDIS_MNEMONIC_ENTER, build_enter},
+    {ZYDIS_MNEMONIC_LEAVE, build_leave},
+    {ZYDIS_MNEMONIC_PUSHF, build_pushf},
+    {ZYDIS_MNEMONIC_PUSHFQ, build_pushf},
+    {ZYDIS_MNEMONIC_POPF, build_popf},
+    {ZYDIS_MNEMONIC_POPFQ, build_popf},
+    {ZYDIS_MNEMONIC_CLC, simple<FLAGS_set<fl::CF, 0>, Cls::Alu>},
+    {ZYDIS_MNEMONIC_STC, simple<FLAGS_set<0, fl::CF>, Cls::Alu>},
+    {ZYDIS_MNEMONIC_CMC, simple<CMC, Cls::Alu>},
+    {ZYDIS_MNEMONIC_CLD, simple<FLAGS_set<fl::DF, 0>, Cls::Alu>},
+    {ZYDIS_MNEMONIC_STD, simple<FLAGS_set<0, fl::DF>, Cls::Alu>},
+    {ZYDIS_MNEMONIC_CLI, simple<FLAGS_set<fl::IF, 0>, Cls::Alu>},
+    {ZYDIS_MNEMONIC_STI, simple<FLAGS_set<0, fl::IF>, Cls::Alu>},
+    {ZYDIS_MNEMONIC_LAHF, simple<LAHF, Cls::Alu>},
+    {ZYDIS_MNEMONIC_SAHF, simple<SAHF, Cls::Alu>},
+    {ZYDIS_MNEMONIC_NOP, build_nop},
+    {ZYDIS_MNEMONIC_ENDBR64, build_nop},
+    {ZYDIS_MNEMONIC_ENDBR32, build_nop},
+    {ZYDIS_MNEMONIC_PAUSE, build_nop},
     {ZYDIS_MNEMONIC_HLT, simple<HLT, Cls::Nop>},
     {ZYDIS_MNEMONIC_INT3, simple<INT3, Cls::Trap>},
+    {ZYDIS_MNEMONIC_INT, simple<INT_Ib, Cls::Trap>},
     {ZYDIS_MNEMONIC_UD2, simple<UD2, Cls::Trap>},
 };
 

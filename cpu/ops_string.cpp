@@ -1,6 +1,198 @@
-// Placeholder: filled by the string handler group.
+// String instructions: MOVS, STOS, LODS, CMPS, SCAS and their REP prefixes.
+// SDM Vol. 1, 7.3.9 "String operations"; Vol. 2B, REP/REPE/REPZ/REPNE/REPNZ and
+// each instruction's page.
+//
+// Operands are implicit: the source is [seg:RSI] (DS, or an FS/GS override),
+// the destination [RDI] (ES, which has no base in 64-bit mode and cannot be
+// overridden). A 67h prefix makes the pointers and the count ESI/EDI/ECX; their
+// updates then zero-extend like every 32-bit register write. DF=0 steps up,
+// DF=1 steps down.
+//
+// A REP instruction runs to completion in one handler call; the base cost
+// (i.cycles) is charged once as the start-up, plus timing::Cls::String per
+// iteration. Each iteration writes RCX/RSI/RDI back before the next one starts,
+// so a fault in iteration k leaves the registers describing iterations 0..k-1
+// and RIP at the instruction: re-executing it resumes the copy (SDM Vol. 2B,
+// REP: "the registers are updated so the instruction can be restarted").
+// Interrupts between iterations come with interrupt delivery (CPU core II).
+//
+// Deviation: F2 (REPNE) on MOVS/STOS/LODS, which the SDM leaves undefined,
+// repeats like F3, as Intel and AMD processors do.
 #include "decode.h"
 
 namespace sy {
-std::span<const BuilderEntry> string_builders() { return {}; }
+
+// The SSE forms of MOVSD and CMPSD (F2 0F 10/11, F2 0F C2) share their Zydis
+// mnemonic with the string forms; the builder below forwards them. Defined in
+// cpu/ops_sse.cpp; the weak definitions here only stand in until it does.
+bool build_sse_movsd(Insn& i, const Decoded& d);
+bool build_sse_cmpsd(Insn& i, const Decoded& d);
+__attribute__((weak)) bool build_sse_movsd(Insn&, const Decoded&) { return false; }
+__attribute__((weak)) bool build_sse_cmpsd(Insn&, const Decoded&) { return false; }
+
+namespace {
+
+using timing::Cls;
+
+// One iteration step in bytes, signed by DF.
+template <class T> inline u64 step(const Cpu& c) {
+    return (c.s.rflags & fl::DF) ? static_cast<u64>(-static_cast<i64>(sizeof(T))) : sizeof(T);
+}
+
+// Pointer registers at address size A (u64, or u32 with 67h).
+template <class A> inline u64 reg(const Cpu& c, Gpr r) { return getr<A>(c, r * 8); }
+template <class A> inline void advance(Cpu& c, Gpr r, u64 delta) {
+    setr<A>(c, r * 8, static_cast<A>(getr<A>(c, r * 8) + delta));
+}
+inline void charge_iteration(Cpu& c) { c.cycles += timing::cost(Cls::String, false); }
+
+// Runs `body` once, or RCX times with a REP prefix. `body` returns false to
+// stop early (REPE/REPNE termination), after RCX has been decremented.
+template <class A, bool Rep, class F> inline void repeat(Cpu& c, F body) {
+    if constexpr (!Rep) {
+        body();
+    } else {
+        while (getr<A>(c, RCX * 8) != 0) {
+            bool more = body();
+            setr<A>(c, RCX * 8, static_cast<A>(getr<A>(c, RCX * 8) - 1));
+            charge_iteration(c);
+            if (!more) break;
+        }
+    }
+}
+
+// REPE continues while ZF=1, REPNE while ZF=0 (i.rep: 1 REPE, 2 REPNE).
+inline bool rep_cond_holds(const Cpu& c, const Insn& i) {
+    bool zf = c.s.rflags & fl::ZF;
+    return i.rep == 1 ? zf : !zf;
+}
+
+// A4/A5 MOVS m,m
+template <class T, class A, bool Rep> void MOVS(Cpu& c, const Insn& i) {
+    const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg];
+    repeat<A, Rep>(c, [&] {
+        T v = c.read<T>(src_base + reg<A>(c, RSI));
+        c.write<T>(reg<A>(c, RDI), v);
+        advance<A>(c, RSI, d);
+        advance<A>(c, RDI, d);
+        return true;
+    });
+    next(c, i);
+}
+// AA/AB STOS m
+template <class T, class A, bool Rep> void STOS(Cpu& c, const Insn& i) {
+    const u64 d = step<T>(c);
+    const T v = getr<T>(c, RAX * 8);
+    repeat<A, Rep>(c, [&] {
+        c.write<T>(reg<A>(c, RDI), v);
+        advance<A>(c, RDI, d);
+        return true;
+    });
+    next(c, i);
+}
+// AC/AD LODS m
+template <class T, class A, bool Rep> void LODS(Cpu& c, const Insn& i) {
+    const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg];
+    repeat<A, Rep>(c, [&] {
+        setr<T>(c, RAX * 8, c.read<T>(src_base + reg<A>(c, RSI)));
+        advance<A>(c, RSI, d);
+        return true;
+    });
+    next(c, i);
+}
+// A6/A7 CMPS m,m: flags of [RSI] - [RDI]
+template <class T, class A, bool Rep> void CMPS(Cpu& c, const Insn& i) {
+    const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg];
+    repeat<A, Rep>(c, [&] {
+        T a = c.read<T>(src_base + reg<A>(c, RSI));
+        T b = c.read<T>(reg<A>(c, RDI));
+        alu::sub<T>(c.s.rflags, a, b);
+        advance<A>(c, RSI, d);
+        advance<A>(c, RDI, d);
+        return rep_cond_holds(c, i);
+    });
+    next(c, i);
+}
+// AE/AF SCAS m: flags of rAX - [RDI]
+template <class T, class A, bool Rep> void SCAS(Cpu& c, const Insn& i) {
+    const u64 d = step<T>(c);
+    const T a = getr<T>(c, RAX * 8);
+    repeat<A, Rep>(c, [&] {
+        alu::sub<T>(c.s.rflags, a, c.read<T>(reg<A>(c, RDI)));
+        advance<A>(c, RDI, d);
+        return rep_cond_holds(c, i);
+    });
+    next(c, i);
+}
+
+enum class Op : u8 { Movs, Stos, Lods, Cmps, Scas };
+
+template <Op O, class T, class A, bool Rep> constexpr Handler pick_op() {
+    if constexpr (O == Op::Movs) return &MOVS<T, A, Rep>;
+    else if constexpr (O == Op::Stos) return &STOS<T, A, Rep>;
+    else if constexpr (O == Op::Lods) return &LODS<T, A, Rep>;
+    else if constexpr (O == Op::Cmps) return &CMPS<T, A, Rep>;
+    else return &SCAS<T, A, Rep>;
+}
+
+// The element size comes from the mnemonic (MOVSB..MOVSQ), which Zydis also
+// reports as the operand width.
+template <Op O> bool build_string(Insn& i, const Decoded& d) {
+    if (d.count() != 0) return false;  // not the string form
+    // The source segment: only an FS/GS override has a base in 64-bit mode.
+    i.seg = SEG_NONE;
+    for (int n = 0; n < d.in.operand_count; ++n) {
+        const ZydisDecodedOperand& o = d.op[n];
+        if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && (o.mem.segment == ZYDIS_REGISTER_FS || o.mem.segment == ZYDIS_REGISTER_GS))
+            i.seg = o.mem.segment == ZYDIS_REGISTER_FS ? FS : GS;
+    }
+    const bool rep = i.rep != 0;
+    auto with_asz = [&]<class A>() -> Handler {
+        return by_width(i.osz, [&]<class T>() {
+            return rep ? pick_op<O, T, A, true>() : pick_op<O, T, A, false>();
+        });
+    };
+    if (i.asz == 8) i.fn = with_asz.template operator()<u64>();
+    else if (i.asz == 4) i.fn = with_asz.template operator()<u32>();
+    else return false;
+    i.cycles = timing::cost(Cls::String, true);
+    return true;
+}
+
+template <Builder Sse> bool build_movsd_or_sse(Insn& i, const Decoded& d) {
+    if (d.in.meta.category != ZYDIS_CATEGORY_STRINGOP) return Sse(i, d);
+    return build_string<Op::Movs>(i, d);
+}
+template <Builder Sse> bool build_cmpsd_or_sse(Insn& i, const Decoded& d) {
+    if (d.in.meta.category != ZYDIS_CATEGORY_STRINGOP) return Sse(i, d);
+    return build_string<Op::Cmps>(i, d);
+}
+
+const BuilderEntry kBuilders[] = {
+    {ZYDIS_MNEMONIC_MOVSB, build_string<Op::Movs>},
+    {ZYDIS_MNEMONIC_MOVSW, build_string<Op::Movs>},
+    {ZYDIS_MNEMONIC_MOVSD, build_movsd_or_sse<build_sse_movsd>},
+    {ZYDIS_MNEMONIC_MOVSQ, build_string<Op::Movs>},
+    {ZYDIS_MNEMONIC_STOSB, build_string<Op::Stos>},
+    {ZYDIS_MNEMONIC_STOSW, build_string<Op::Stos>},
+    {ZYDIS_MNEMONIC_STOSD, build_string<Op::Stos>},
+    {ZYDIS_MNEMONIC_STOSQ, build_string<Op::Stos>},
+    {ZYDIS_MNEMONIC_LODSB, build_string<Op::Lods>},
+    {ZYDIS_MNEMONIC_LODSW, build_string<Op::Lods>},
+    {ZYDIS_MNEMONIC_LODSD, build_string<Op::Lods>},
+    {ZYDIS_MNEMONIC_LODSQ, build_string<Op::Lods>},
+    {ZYDIS_MNEMONIC_CMPSB, build_string<Op::Cmps>},
+    {ZYDIS_MNEMONIC_CMPSW, build_string<Op::Cmps>},
+    {ZYDIS_MNEMONIC_CMPSD, build_cmpsd_or_sse<build_sse_cmpsd>},
+    {ZYDIS_MNEMONIC_CMPSQ, build_string<Op::Cmps>},
+    {ZYDIS_MNEMONIC_SCASB, build_string<Op::Scas>},
+    {ZYDIS_MNEMONIC_SCASW, build_string<Op::Scas>},
+    {ZYDIS_MNEMONIC_SCASD, build_string<Op::Scas>},
+    {ZYDIS_MNEMONIC_SCASQ, build_string<Op::Scas>},
+};
+
+}  // namespace
+
+std::span<const BuilderEntry> string_builders() { return kBuilders; }
+
 }  // namespace sy

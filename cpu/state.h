@@ -34,6 +34,7 @@ struct CpuState {
     Xmm xmm[16] = {};
     u32 mxcsr = 0x1F80;
     u16 fcw = 0x037F, fsw = 0;
+    u32 tsc_aux = 0;  // IA32_TSC_AUX, what RDTSCP returns in ECX (WRMSR: CPU core II)
 };
 
 }  // namespace sy

@@ -10,6 +10,8 @@
 namespace sy {
 
 void raise_ud_handler(Cpu&, const Insn&) { raise(UD); }
+// More than 15 bytes of prefixes and opcode: #GP(0) (SDM Vol. 2A, 2.3.11).
+void too_long_handler(Cpu&, const Insn&) { raise(GP, 0); }
 
 namespace {
 
@@ -100,7 +102,8 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, Insn& out, bool* ends_bl
     ZyanStatus st = ZydisDecoderDecodeFull(&decoder64(), bytes, avail, &in, ops);
     if (st == ZYDIS_STATUS_NO_MORE_DATA && avail < ZYDIS_MAX_INSTRUCTION_LENGTH) return false;
     if (!ZYAN_SUCCESS(st)) {
-        out.fn = raise_ud_handler;
+        bool too_long = st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG || st == ZYDIS_STATUS_NO_MORE_DATA;
+        out.fn = too_long ? too_long_handler : raise_ud_handler;
         out.len = 1;
         out.cycles = timing::cost(timing::Cls::Trap, false);
         *ends_block = true;

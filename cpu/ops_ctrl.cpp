@@ -179,32 +179,39 @@ bool build_jrcxz(Insn& i, const Decoded& d) {
 // mode, so RSP and the enclosing-frame addresses (RBP - 2k) are 64-bit even for
 // the 16-bit form, which the SDM pseudo-code does not spell out; that form
 // writes BP <- FrameTemp[15:0] and leaves RBP[63:16] alone.
-// All stack slots are read, then the whole written range is checked, before the
-// first write: a faulting ENTER changes nothing.
+// The pushes run in SDM order, each enclosing-frame read after the previous
+// push, because the frames may overlap the new slots (the hardware reads what
+// ENTER has just written). To keep a faulting ENTER from changing anything, a
+// first pass reads every enclosing slot and checks the written range before the
+// second pass writes. Like the hardware (the host CPU shows it; the SDM does not
+// say), ENTER also checks that the final stack top, RSP - frame - imm16, is
+// writable.
 template <class T> void ENTER_Iw_Ib(Cpu& c, const Insn& i) {
     constexpr u64 W = sizeof(T);
     const unsigned level = i.aux % 32;  // NestingLevel <- imm8 MOD 32
     const u64 size = static_cast<u16>(i.imm);
     const u64 ss = c.s.seg_base[SS];
-    u64 sp = c.s.gpr[RSP];
-    u64 bp = c.s.gpr[RBP];
-    // Slots in push order: old frame pointer, the enclosing frames' pointers,
-    // then FrameTemp.
-    T slots[33];
-    unsigned n = 0;
-    slots[n++] = static_cast<T>(bp);
+    const u64 sp = c.s.gpr[RSP], bp = c.s.gpr[RBP];
     const u64 frame_temp = sp - W;
+    // Pushes: RBP, level-1 enclosing frame pointers, FrameTemp (none of the last two at level 0).
+    const unsigned pushes = level == 0 ? 1 : level + 1;
+    const u64 new_sp = sp - pushes * W - size;
+    for (unsigned k = 1; k < level; ++k) (void)c.read<T>(bp - k * W + ss);
+    c.check_write(sp - pushes * W + ss, pushes * W);
+    c.check_write(new_sp + ss, W);
+
+    u64 top = sp;
+    auto push_slot = [&](T v) {
+        top -= W;
+        c.write<T>(top + ss, v);
+    };
+    push_slot(static_cast<T>(bp));
     if (level > 0) {
-        for (unsigned k = 1; k < level; ++k) {
-            bp -= W;  // RBP <- RBP - 8; Push([RBP]) (RBP itself is rewritten below)
-            slots[n++] = c.read<T>(bp + ss);
-        }
-        slots[n++] = static_cast<T>(frame_temp);
+        for (unsigned k = 1; k < level; ++k) push_slot(c.read<T>(bp - k * W + ss));  // RBP <- RBP - 8; Push([RBP])
+        push_slot(static_cast<T>(frame_temp));
     }
-    c.check_write(sp - n * W + ss, static_cast<unsigned>(n * W));
-    for (unsigned k = 0; k < n; ++k) c.write<T>(sp - (k + 1) * W + ss, slots[k]);
     setr<T>(c, RBP * 8, static_cast<T>(frame_temp));
-    c.s.gpr[RSP] = sp - n * W - size;
+    c.s.gpr[RSP] = new_sp;
     next(c, i);
 }
 // C9 LEAVE: RSP <- RBP; RBP <- Pop() (BP <- Pop() with 66h).
@@ -308,11 +315,11 @@ void HLT(Cpu& c, const Insn& i) {
 // the IDT: CPU core II).
 void INT3(Cpu& c, const Insn& i) {
     next(c, i);
-    raise(BP);
+    raise_trap(BP);
 }
 void INT_Ib(Cpu& c, const Insn& i) {
     next(c, i);
-    raise(static_cast<u8>(i.imm));
+    raise_trap(static_cast<u8>(i.imm));
 }
 // 0F 0B UD2
 void UD2(Cpu& c, const Insn& i) { raise(UD); }

@@ -8,13 +8,19 @@
 // updates then zero-extend like every 32-bit register write. DF=0 steps up,
 // DF=1 steps down.
 //
-// A REP instruction runs to completion in one handler call; the base cost
+// A REP instruction runs its iterations inside one handler call; the base cost
 // (i.cycles) is charged once as the start-up, plus timing::Cls::String per
 // iteration. Each iteration writes RCX/RSI/RDI back before the next one starts,
 // so a fault in iteration k leaves the registers describing iterations 0..k-1
 // and RIP at the instruction: re-executing it resumes the copy (SDM Vol. 2B,
 // REP: "the registers are updated so the instruction can be restarted").
-// Interrupts between iterations come with interrupt delivery (CPU core II).
+// The same restart point bounds the work of one call: after kRepChunk
+// iterations the handler returns with RIP still at the instruction and ends the
+// block, as hardware does when an interrupt arrives between iterations. A guest
+// count of 2^64-1 therefore cannot hang the emulator: run() stops at its cycle
+// budget. Such an instruction counts once per chunk in Cpu::insns, and pays the
+// start-up cost once per chunk. Interrupt delivery between chunks comes with
+// CPU core II.
 //
 // Deviation: F2 (REPNE) on MOVS/STOS/LODS, which the SDM leaves undefined,
 // repeats like F3, as Intel and AMD processors do.
@@ -46,18 +52,30 @@ template <class A> inline void advance(Cpu& c, Gpr r, u64 delta) {
 }
 inline void charge_iteration(Cpu& c) { c.cycles += timing::cost(Cls::String, false); }
 
+// Iterations one handler call runs at most; see the file header.
+constexpr u64 kRepChunk = u64(1) << 16;
+
 // Runs `body` once, or RCX times with a REP prefix. `body` returns false to
-// stop early (REPE/REPNE termination), after RCX has been decremented.
-template <class A, bool Rep, class F> inline void repeat(Cpu& c, F body) {
+// stop early (REPE/REPNE termination), after RCX has been decremented. Returns
+// true when the instruction is complete (the caller then moves RIP on), false
+// when a chunk of kRepChunk iterations ran and RCX is not yet zero: RIP stays
+// at the instruction, the block ends, and the next step resumes the loop.
+template <class A, bool Rep, class F> inline bool repeat(Cpu& c, F body) {
     if constexpr (!Rep) {
         body();
+        return true;
     } else {
-        while (getr<A>(c, RCX * 8) != 0) {
+        for (u64 n = 0; getr<A>(c, RCX * 8) != 0; ++n) {
+            if (n == kRepChunk) {
+                c.end_block = true;
+                return false;
+            }
             bool more = body();
             setr<A>(c, RCX * 8, static_cast<A>(getr<A>(c, RCX * 8) - 1));
             charge_iteration(c);
             if (!more) break;
         }
+        return true;
     }
 }
 
@@ -70,40 +88,40 @@ inline bool rep_cond_holds(const Cpu& c, const Insn& i) {
 // A4/A5 MOVS m,m
 template <class T, class A, bool Rep> void MOVS(Cpu& c, const Insn& i) {
     const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg];
-    repeat<A, Rep>(c, [&] {
+    const bool done = repeat<A, Rep>(c, [&] {
         T v = c.read<T>(src_base + reg<A>(c, RSI));
         c.write<T>(reg<A>(c, RDI), v);
         advance<A>(c, RSI, d);
         advance<A>(c, RDI, d);
         return true;
     });
-    next(c, i);
+    if (done) next(c, i);
 }
 // AA/AB STOS m
 template <class T, class A, bool Rep> void STOS(Cpu& c, const Insn& i) {
     const u64 d = step<T>(c);
     const T v = getr<T>(c, RAX * 8);
-    repeat<A, Rep>(c, [&] {
+    const bool done = repeat<A, Rep>(c, [&] {
         c.write<T>(reg<A>(c, RDI), v);
         advance<A>(c, RDI, d);
         return true;
     });
-    next(c, i);
+    if (done) next(c, i);
 }
 // AC/AD LODS m
 template <class T, class A, bool Rep> void LODS(Cpu& c, const Insn& i) {
     const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg];
-    repeat<A, Rep>(c, [&] {
+    const bool done = repeat<A, Rep>(c, [&] {
         setr<T>(c, RAX * 8, c.read<T>(src_base + reg<A>(c, RSI)));
         advance<A>(c, RSI, d);
         return true;
     });
-    next(c, i);
+    if (done) next(c, i);
 }
 // A6/A7 CMPS m,m: flags of [RSI] - [RDI]
 template <class T, class A, bool Rep> void CMPS(Cpu& c, const Insn& i) {
     const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg];
-    repeat<A, Rep>(c, [&] {
+    const bool done = repeat<A, Rep>(c, [&] {
         T a = c.read<T>(src_base + reg<A>(c, RSI));
         T b = c.read<T>(reg<A>(c, RDI));
         alu::sub<T>(c.s.rflags, a, b);
@@ -111,18 +129,18 @@ template <class T, class A, bool Rep> void CMPS(Cpu& c, const Insn& i) {
         advance<A>(c, RDI, d);
         return rep_cond_holds(c, i);
     });
-    next(c, i);
+    if (done) next(c, i);
 }
 // AE/AF SCAS m: flags of rAX - [RDI]
 template <class T, class A, bool Rep> void SCAS(Cpu& c, const Insn& i) {
     const u64 d = step<T>(c);
     const T a = getr<T>(c, RAX * 8);
-    repeat<A, Rep>(c, [&] {
+    const bool done = repeat<A, Rep>(c, [&] {
         alu::sub<T>(c.s.rflags, a, c.read<T>(reg<A>(c, RDI)));
         advance<A>(c, RDI, d);
         return rep_cond_holds(c, i);
     });
-    next(c, i);
+    if (done) next(c, i);
 }
 
 enum class Op : u8 { Movs, Stos, Lods, Cmps, Scas };

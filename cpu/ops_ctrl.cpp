@@ -3,17 +3,18 @@
 // block-structured languages: ENTER/LEAVE), 7.3.8 (control transfer), 7.3.13
 // (flag control); Vol. 2 for each instruction.
 //
+// Written for 64-bit mode. LOOP/JrCXZ, PUSHF/POPF, the flag instructions, INT
+// and INTO also serve the other modes; ENTER and LEAVE are #UD outside 64-bit
+// mode for now (their 16/32-bit stack forms are not written).
+//
 // Known gaps (listed here, not hidden in the handlers):
-// - STI sets IF at once; the one-instruction interrupt shadow after STI (and
-//   after MOV SS / POP SS) comes with interrupt delivery in CPU core II.
 // - POPF with TF=1 sets TF, but the single-step #DB trap is not modelled yet.
-// - INT3 and INT n raise their vector with RIP past the instruction (they are
-//   traps); delivery through the IDT, including the gate DPL check that makes a
-//   software INT n differ from an exception, comes with CPU core II.
 // - Stack accesses fault with #GP(0) on a non-canonical address where the SDM
 //   says #SS(0); the memory path has no stack flag yet.
 // - The 66h operand-size prefix on near branches is ignored (Intel behaviour in
 //   64-bit mode; AMD truncates RIP to 16 bits).
+// - CLI/STI/POPF follow the protected-mode IOPL rules; virtual-8086 mode and
+//   the VME/PVI virtual interrupt flag are not modelled.
 // - INTO (CE) is invalid in 64-bit mode: Zydis rejects it and it raises #UD.
 #include "decode.h"
 
@@ -154,20 +155,20 @@ template <class A, LoopKind L> void LOOP_Jb(Cpu& c, const Insn& i) {
     if (go) taken(c, i.imm);
     else next(c, i);
 }
-// E3 cb JRCXZ / 67 E3 cb JECXZ
+// E3 cb JRCXZ / 67 E3 cb JECXZ (JCXZ with a 16-bit address size)
 template <class A> void JrCXZ_Jb(Cpu& c, const Insn& i) {
     if (getr<A>(c, RCX * 8) == 0) taken(c, i.imm);
     else next(c, i);
 }
 
 template <LoopKind L> bool build_loop(Insn& i, const Decoded& d) {
-    i.fn = i.asz == 4 ? &LOOP_Jb<u32, L> : &LOOP_Jb<u64, L>;
+    i.fn = i.asz == 2 ? &LOOP_Jb<u16, L> : i.asz == 4 ? &LOOP_Jb<u32, L> : &LOOP_Jb<u64, L>;
     i.cycles = cost(Cls::Branch, d);
     return true;
 }
 
 bool build_jrcxz(Insn& i, const Decoded& d) {
-    i.fn = i.asz == 4 ? &JrCXZ_Jb<u32> : &JrCXZ_Jb<u64>;
+    i.fn = i.asz == 2 ? &JrCXZ_Jb<u16> : i.asz == 4 ? &JrCXZ_Jb<u32> : &JrCXZ_Jb<u64>;
     i.cycles = cost(Cls::Branch, d);
     return true;
 }
@@ -224,60 +225,76 @@ template <class T> void LEAVE(Cpu& c, const Insn& i) {
 }
 
 bool build_enter(Insn& i, const Decoded& d) {
+    if (!d.long64()) return false;
     i.fn = i.osz == 2 ? &ENTER_Iw_Ib<u16> : i.osz == 8 ? &ENTER_Iw_Ib<u64> : nullptr;
     i.cycles = timing::cost(Cls::Stack, true);
     return true;
 }
 
 bool build_leave(Insn& i, const Decoded& d) {
+    if (!d.long64()) return false;
     i.fn = i.osz == 2 ? &LEAVE<u16> : i.osz == 8 ? &LEAVE<u64> : nullptr;
     i.cycles = timing::cost(Cls::Stack, true);
     return true;
 }
 
 // ---- PUSHF / POPF and the flag-control instructions --------------------------
-// 9C PUSHFQ (66 9C PUSHF): the image on the stack has RF and VM clear
-// (SDM Vol. 2B, PUSHF/PUSHFD/PUSHFQ).
+// 9C PUSHFQ (66 9C PUSHF; PUSHFD outside 64-bit mode): the image on the stack
+// has RF and VM clear (SDM Vol. 2B, PUSHF/PUSHFD/PUSHFQ).
 template <class T> void PUSHF(Cpu& c, const Insn& i) {
     push<T>(c, static_cast<T>(c.s.rflags & ~(fl::RF | kVM)));
     next(c, i);
 }
-// 9D POPFQ (66 9D POPF) at CPL 0, the only privilege level modelled so far
-// (SDM Vol. 2B, POPF/POPFD/POPFQ): every non-reserved flag except VIP, VIF and
-// VM may change (CF PF AF ZF SF TF IF DF OF IOPL NT AC ID); RF is cleared, VM
-// is never set, reserved bits keep their values and bit 1 stays 1. The 16-bit
-// form replaces only FLAGS[15:0]. When CPL 3 and IOPL arrive (CPU core II),
-// IF and IOPL become conditional here.
+// 9D POPFQ (66 9D POPF, POPFD) in protected or long mode (SDM Vol. 2B,
+// POPF/POPFD/POPFQ, "Operation"): CF PF AF ZF SF TF DF OF NT AC ID always load;
+// IOPL only at CPL 0; IF only when CPL <= IOPL. RF is cleared, VM, VIF and VIP
+// never change, reserved bits keep their values and bit 1 stays 1. The 16-bit
+// form replaces only FLAGS[15:0] and leaves RF alone.
 template <class T> void POPF(Cpu& c, const Insn& i) {
-    constexpr u64 writable = (fl::ARITH | fl::TF | fl::IF | fl::DF | kIOPL | fl::NT | fl::AC | fl::ID) &
-                             (sizeof(T) == 2 ? 0xFFFFull : ~0ull);
+    const u8 cpl = c.cpl(), iopl = static_cast<u8>((c.s.rflags & kIOPL) >> 12);
+    u64 writable = fl::ARITH | fl::TF | fl::DF | fl::NT | fl::AC | fl::ID;
+    if (cpl == 0) writable |= kIOPL;
+    if (cpl <= iopl) writable |= fl::IF;
+    if constexpr (sizeof(T) == 2) writable &= 0xFFFF;
     constexpr u64 cleared = sizeof(T) == 2 ? 0 : fl::RF;
     u64 v = pop<T>(c);
     c.s.rflags = (c.s.rflags & ~(writable | cleared)) | (v & writable) | fl::FIXED1;
     next(c, i);
 }
 
-bool build_pushf(Insn& i, const Decoded& d) {
-    i.fn = by_width_wdq(i.osz, []<class T>() -> Handler {
-        if constexpr (sizeof(T) == 4) return nullptr;  // PUSHFD is not encodable in 64-bit mode
-        else return &PUSHF<T>;
-    });
+// PUSHFD/POPFD are not encodable in 64-bit mode; PUSHFQ/POPFQ only exist there.
+template <Handler H16, Handler H32, Handler H64> bool build_flags_stack(Insn& i, const Decoded& d) {
+    if (i.osz == 2) i.fn = H16;
+    else if (i.osz == 4 && !d.long64()) i.fn = H32;
+    else if (i.osz == 8 && d.long64()) i.fn = H64;
+    else return false;
     i.cycles = timing::cost(Cls::Stack, true);
     return true;
 }
+constexpr auto build_pushf = build_flags_stack<PUSHF<u16>, PUSHF<u32>, PUSHF<u64>>;
+constexpr auto build_popf = build_flags_stack<POPF<u16>, POPF<u32>, POPF<u64>>;
 
-bool build_popf(Insn& i, const Decoded& d) {
-    i.fn = by_width_wdq(i.osz, []<class T>() -> Handler {
-        if constexpr (sizeof(T) == 4) return nullptr;
-        else return &POPF<T>;
-    });
-    i.cycles = timing::cost(Cls::Stack, true);
-    return true;
-}
-
-// F8 CLC, F9 STC, FC CLD, FD STD, FA CLI, FB STI: set `Set`, clear `Clear`.
+// F8 CLC, F9 STC, FC CLD, FD STD: set `Set`, clear `Clear`.
 template <u64 Clear, u64 Set> void FLAGS_set(Cpu& c, const Insn& i) {
     c.s.rflags = (c.s.rflags & ~Clear) | Set;
+    next(c, i);
+}
+// FA CLI, FB STI: #GP(0) when CPL > IOPL (protected and long mode; VME and
+// PVI are not modelled). STI that sets IF holds interrupts off until the next
+// instruction completes: the interrupt shadow, which ends the block so the step
+// loop sees it (SDM Vol. 2B, STI).
+void CLI(Cpu& c, const Insn& i) {
+    if (c.cpl() > ((c.s.rflags & kIOPL) >> 12)) raise(GP, 0);
+    c.s.rflags &= ~fl::IF;
+    next(c, i);
+}
+void STI(Cpu& c, const Insn& i) {
+    if (c.cpl() > ((c.s.rflags & kIOPL) >> 12)) raise(GP, 0);
+    if (!(c.s.rflags & fl::IF)) {
+        c.s.rflags |= fl::IF;
+        c.interrupt_shadow = true;
+        c.end_block = true;
+    }
     next(c, i);
 }
 // F5 CMC
@@ -305,21 +322,26 @@ void SAHF(Cpu& c, const Insn& i) {
 // 87 C0 XCHG EAX,EAX is not a NOP in 64-bit mode (it zero-extends RAX) and
 // belongs to XCHG.
 void NOP(Cpu& c, const Insn& i) { next(c, i); }
-// F4 HLT: privileged; at CPL 0 waits for an interrupt (interrupts: CPU core II).
+// F4 HLT: #GP(0) outside CPL 0; otherwise waits for an interrupt.
 void HLT(Cpu& c, const Insn& i) {
+    if (c.cpl() != 0) raise(GP, 0);
     next(c, i);
     c.halted = true;
 }
-// CC INT3 and CD ib INT imm8: traps, so the reported RIP is the next
-// instruction's (SDM Vol. 3A, 6.5 "Exception classifications"; delivery through
-// the IDT: CPU core II).
+// CC INT3, CD ib INT imm8, CE INTO (not in 64-bit mode): software interrupts,
+// traps whose return address is the next instruction (SDM Vol. 3A, 6.5); the
+// delivery checks the gate's DPL against CPL (Fault::software).
 void INT3(Cpu& c, const Insn& i) {
     next(c, i);
-    raise_trap(BP);
+    raise_software(BP);
 }
 void INT_Ib(Cpu& c, const Insn& i) {
     next(c, i);
-    raise_trap(static_cast<u8>(i.imm));
+    raise_software(static_cast<u8>(i.imm));
+}
+void INTO(Cpu& c, const Insn& i) {
+    next(c, i);
+    if (c.s.rflags & fl::OF) raise_software(OF_);
 }
 // 0F 0B UD2
 void UD2(Cpu& c, const Insn& i) { raise(UD); }
@@ -356,16 +378,18 @@ const BuilderEntry kBuilders[] = {
     {ZYDIS_MNEMONIC_ENTER, build_enter},
     {ZYDIS_MNEMONIC_LEAVE, build_leave},
     {ZYDIS_MNEMONIC_PUSHF, build_pushf},
+    {ZYDIS_MNEMONIC_PUSHFD, build_pushf},
     {ZYDIS_MNEMONIC_PUSHFQ, build_pushf},
     {ZYDIS_MNEMONIC_POPF, build_popf},
+    {ZYDIS_MNEMONIC_POPFD, build_popf},
     {ZYDIS_MNEMONIC_POPFQ, build_popf},
     {ZYDIS_MNEMONIC_CLC, simple<FLAGS_set<fl::CF, 0>, Cls::Alu>},
     {ZYDIS_MNEMONIC_STC, simple<FLAGS_set<0, fl::CF>, Cls::Alu>},
     {ZYDIS_MNEMONIC_CMC, simple<CMC, Cls::Alu>},
     {ZYDIS_MNEMONIC_CLD, simple<FLAGS_set<fl::DF, 0>, Cls::Alu>},
     {ZYDIS_MNEMONIC_STD, simple<FLAGS_set<0, fl::DF>, Cls::Alu>},
-    {ZYDIS_MNEMONIC_CLI, simple<FLAGS_set<fl::IF, 0>, Cls::Alu>},
-    {ZYDIS_MNEMONIC_STI, simple<FLAGS_set<0, fl::IF>, Cls::Alu>},
+    {ZYDIS_MNEMONIC_CLI, simple<CLI, Cls::Alu>},
+    {ZYDIS_MNEMONIC_STI, simple<STI, Cls::Alu>},
     {ZYDIS_MNEMONIC_LAHF, simple<LAHF, Cls::Alu>},
     {ZYDIS_MNEMONIC_SAHF, simple<SAHF, Cls::Alu>},
     {ZYDIS_MNEMONIC_NOP, build_nop},
@@ -375,6 +399,7 @@ const BuilderEntry kBuilders[] = {
     {ZYDIS_MNEMONIC_HLT, simple<HLT, Cls::Nop>},
     {ZYDIS_MNEMONIC_INT3, simple<INT3, Cls::Trap>},
     {ZYDIS_MNEMONIC_INT, simple<INT_Ib, Cls::Trap>},
+    {ZYDIS_MNEMONIC_INTO, simple<INTO, Cls::Trap>},
     {ZYDIS_MNEMONIC_UD2, simple<UD2, Cls::Trap>},
 };
 

@@ -2,11 +2,12 @@
 // SDM Vol. 1, 7.3.9 "String operations"; Vol. 2B, REP/REPE/REPZ/REPNE/REPNZ and
 // each instruction's page.
 //
-// Operands are implicit: the source is [seg:RSI] (DS, or an FS/GS override),
-// the destination [RDI] (ES, which has no base in 64-bit mode and cannot be
-// overridden). A 67h prefix makes the pointers and the count ESI/EDI/ECX; their
-// updates then zero-extend like every 32-bit register write. DF=0 steps up,
-// DF=1 steps down.
+// Operands are implicit: the source is seg:[RSI] (DS unless overridden), the
+// destination ES:[RDI] (never overridden). In 64-bit mode only an FS or GS
+// override has a base (Cpu::sync_segment_bases keeps the others at 0), so the
+// same handlers serve every mode. The address size picks RSI/RDI/RCX,
+// ESI/EDI/ECX (67h in 64-bit mode; their updates zero-extend like every 32-bit
+// register write) or SI/DI/CX. DF=0 steps up, DF=1 steps down.
 //
 // A REP instruction runs its iterations inside one handler call; the base cost
 // (i.cycles) is charged once as the start-up, plus timing::Cls::String per
@@ -87,10 +88,10 @@ inline bool rep_cond_holds(const Cpu& c, const Insn& i) {
 
 // A4/A5 MOVS m,m
 template <class T, class A, bool Rep> void MOVS(Cpu& c, const Insn& i) {
-    const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg];
+    const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg], dst_base = c.s.seg_base[ES];
     const bool done = repeat<A, Rep>(c, [&] {
         T v = c.read<T>(src_base + reg<A>(c, RSI));
-        c.write<T>(reg<A>(c, RDI), v);
+        c.write<T>(dst_base + reg<A>(c, RDI), v);
         advance<A>(c, RSI, d);
         advance<A>(c, RDI, d);
         return true;
@@ -99,10 +100,10 @@ template <class T, class A, bool Rep> void MOVS(Cpu& c, const Insn& i) {
 }
 // AA/AB STOS m
 template <class T, class A, bool Rep> void STOS(Cpu& c, const Insn& i) {
-    const u64 d = step<T>(c);
+    const u64 d = step<T>(c), dst_base = c.s.seg_base[ES];
     const T v = getr<T>(c, RAX * 8);
     const bool done = repeat<A, Rep>(c, [&] {
-        c.write<T>(reg<A>(c, RDI), v);
+        c.write<T>(dst_base + reg<A>(c, RDI), v);
         advance<A>(c, RDI, d);
         return true;
     });
@@ -120,10 +121,10 @@ template <class T, class A, bool Rep> void LODS(Cpu& c, const Insn& i) {
 }
 // A6/A7 CMPS m,m: flags of [RSI] - [RDI]
 template <class T, class A, bool Rep> void CMPS(Cpu& c, const Insn& i) {
-    const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg];
+    const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg], dst_base = c.s.seg_base[ES];
     const bool done = repeat<A, Rep>(c, [&] {
         T a = c.read<T>(src_base + reg<A>(c, RSI));
-        T b = c.read<T>(reg<A>(c, RDI));
+        T b = c.read<T>(dst_base + reg<A>(c, RDI));
         alu::sub<T>(c.s.rflags, a, b);
         advance<A>(c, RSI, d);
         advance<A>(c, RDI, d);
@@ -133,10 +134,10 @@ template <class T, class A, bool Rep> void CMPS(Cpu& c, const Insn& i) {
 }
 // AE/AF SCAS m: flags of rAX - [RDI]
 template <class T, class A, bool Rep> void SCAS(Cpu& c, const Insn& i) {
-    const u64 d = step<T>(c);
+    const u64 d = step<T>(c), dst_base = c.s.seg_base[ES];
     const T a = getr<T>(c, RAX * 8);
     const bool done = repeat<A, Rep>(c, [&] {
-        alu::sub<T>(c.s.rflags, a, c.read<T>(reg<A>(c, RDI)));
+        alu::sub<T>(c.s.rflags, a, c.read<T>(dst_base + reg<A>(c, RDI)));
         advance<A>(c, RDI, d);
         return rep_cond_holds(c, i);
     });
@@ -144,6 +145,10 @@ template <class T, class A, bool Rep> void SCAS(Cpu& c, const Insn& i) {
 }
 
 enum class Op : u8 { Movs, Stos, Lods, Cmps, Scas };
+
+inline bool gpr_base_is_rsi(ZydisRegister r) {
+    return r == ZYDIS_REGISTER_RSI || r == ZYDIS_REGISTER_ESI || r == ZYDIS_REGISTER_SI;
+}
 
 template <Op O, class T, class A, bool Rep> constexpr Handler pick_op() {
     if constexpr (O == Op::Movs) return &MOVS<T, A, Rep>;
@@ -157,12 +162,13 @@ template <Op O, class T, class A, bool Rep> constexpr Handler pick_op() {
 // reports as the operand width.
 template <Op O> bool build_string(Insn& i, const Decoded& d) {
     if (d.count() != 0) return false;  // not the string form
-    // The source segment: only an FS/GS override has a base in 64-bit mode.
-    i.seg = SEG_NONE;
+    // The source segment: the one the [RSI] operand names (DS or an override).
+    i.seg = DS;
     for (int n = 0; n < d.in.operand_count; ++n) {
         const ZydisDecodedOperand& o = d.op[n];
-        if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && (o.mem.segment == ZYDIS_REGISTER_FS || o.mem.segment == ZYDIS_REGISTER_GS))
-            i.seg = o.mem.segment == ZYDIS_REGISTER_FS ? FS : GS;
+        if (o.type == ZYDIS_OPERAND_TYPE_MEMORY && o.mem.segment >= ZYDIS_REGISTER_ES &&
+            o.mem.segment <= ZYDIS_REGISTER_GS && gpr_base_is_rsi(o.mem.base))
+            i.seg = static_cast<u8>(o.mem.segment - ZYDIS_REGISTER_ES);
     }
     const bool rep = i.rep != 0;
     auto with_asz = [&]<class A>() -> Handler {
@@ -172,7 +178,7 @@ template <Op O> bool build_string(Insn& i, const Decoded& d) {
     };
     if (i.asz == 8) i.fn = with_asz.template operator()<u64>();
     else if (i.asz == 4) i.fn = with_asz.template operator()<u32>();
-    else return false;
+    else i.fn = with_asz.template operator()<u16>();
     i.cycles = timing::cost(Cls::String, true);
     return true;
 }

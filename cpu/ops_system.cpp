@@ -5,15 +5,15 @@
 //
 // Model notes:
 // - The time-stamp counter is the cycle clock (Cpu::cycles) as it stands when
-//   the instruction starts, so it is monotonic and deterministic: same program,
-//   same values. CR4.TSD is not modelled (no CR4 yet).
+//   the instruction starts, plus the offset a WRMSR to IA32_TSC sets, so it is
+//   monotonic and deterministic: same program, same values.
 // - One interpreter thread executes memory accesses in program order, so the
 //   fences only cost time.
 // - Prefetches never fault, even on a non-canonical address (SDM: "does not
-//   cause exceptions"). CLFLUSH/CLFLUSHOPT have no cache to flush; they raise
-//   #GP(0) on a non-canonical address and nothing else, because every canonical
-//   linear address is accessible while paging is off. CPU core II adds the
-//   page-fault check.
+//   cause exceptions"). CLFLUSH/CLFLUSHOPT have no cache to flush; they check
+//   the address like a byte read (SDM: "treated as a byte load"): #GP(0) when
+//   non-canonical, #PF when paging says so. With paging off every canonical
+//   address passes, RAM or not.
 #include "cpuid.h"
 #include "decode.h"
 
@@ -31,17 +31,25 @@ void CPUID(Cpu& c, const Insn& i) {
     c.s.gpr[RDX] = r.edx;
     next(c, i);
 }
+// The time-stamp counter: the cycle clock plus what WRMSR to IA32_TSC set.
+// CR4.TSD restricts RDTSC/RDTSCP to CPL 0 (#GP(0) otherwise).
+inline u64 read_tsc(Cpu& c) {
+    if ((c.sys.cr4 & cr4::TSD) && c.cpl() != 0) raise(GP, 0);
+    return c.cycles + c.sys.tsc_offset;
+}
 // 0F 31 RDTSC: EDX:EAX <- TSC
 void RDTSC(Cpu& c, const Insn& i) {
-    c.s.gpr[RAX] = static_cast<u32>(c.cycles);
-    c.s.gpr[RDX] = static_cast<u32>(c.cycles >> 32);
+    u64 t = read_tsc(c);
+    c.s.gpr[RAX] = static_cast<u32>(t);
+    c.s.gpr[RDX] = static_cast<u32>(t >> 32);
     next(c, i);
 }
-// 0F 01 F9 RDTSCP: EDX:EAX <- TSC, ECX <- IA32_TSC_AUX
+// 0F 01 F9 RDTSCP: EDX:EAX <- TSC, ECX <- IA32_TSC_AUX[31:0]
 void RDTSCP(Cpu& c, const Insn& i) {
-    c.s.gpr[RAX] = static_cast<u32>(c.cycles);
-    c.s.gpr[RDX] = static_cast<u32>(c.cycles >> 32);
-    c.s.gpr[RCX] = c.s.tsc_aux;
+    u64 t = read_tsc(c);
+    c.s.gpr[RAX] = static_cast<u32>(t);
+    c.s.gpr[RDX] = static_cast<u32>(t >> 32);
+    c.s.gpr[RCX] = static_cast<u32>(c.sys.tsc_aux);
     next(c, i);
 }
 // 0F AE E8 LFENCE, 0F AE F0 MFENCE, 0F AE F8 SFENCE; 0F 18 /0-3 PREFETCHh,
@@ -50,7 +58,9 @@ void HINT(Cpu& c, const Insn& i) { next(c, i); }
 // 0F AE /7 CLFLUSH m8, 66 0F AE /7 CLFLUSHOPT m8
 void CLFLUSH(Cpu& c, const Insn& i) {
     u64 a = ea(c, i);
-    if (static_cast<u64>(static_cast<i64>(a << 16) >> 16) != a) raise(GP, 0);
+    if (c.mode() != Mode::Long64) a = static_cast<u32>(a);
+    else if (static_cast<u64>(static_cast<i64>(a << 16) >> 16) != a) raise(GP, 0);
+    c.translate(a, Access::Read);  // the faults of a byte read; nothing to flush
     next(c, i);
 }
 

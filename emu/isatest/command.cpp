@@ -18,7 +18,7 @@ namespace sy::isatest {
 const std::vector<Form>& all_forms() {
     static const std::vector<Form> forms = [] {
         std::vector<Form> all;
-        for (auto part : {int_forms(), ctrl_forms(), sse_forms()})
+        for (auto part : {int_forms(), ctrl_forms(), sse_forms(), x87_forms()})
             for (auto& f : part) all.push_back(std::move(f));
         return all;
     }();
@@ -79,6 +79,11 @@ std::vector<std::string> compare(const Case& c, const TestState& want, const Tes
     for (int n = 0; n < 16; ++n)
         if (!(want.xmm[n] == got.xmm[n]))
             d.push_back("xmm" + std::to_string(n) + ": expected " + xmm_hex(want.xmm[n]) + ", got " + xmm_hex(got.xmm[n]));
+    if (want.fcw != got.fcw || want.fsw != got.fsw) {
+        char b[96];
+        std::snprintf(b, sizeof b, "x87 fcw/fsw: expected %04x/%04x, got %04x/%04x", want.fcw, want.fsw, got.fcw, got.fsw);
+        d.push_back(b);
+    }
     if (want.mxcsr != got.mxcsr) {
         char b[80];
         std::snprintf(b, sizeof b, "mxcsr: expected %08x, got %08x", want.mxcsr, got.mxcsr);
@@ -99,7 +104,7 @@ void print_mismatch(const Case& c, const std::string& form, const std::vector<st
     std::printf("MISMATCH %s\n  bytes: %s   %s\n  initial:", form.c_str(), hex_bytes(c.bytes.data(), c.bytes.size()).c_str(),
                 disassemble(c.bytes).c_str());
     for (int n = 0; n < 16; ++n) std::printf("%s%s=%s", n % 4 == 0 ? "\n    " : "  ", kGprNames[n], hex(c.init.gpr[n]).c_str());
-    std::printf("\n    rflags=%s  mxcsr=%08x", flags_text(c.init.rflags).c_str(), c.init.mxcsr);
+    std::printf("\n    rflags=%s  mxcsr=%08x  fcw=%04x", flags_text(c.init.rflags).c_str(), c.init.mxcsr, c.init.fcw);
     if (c.mem_addr) std::printf("  mem@%s=%s", hex(c.mem_addr).c_str(), hex_bytes(&c.init.data[c.mem_addr - kData], 16).c_str());
     for (int k = 0; k < 4; ++k)
         if (c.regs[k] >= ZYDIS_REGISTER_XMM0 && c.regs[k] <= ZYDIS_REGISTER_XMM15)
@@ -137,6 +142,8 @@ json state_json(const TestState& s) {
     j["xmm"] = json::array();
     for (const Xmm& x : s.xmm) j["xmm"].push_back(xmm_hex(x));
     j["mxcsr"] = s.mxcsr;
+    j["fcw"] = s.fcw;
+    j["fsw"] = s.fsw;
     j["exception"] = s.exception;
     return j;
 }
@@ -150,6 +157,8 @@ void state_from_json(const json& j, TestState& s) {
         s.xmm[n].lo = std::stoull(x.substr(16), nullptr, 16);
     }
     s.mxcsr = j["mxcsr"].get<u32>();
+    s.fcw = j["fcw"].get<u16>();
+    s.fsw = j["fsw"].get<u16>();
     s.exception = j["exception"].get<int>();
 }
 

@@ -65,6 +65,7 @@ struct TestState {
     u64 rflags = fl::FIXED1;
     Xmm xmm[16] = {};
     u32 mxcsr = 0x1F80;
+    u16 fcw = 0x037F, fsw = 0;  // x87 control and status words
     std::vector<u8> data = std::vector<u8>(kDataSize);
     int exception = -1;  // vector raised, or -1
 };
@@ -115,6 +116,7 @@ inline int gpr_number(ZydisRegister r) {
 std::vector<Form> int_forms();   // forms_int.cpp
 std::vector<Form> ctrl_forms();  // forms_ctrl.cpp
 std::vector<Form> sse_forms();   // forms_sse.cpp
+std::vector<Form> x87_forms();   // forms_x87.cpp
 
 const std::vector<Form>& all_forms();
 

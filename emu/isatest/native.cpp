@@ -44,6 +44,8 @@ void on_signal(int sig, siginfo_t*, void* ctx) {
         g[REG_EFL] = static_cast<greg_t>((g[REG_EFL] & ~kComparedFlags) | (in.rflags & kComparedFlags));
         for (int n = 0; n < 16; ++n) std::memcpy(&fp->_xmm[n], &in.xmm[n], 16);
         fp->mxcsr = in.mxcsr & (fp->mxcr_mask ? fp->mxcr_mask : 0xFFBF);
+        fp->cwd = in.fcw;
+        fp->swd = in.fsw;
         g_phase = kRunning;
         return;
     }
@@ -53,6 +55,8 @@ void on_signal(int sig, siginfo_t*, void* ctx) {
         out.rflags = static_cast<u64>(g[REG_EFL]);
         for (int n = 0; n < 16; ++n) std::memcpy(static_cast<void*>(&out.xmm[n]), &fp->_xmm[n], 16);
         out.mxcsr = fp->mxcsr;
+        out.fcw = fp->cwd;
+        out.fsw = fp->swd;
         u64 rip = static_cast<u64>(g[REG_RIP]);
         int trapno = static_cast<int>(g[REG_TRAPNO]);
         u64 end = kInsnAddr + g_case->bytes.size();

@@ -377,7 +377,7 @@ TEST_CASE("int3 and int imm8 are traps: vector raised, RIP past the instruction"
     auto r = m.cpu.run(100);
     REQUIRE(r.reason == StopReason::Fault);
     CHECK(r.fault->vector == BP);
-    CHECK(r.fault->trap);
+    CHECK(r.fault->software);
     CHECK(m.cpu.s.rip == kCode + 2);
 
     test::Machine n;
@@ -386,7 +386,7 @@ TEST_CASE("int3 and int imm8 are traps: vector raised, RIP past the instruction"
     REQUIRE(r.reason == StopReason::Fault);
     CHECK(r.fault->vector == 0x80);
     CHECK_FALSE(r.fault->has_error);
-    CHECK(r.fault->trap);
+    CHECK(r.fault->software);
     CHECK(n.cpu.s.rip == kCode + 2);
 }
 

@@ -29,7 +29,7 @@ Regs host_run(int which, std::vector<u8>& buf, Regs in) {
     u8* rsi = buf.data() + in.rsi;
     u8* rdi = buf.data() + in.rdi;
     u64 df = in.rflags & fl::DF;
-    u64 flags;
+    u64 flags = 0;
 #define HOST_STRING(insn)                                                                                    \
     asm volatile("testq %[df], %[df]; jz 1f; std; 1: " insn "; pushfq; popq %[f]; cld"                      \
                  : "+a"(rax), "+c"(rcx), "+S"(rsi), "+D"(rdi), [f] "=r"(flags)                               \

@@ -114,7 +114,7 @@ TEST_CASE("rdtsc reads the cycle clock as the instruction starts; it only grows"
 TEST_CASE("rdtscp also returns IA32_TSC_AUX in ECX") {
     test::Machine m;
     m.load(kCode, {0x0F, 0x01, 0xF9, 0xF4});  // rdtscp; hlt
-    m.cpu.s.tsc_aux = 3;
+    m.cpu.sys.tsc_aux = 0x1234'0000'0003ull;  // ECX gets the low half
     m.cpu.s.gpr[RCX] = ~0ull;
     m.cpu.cycles = 777;
     auto r = m.cpu.run(10'000);

@@ -411,3 +411,52 @@ TEST_CASE("nop forms never touch memory and cost a nop") {
     CHECK(m.cpu.s.gpr[RAX] == 0x8000'0000'0000'0000ull);
     CHECK(m.cpu.cycles == 6 * timing::cost(timing::Cls::Nop, false));
 }
+
+// ---- Privilege rules (SDM Vol. 2A CLI, HLT; Vol. 2B POPF, STI) ---------------
+
+TEST_CASE("at CPL 3 with IOPL 0: cli, sti and hlt raise #GP(0); popf keeps IF and IOPL") {
+    for (u8 op : {u8(0xFA), u8(0xFB), u8(0xF4)}) {
+        test::Machine m;
+        m.cpu.set_flat64(3);
+        m.load(kCode, {op, 0xF4});
+        auto r = m.cpu.run(100);
+        REQUIRE(r.reason == StopReason::Fault);
+        CAPTURE(int(op));
+        CHECK(r.fault->vector == GP);
+        CHECK(m.cpu.s.rip == kCode);
+    }
+    test::Machine m;
+    m.cpu.set_flat64(3);
+    m.load(kCode, {0x9D, 0x0F, 0x0B});  // popfq; ud2
+    m.cpu.s.gpr[RSP] = 0x9000;
+    u64 all = ~0ull;
+    std::memcpy(&m.bus.ram[0x9000], &all, 8);
+    m.cpu.s.rflags = fl::FIXED1 | fl::IF;
+    auto r = m.cpu.run(100);
+    REQUIRE(r.reason == StopReason::Fault);  // the ud2
+    CHECK(m.cpu.s.rflags == (fl::FIXED1 | fl::IF | fl::ARITH | fl::TF | fl::DF | fl::NT | fl::AC | fl::ID));
+
+    // IOPL 3 lets CPL 3 change IF (but still not IOPL).
+    test::Machine n;
+    n.cpu.set_flat64(3);
+    n.load(kCode, {0x9D, 0x0F, 0x0B});
+    n.cpu.s.gpr[RSP] = 0x9000;
+    u64 zero = 0;
+    std::memcpy(&n.bus.ram[0x9000], &zero, 8);
+    n.cpu.s.rflags = fl::FIXED1 | fl::IF | (3u << 12);
+    n.cpu.run(100);
+    CHECK(n.cpu.s.rflags == (fl::FIXED1 | (3u << 12)));
+}
+
+TEST_CASE("sti opens an interrupt shadow only when it sets IF") {
+    test::Machine m;
+    m.load(kCode, {0xFB, 0xF4});
+    m.cpu.step();
+    CHECK((m.cpu.s.rflags & fl::IF) != 0);
+    CHECK(m.cpu.interrupt_shadow);
+    test::Machine n;
+    n.load(kCode, {0xFB, 0xF4});
+    n.cpu.s.rflags |= fl::IF;
+    n.cpu.step();
+    CHECK_FALSE(n.cpu.interrupt_shadow);
+}

@@ -138,3 +138,15 @@ TEST_CASE("fences and prefetches never fault; clflush faults only on a non-canon
     CHECK(r.fault->vector == GP);
     CHECK(m.cpu.s.rip == kCode + 25);  // the last clflush, through RAX
 }
+
+TEST_CASE("rdtsc at CPL 3 raises #GP(0) when CR4.TSD is set (SDM Vol. 2B, RDTSC)") {
+    for (bool tsd : {false, true}) {
+        test::Machine m;
+        m.cpu.set_flat64(3);
+        if (tsd) m.cpu.sys.cr4 |= cr4::TSD;
+        m.load(kCode, {0x0F, 0x31, 0x0F, 0x0B});  // rdtsc; ud2
+        auto r = m.cpu.run(1000);
+        REQUIRE(r.reason == StopReason::Fault);
+        CHECK(r.fault->vector == (tsd ? GP : UD));
+    }
+}

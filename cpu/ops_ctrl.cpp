@@ -3,9 +3,11 @@
 // block-structured languages: ENTER/LEAVE), 7.3.8 (control transfer), 7.3.13
 // (flag control); Vol. 2 for each instruction.
 //
-// Written for 64-bit mode. LOOP/JrCXZ, PUSHF/POPF, the flag instructions, INT
-// and INTO also serve the other modes; ENTER and LEAVE are #UD outside 64-bit
-// mode for now (their 16/32-bit stack forms are not written).
+// Written for 64-bit mode and checked there (isa-test, unit tests); the handlers
+// also follow the operand, address and stack sizes of the other modes (near
+// branches, PUSH/POP, ENTER/LEAVE, PUSHF/POPF, LOOP/JrCXZ, INT/INTO), which
+// only the unit tests of those modes will confirm. Far transfers and segment
+// register PUSH/POP are #UD for now.
 //
 // Known gaps (listed here, not hidden in the handlers):
 // - POPF with TF=1 sets TF, but the single-step #DB trap is not modelled yet.
@@ -31,6 +33,10 @@ inline void taken(Cpu& c, u64 target) {
 }
 
 // ---- JMP / Jcc / CALL / RET --------------------------------------------------
+// Near transfers in every mode: T is the operand size (u64 in 64-bit mode, where
+// 66h is ignored; u32 or u16 elsewhere), which sizes the return address on the
+// stack and the indirect target. Relative targets come from the decoder already
+// wrapped to the mode's IP width.
 // EB/E9 JMP rel; 70-7F / 0F 80-8F Jcc rel
 void JMP_rel(Cpu& c, const Insn& i) { taken(c, i.imm); }
 void Jcc_rel(Cpu& c, const Insn& i) {
@@ -38,29 +44,42 @@ void Jcc_rel(Cpu& c, const Insn& i) {
     else next(c, i);
 }
 // FF /4 JMP Ev
-template <K S> void JMP_Ev(Cpu& c, const Insn& i) { taken(c, get<u64, S, 0>(c, i)); }
-// E8 CALL rel32
-void CALL_rel(Cpu& c, const Insn& i) {
-    push<u64>(c, c.s.rip + i.len);
+template <class T, K S> void JMP_Ev(Cpu& c, const Insn& i) { taken(c, get<T, S, 0>(c, i)); }
+// E8 CALL rel
+template <class T> void CALL_rel(Cpu& c, const Insn& i) {
+    push<T>(c, static_cast<T>(c.s.rip + i.len));
     taken(c, i.imm);
 }
-// FF /2 CALL Ev
-template <K S> void CALL_Ev(Cpu& c, const Insn& i) {
-    u64 target = get<u64, S, 0>(c, i);
-    push<u64>(c, c.s.rip + i.len);
+// FF /2 CALL Ev: the target is read before the push (CALL [RSP] uses the old RSP).
+template <class T, K S> void CALL_Ev(Cpu& c, const Insn& i) {
+    T target = get<T, S, 0>(c, i);
+    push<T>(c, static_cast<T>(c.s.rip + i.len));
     taken(c, target);
 }
-// C3 RET; C2 RET Iw
-template <bool Imm> void RET_near(Cpu& c, const Insn& i) {
-    u64 target = pop<u64>(c);
-    if constexpr (Imm) c.s.gpr[RSP] += static_cast<u16>(i.imm);
+// C3 RET; C2 iw RET imm16 (then releases imm16 bytes of stack)
+template <class T, bool Imm> void RET_near(Cpu& c, const Insn& i) {
+    T target = pop<T>(c);
+    if constexpr (Imm) {
+        u64 sp = (c.s.gpr[RSP] + static_cast<u16>(i.imm)) & c.sp_mask;
+        c.s.gpr[RSP] = (c.s.gpr[RSP] & ~c.sp_mask) | sp;
+    }
     taken(c, target);
 }
 
+// Operand size of a near branch: 64-bit mode has only 64.
+template <class F> Handler near_width(const Decoded& d, unsigned osz, F f) {
+    if (d.long64()) return f.template operator()<u64>();
+    return osz == 2 ? f.template operator()<u16>() : osz == 4 ? f.template operator()<u32>() : nullptr;
+}
+
 bool build_jmp(Insn& i, const Decoded& d) {
-    if (d.kind(0) == K::I) i.fn = JMP_rel;
-    else if (d.op[0].size != 64) return false;  // far jumps: CPU core II
-    else i.fn = d.kind(0) == K::R ? JMP_Ev<K::R> : JMP_Ev<K::M>;
+    if (d.kind(0) == K::I) {
+        i.fn = JMP_rel;
+    } else {
+        if (d.op[0].size != i.osz * 8u) return false;  // far jumps (m16:16/32/64): not yet
+        if (d.kind(0) == K::R) i.fn = near_width(d, i.osz, []<class T>() { return &JMP_Ev<T, K::R>; });
+        else i.fn = near_width(d, i.osz, []<class T>() { return &JMP_Ev<T, K::M>; });
+    }
     i.cycles = cost(Cls::Branch, d);
     return true;
 }
@@ -80,21 +99,27 @@ bool build_jcc(Insn& i, const Decoded& d) {
 }
 
 bool build_call(Insn& i, const Decoded& d) {
-    if (d.kind(0) == K::I) i.fn = CALL_rel;
-    else if (d.op[0].size != 64) return false;
-    else i.fn = d.kind(0) == K::R ? CALL_Ev<K::R> : CALL_Ev<K::M>;
+    if (d.kind(0) == K::I) {
+        i.fn = near_width(d, i.osz, []<class T>() { return &CALL_rel<T>; });
+    } else {
+        if (d.op[0].size != i.osz * 8u) return false;  // far calls: not yet
+        if (d.kind(0) == K::R) i.fn = near_width(d, i.osz, []<class T>() { return &CALL_Ev<T, K::R>; });
+        else i.fn = near_width(d, i.osz, []<class T>() { return &CALL_Ev<T, K::M>; });
+    }
     i.cycles = cost(Cls::Call, d);
     return true;
 }
 
 bool build_ret(Insn& i, const Decoded& d) {
-    i.fn = d.count() == 1 ? RET_near<true> : RET_near<false>;
+    if (d.count() == 1) i.fn = near_width(d, i.osz, []<class T>() { return &RET_near<T, true>; });
+    else i.fn = near_width(d, i.osz, []<class T>() { return &RET_near<T, false>; });
     i.cycles = cost(Cls::Call, d);
     return true;
 }
 
 // ---- PUSH / POP --------------------------------------------------------------
-// 50+/FF /6/6A/68 PUSH; 58+/8F /0 POP. Default operand size 64, 66h gives 16.
+// 50+/FF /6/6A/68 PUSH; 58+/8F /0 POP. 64-bit mode: 64 or (66h) 16; elsewhere
+// 32 or 16. Segment registers: not yet.
 template <class T, K S> void PUSH_E(Cpu& c, const Insn& i) {
     push<T>(c, get<T, S, 0>(c, i));
     next(c, i);
@@ -102,43 +127,44 @@ template <class T, K S> void PUSH_E(Cpu& c, const Insn& i) {
 // POP with RSP as the base of a memory destination uses the incremented RSP
 // (SDM Vol. 2B, POP).
 template <class T, K D> void POP_E(Cpu& c, const Insn& i) {
-    u64 old_sp = c.s.gpr[RSP];
-    T v = c.read<T>(old_sp + c.s.seg_base[SS]);
+    const u64 old_rsp = c.s.gpr[RSP];
+    const u64 sp = old_rsp & c.sp_mask;
+    const u64 new_rsp = (old_rsp & ~c.sp_mask) | ((sp + sizeof(T)) & c.sp_mask);
+    T v = c.read<T>(sp + c.s.seg_base[SS]);
     if constexpr (D == K::M) {
-        c.s.gpr[RSP] = old_sp + sizeof(T);
+        c.s.gpr[RSP] = new_rsp;
         u64 a = ea(c, i);
-        c.s.gpr[RSP] = old_sp;
+        c.s.gpr[RSP] = old_rsp;
         c.write<T>(a, v);
-        c.s.gpr[RSP] = old_sp + sizeof(T);
+        c.s.gpr[RSP] = new_rsp;
     } else {
-        c.s.gpr[RSP] = old_sp + sizeof(T);
+        c.s.gpr[RSP] = new_rsp;
         setr<T>(c, i.r0, v);
     }
     next(c, i);
 }
 
+// Stack operand width: 64-bit mode allows 8 and 2, the other modes 4 and 2.
+inline bool stack_width_ok(const Decoded& d, unsigned w) { return w == 2 || w == (d.long64() ? 8u : 4u); }
+
 bool build_push(Insn& i, const Decoded& d) {
     if (d.kind(0) == K::R && ZydisRegisterGetClass(d.op[0].reg.value) == ZYDIS_REGCLASS_SEGMENT) return false;
-    unsigned w = i.osz;
-    auto pick = [&]<K S>() -> Handler {
-        return w == 2 ? &PUSH_E<u16, S> : w == 8 ? &PUSH_E<u64, S> : nullptr;
-    };
-    if (d.kind(0) == K::R) i.fn = pick.template operator()<K::R>();
-    else if (d.kind(0) == K::M) i.fn = pick.template operator()<K::M>();
-    else i.fn = pick.template operator()<K::I>();
+    if (!stack_width_ok(d, i.osz)) return false;
+    if (d.kind(0) == K::R) i.fn = by_width_wdq(i.osz, []<class T>() { return &PUSH_E<T, K::R>; });
+    else if (d.kind(0) == K::M) i.fn = by_width_wdq(i.osz, []<class T>() { return &PUSH_E<T, K::M>; });
+    else i.fn = by_width_wdq(i.osz, []<class T>() { return &PUSH_E<T, K::I>; });
     i.cycles = cost(Cls::Stack, d);
     return true;
 }
 
 bool build_pop(Insn& i, const Decoded& d) {
     if (d.kind(0) == K::R && ZydisRegisterGetClass(d.op[0].reg.value) == ZYDIS_REGCLASS_SEGMENT) return false;
-    unsigned w = i.osz;
-    if (d.kind(0) == K::R) i.fn = w == 2 ? &POP_E<u16, K::R> : w == 8 ? &POP_E<u64, K::R> : nullptr;
-    else i.fn = w == 2 ? &POP_E<u16, K::M> : w == 8 ? &POP_E<u64, K::M> : nullptr;
+    if (!stack_width_ok(d, i.osz)) return false;
+    if (d.kind(0) == K::R) i.fn = by_width_wdq(i.osz, []<class T>() { return &POP_E<T, K::R>; });
+    else i.fn = by_width_wdq(i.osz, []<class T>() { return &POP_E<T, K::M>; });
     i.cycles = cost(Cls::Stack, d);
     return true;
 }
-
 
 // ---- LOOP / LOOPcc / JrCXZ ------------------------------------------------------
 // The count register is RCX, or ECX with a 67h prefix (SDM Vol. 2A, LOOP/LOOPcc:
@@ -174,66 +200,67 @@ bool build_jrcxz(Insn& i, const Decoded& d) {
 }
 
 // ---- ENTER / LEAVE -----------------------------------------------------------
-// C8 iw ib ENTER imm16, imm8 (SDM Vol. 2A, ENTER, and Vol. 1, 6.5.1). With the
-// default operand size (64) the frame pointer is RBP and slots are 8 bytes; 66h
-// gives BP and 2-byte slots. The stack address size is always 64 in 64-bit
-// mode, so RSP and the enclosing-frame addresses (RBP - 2k) are 64-bit even for
-// the 16-bit form, which the SDM pseudo-code does not spell out; that form
-// writes BP <- FrameTemp[15:0] and leaves RBP[63:16] alone.
+// C8 iw ib ENTER imm16, imm8 (SDM Vol. 2A, ENTER, and Vol. 1, 6.5.1). The
+// operand size T picks the frame pointer (RBP, EBP or BP) and the slot width;
+// the stack address size (c.sp_mask: 64 in 64-bit mode, else SS.B) wraps every
+// stack address. In 64-bit mode with 66h the SDM pseudo-code does not spell
+// out the enclosing-frame addresses; they are RBP - 2k at 64 bits here, and
+// BP <- FrameTemp[15:0] leaves RBP[63:16] alone.
 // The pushes run in SDM order, each enclosing-frame read after the previous
 // push, because the frames may overlap the new slots (the hardware reads what
 // ENTER has just written). To keep a faulting ENTER from changing anything, a
-// first pass reads every enclosing slot and checks the written range before the
-// second pass writes. Like the hardware (the host CPU shows it; the SDM does not
-// say), ENTER also checks that the final stack top, RSP - frame - imm16, is
-// writable.
+// first pass reads every enclosing slot and checks every slot for writing
+// before the second pass writes. Like the hardware (the host CPU shows it; the
+// SDM does not say), ENTER also checks that the final stack top,
+// RSP - frame - imm16, is writable.
 template <class T> void ENTER_Iw_Ib(Cpu& c, const Insn& i) {
     constexpr u64 W = sizeof(T);
     const unsigned level = i.aux % 32;  // NestingLevel <- imm8 MOD 32
     const u64 size = static_cast<u16>(i.imm);
-    const u64 ss = c.s.seg_base[SS];
-    const u64 sp = c.s.gpr[RSP], bp = c.s.gpr[RBP];
-    const u64 frame_temp = sp - W;
+    const u64 mask = c.sp_mask, ss = c.s.seg_base[SS];
+    auto stack = [&](u64 a) { return (a & mask) + ss; };
+    const u64 sp = c.s.gpr[RSP] & mask, bp = c.s.gpr[RBP];
+    const u64 frame_temp = (sp - W) & mask;
     // Pushes: RBP, level-1 enclosing frame pointers, FrameTemp (none of the last two at level 0).
     const unsigned pushes = level == 0 ? 1 : level + 1;
-    const u64 new_sp = sp - pushes * W - size;
-    for (unsigned k = 1; k < level; ++k) (void)c.read<T>(bp - k * W + ss);
-    c.check_write(sp - pushes * W + ss, pushes * W);
-    c.check_write(new_sp + ss, W);
+    const u64 new_sp = (sp - pushes * W - size) & mask;
+    for (unsigned k = 1; k < level; ++k) (void)c.read<T>(stack(bp - k * W));
+    for (unsigned k = 1; k <= pushes; ++k) c.check_write(stack(sp - k * W), W);
+    c.check_write(stack(new_sp), W);
 
     u64 top = sp;
     auto push_slot = [&](T v) {
         top -= W;
-        c.write<T>(top + ss, v);
+        c.write<T>(stack(top), v);
     };
     push_slot(static_cast<T>(bp));
     if (level > 0) {
-        for (unsigned k = 1; k < level; ++k) push_slot(c.read<T>(bp - k * W + ss));  // RBP <- RBP - 8; Push([RBP])
+        for (unsigned k = 1; k < level; ++k) push_slot(c.read<T>(stack(bp - k * W)));  // RBP <- RBP - 8; Push([RBP])
         push_slot(static_cast<T>(frame_temp));
     }
     setr<T>(c, RBP * 8, static_cast<T>(frame_temp));
-    c.s.gpr[RSP] = new_sp;
+    c.s.gpr[RSP] = (c.s.gpr[RSP] & ~mask) | new_sp;
     next(c, i);
 }
-// C9 LEAVE: RSP <- RBP; RBP <- Pop() (BP <- Pop() with 66h).
+// C9 LEAVE: RSP <- RBP (at the stack address size); RBP <- Pop() (EBP, BP).
 template <class T> void LEAVE(Cpu& c, const Insn& i) {
-    u64 frame = c.s.gpr[RBP];
+    const u64 mask = c.sp_mask, frame = c.s.gpr[RBP] & mask;
     T v = c.read<T>(frame + c.s.seg_base[SS]);
-    c.s.gpr[RSP] = frame + sizeof(T);
+    c.s.gpr[RSP] = (c.s.gpr[RSP] & ~mask) | ((frame + sizeof(T)) & mask);
     setr<T>(c, RBP * 8, v);
     next(c, i);
 }
 
 bool build_enter(Insn& i, const Decoded& d) {
-    if (!d.long64()) return false;
-    i.fn = i.osz == 2 ? &ENTER_Iw_Ib<u16> : i.osz == 8 ? &ENTER_Iw_Ib<u64> : nullptr;
+    if (!stack_width_ok(d, i.osz)) return false;
+    i.fn = by_width_wdq(i.osz, []<class T>() { return &ENTER_Iw_Ib<T>; });
     i.cycles = timing::cost(Cls::Stack, true);
     return true;
 }
 
 bool build_leave(Insn& i, const Decoded& d) {
-    if (!d.long64()) return false;
-    i.fn = i.osz == 2 ? &LEAVE<u16> : i.osz == 8 ? &LEAVE<u64> : nullptr;
+    if (!stack_width_ok(d, i.osz)) return false;
+    i.fn = by_width_wdq(i.osz, []<class T>() { return &LEAVE<T>; });
     i.cycles = timing::cost(Cls::Stack, true);
     return true;
 }

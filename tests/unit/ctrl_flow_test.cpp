@@ -460,3 +460,34 @@ TEST_CASE("sti opens an interrupt shadow only when it sets IF") {
     n.cpu.step();
     CHECK_FALSE(n.cpu.interrupt_shadow);
 }
+
+TEST_CASE("compatibility mode, 32-bit: push, enter, leave, pop, call, ret use 4-byte slots (SDM pseudo-code)") {
+    test::Machine m;
+    // CS.L=0, CS.D=1, SS.B=1 under EFER.LMA: 32-bit compatibility mode.
+    m.cpu.sys.seg[CS].attr = static_cast<u16>((m.cpu.sys.seg[CS].attr & ~0x2000) | 0x4000);
+    m.cpu.sys.seg[SS].attr |= 0x4000;
+    m.cpu.update_mode();
+    REQUIRE(m.cpu.mode() == Mode::Compat32);
+    // 0: 55              push ebp
+    // 1: c8 08 00 01     enter 8, 1
+    // 5: c9              leave
+    // 6: 5d              pop ebp
+    // 7: e8 01 00 00 00  call 0xd
+    // c: f4              hlt
+    // d: c3              ret
+    m.load(kCode, {0x55, 0xC8, 0x08, 0x00, 0x01, 0xC9, 0x5D, 0xE8, 0x01, 0x00, 0x00, 0x00, 0xF4, 0xC3});
+    const u64 top = 0x9000;
+    m.cpu.s.gpr[RSP] = 0xFFFF'FFFF'0000'0000ull | top;  // only ESP counts; the upper half stays
+    m.cpu.s.gpr[RBP] = 0x1122'3344;
+    run_to_halt(m);
+    auto rd32 = [&](u64 a) {
+        u32 v;
+        std::memcpy(&v, &m.bus.ram[a], 4);
+        return v;
+    };
+    CHECK(m.cpu.s.gpr[RSP] == (0xFFFF'FFFF'0000'0000ull | top));
+    CHECK(m.cpu.s.gpr[RBP] == 0x1122'3344);
+    CHECK(rd32(top - 4) == kCode + 0xC);      // the call's return address, over push ebp's slot
+    CHECK(rd32(top - 8) == 0x1122'3344);      // enter: Push(EBP)
+    CHECK(rd32(top - 12) == top - 8);         // enter, level 1: Push(FrameTemp)
+}

@@ -491,3 +491,19 @@ TEST_CASE("compatibility mode, 32-bit: push, enter, leave, pop, call, ret use 4-
     CHECK(rd32(top - 8) == 0x1122'3344);      // enter: Push(EBP)
     CHECK(rd32(top - 12) == top - 8);         // enter, level 1: Push(FrameTemp)
 }
+
+TEST_CASE("90 is a nop, 87 c0 (xchg eax, eax) zero-extends RAX (host oracle)") {
+    for (bool xchg : {false, true}) {
+        test::Machine m;
+        if (xchg) m.load(kCode, {0x87, 0xC0, 0xF4});
+        else m.load(kCode, {0x90, 0xF4});
+        const u64 start = 0xDEAD'BEEF'1234'5678ull;
+        m.cpu.s.gpr[RAX] = start;
+        run_to_halt(m);
+        u64 host = start;
+        if (xchg) asm volatile(".byte 0x87, 0xc0" : "+a"(host));
+        else asm volatile(".byte 0x90" : "+a"(host));
+        CAPTURE(xchg);
+        CHECK(m.cpu.s.gpr[RAX] == host);
+    }
+}

@@ -11,10 +11,12 @@
 //
 // A REP instruction runs its iterations inside one handler call; the base cost
 // (i.cycles) is charged once as the start-up, plus timing::Cls::String per
-// iteration. Each iteration writes RCX/RSI/RDI back before the next one starts,
-// so a fault in iteration k leaves the registers describing iterations 0..k-1
-// and RIP at the instruction: re-executing it resumes the copy (SDM Vol. 2B,
-// REP: "the registers are updated so the instruction can be restarted").
+// iteration. RCX/RSI/RDI are written back after every iteration (or every run
+// of the page-at-a-time path below, which either completes or faults before
+// changing anything), so a fault in iteration k leaves the registers
+// describing iterations 0..k-1 and RIP at the instruction: re-executing it
+// resumes the copy (SDM Vol. 2B, REP: "the registers are updated so the
+// instruction can be restarted").
 // The same restart point bounds the work of one call: after kRepChunk
 // iterations the handler returns with RIP still at the instruction and ends the
 // block, as hardware does when an interrupt arrives between iterations. A guest
@@ -25,6 +27,9 @@
 //
 // Deviation: F2 (REPNE) on MOVS/STOS/LODS, which the SDM leaves undefined,
 // repeats like F3, as Intel and AMD processors do.
+#include <algorithm>
+
+#include "code_cache.h"
 #include "decode.h"
 
 namespace sy {
@@ -61,23 +66,96 @@ constexpr u64 kRepChunk = u64(1) << 16;
 // true when the instruction is complete (the caller then moves RIP on), false
 // when a chunk of kRepChunk iterations ran and RCX is not yet zero: RIP stays
 // at the instruction, the block ends, and the next step resumes the loop.
-template <class A, bool Rep, class F> inline bool repeat(Cpu& c, F body) {
+// `bulk(max)` may do up to `max` iterations at once (updating RSI/RDI, not
+// RCX) and returns how many it did; 0 sends the next iteration through `body`.
+template <class A, bool Rep, class F, class B> inline bool repeat(Cpu& c, F body, B bulk) {
     if constexpr (!Rep) {
         body();
         return true;
     } else {
-        for (u64 n = 0; getr<A>(c, RCX * 8) != 0; ++n) {
-            if (n == kRepChunk) {
+        for (u64 n = 0; getr<A>(c, RCX * 8) != 0;) {
+            if (n >= kRepChunk) {
                 c.end_block = true;
                 return false;
+            }
+            const A left = getr<A>(c, RCX * 8);
+            if (u64 k = bulk(std::min<u64>(left, kRepChunk - n))) {
+                setr<A>(c, RCX * 8, static_cast<A>(left - k));
+                c.cycles += k * timing::cost(Cls::String, false);
+                n += k;
+                continue;
             }
             bool more = body();
             setr<A>(c, RCX * 8, static_cast<A>(getr<A>(c, RCX * 8) - 1));
             charge_iteration(c);
+            ++n;
             if (!more) break;
         }
         return true;
     }
+}
+template <class A, bool Rep, class F> inline bool repeat(Cpu& c, F body) {
+    return repeat<A, Rep>(c, body, [](u64) { return u64(0); });
+}
+
+// ---- the page-at-a-time path of REP MOVS / REP STOS ----------------------------
+// In 64-bit addressing, a run of elements that lies inside one source page and
+// one destination page, both plain RAM, moves with one memmove/fill. It ends
+// exactly where the element loop would take a different path: the first
+// element of a run is translated like the element loop's first access (same
+// address, same access kind, same order, so a #PF reports the same CR2 and
+// error code with the registers of the completed iterations); anything else (a
+// non-canonical address, an element crossing a page, MMIO, a page holding
+// decoded code, source and destination overlapping) falls back to the element
+// loop for one iteration.
+
+inline bool canonical(u64 a) { return static_cast<u64>(static_cast<i64>(a << 16) >> 16) == a; }
+
+// Whole elements of W bytes from the current one at `a` to the page edge in
+// the direction of travel (0 when the current element crosses the page end).
+inline u64 room(u64 a, u64 W, bool down) {
+    u64 off = a & 0xFFF;
+    if (off + W > 0x1000) return 0;
+    return down ? off / W + 1 : (0x1000 - off) / W;
+}
+
+// Host pointer for linear `a` (the current element), or nullptr when the bulk
+// path does not apply. May raise the fault the element access would.
+inline u8* host(Cpu& c, u64 a, Access kind) {
+    if (!canonical(a)) return nullptr;
+    u64 pa = c.translate(a, kind);
+    u8* page = c.bus().ram_page(pa);
+    if (!page || (kind == Access::Write && c.code_cache().is_code_page(pa >> 12))) return nullptr;
+    return page + (pa & 0xFFF);
+}
+
+template <class T> u64 bulk_movs(Cpu& c, u64 src, u64 dst, bool down, u64 max) {
+    constexpr u64 W = sizeof(T);
+    const u64 k = std::min({max, room(src, W, down), room(dst, W, down)});
+    if (k < 2) return 0;
+    const u64 span = (k - 1) * W;  // from the lowest element to the current one
+    const u64 lo_s = down ? src - span : src, lo_d = down ? dst - span : dst;
+    if (lo_s < lo_d + k * W && lo_d < lo_s + k * W) return 0;  // overlapping runs: element order matters
+    u8* hs = host(c, src, Access::Read);
+    if (!hs) return 0;
+    u8* hd = host(c, dst, Access::Write);
+    if (!hd) return 0;
+    u8* from = down ? hs - span : hs;
+    u8* to = down ? hd - span : hd;
+    if (from < to + k * W && to < from + k * W) return 0;  // two linear pages on one physical page
+    std::memcpy(to, from, k * W);
+    return k;
+}
+
+template <class T> u64 bulk_stos(Cpu& c, u64 dst, T v, bool down, u64 max) {
+    constexpr u64 W = sizeof(T);
+    const u64 k = std::min(max, room(dst, W, down));
+    if (k < 2) return 0;
+    u8* hd = host(c, dst, Access::Write);
+    if (!hd) return 0;
+    u8* to = down ? hd - (k - 1) * W : hd;
+    for (u64 n = 0; n < k; ++n) std::memcpy(to + n * W, &v, W);
+    return k;
 }
 
 // REPE continues while ZF=1, REPNE while ZF=0 (i.rep: 1 REPE, 2 REPNE).
@@ -89,24 +167,43 @@ inline bool rep_cond_holds(const Cpu& c, const Insn& i) {
 // A4/A5 MOVS m,m
 template <class T, class A, bool Rep> void MOVS(Cpu& c, const Insn& i) {
     const u64 d = step<T>(c), src_base = c.s.seg_base[i.seg], dst_base = c.s.seg_base[ES];
-    const bool done = repeat<A, Rep>(c, [&] {
-        T v = c.read<T>(src_base + reg<A>(c, RSI));
-        c.write<T>(dst_base + reg<A>(c, RDI), v);
-        advance<A>(c, RSI, d);
-        advance<A>(c, RDI, d);
-        return true;
-    });
+    const bool down = c.s.rflags & fl::DF;
+    const bool done = repeat<A, Rep>(
+        c,
+        [&] {
+            T v = c.read<T>(src_base + reg<A>(c, RSI));
+            c.write<T>(dst_base + reg<A>(c, RDI), v);
+            advance<A>(c, RSI, d);
+            advance<A>(c, RDI, d);
+            return true;
+        },
+        [&](u64 max) -> u64 {
+            if constexpr (sizeof(A) != 8) return 0;
+            u64 k = bulk_movs<T>(c, src_base + reg<A>(c, RSI), dst_base + reg<A>(c, RDI), down, max);
+            advance<A>(c, RSI, d * k);
+            advance<A>(c, RDI, d * k);
+            return k;
+        });
     if (done) next(c, i);
 }
 // AA/AB STOS m
 template <class T, class A, bool Rep> void STOS(Cpu& c, const Insn& i) {
     const u64 d = step<T>(c), dst_base = c.s.seg_base[ES];
+    const bool down = c.s.rflags & fl::DF;
     const T v = getr<T>(c, RAX * 8);
-    const bool done = repeat<A, Rep>(c, [&] {
-        c.write<T>(dst_base + reg<A>(c, RDI), v);
-        advance<A>(c, RDI, d);
-        return true;
-    });
+    const bool done = repeat<A, Rep>(
+        c,
+        [&] {
+            c.write<T>(dst_base + reg<A>(c, RDI), v);
+            advance<A>(c, RDI, d);
+            return true;
+        },
+        [&](u64 max) -> u64 {
+            if constexpr (sizeof(A) != 8) return 0;
+            u64 k = bulk_stos<T>(c, dst_base + reg<A>(c, RDI), v, down, max);
+            advance<A>(c, RDI, d * k);
+            return k;
+        });
     if (done) next(c, i);
 }
 // AC/AD LODS m

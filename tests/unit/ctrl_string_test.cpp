@@ -128,6 +128,38 @@ TEST_CASE("rep movs/stos/cmps/scas/lods: both directions agree with the host") {
     }
 }
 
+TEST_CASE("rep movs with overlapping source and destination copies element by element (host oracle)") {
+    // dst = src + 1 element propagates the first element forwards (DF=0), and
+    // dst = src - 1 element backwards (DF=1): the page-at-a-time path must not apply.
+    for (int which : {0, 3}) {
+        for (bool down : {false, true}) {
+            for (i64 delta : {-8, -1, 1, 8, 16}) {
+                std::vector<u8> buf(kBufSize);
+                fill(buf, static_cast<u32>(which * 31 + delta + 100));
+                Regs in{0, 200, 0x800, static_cast<u64>(0x800 + delta), fl::FIXED1 | (down ? fl::DF : 0)};
+                test::Machine m;
+                std::copy(buf.begin(), buf.end(), m.bus.ram.begin() + kBuf);
+                std::vector<u8> code = kEncoding[which];
+                code.push_back(0xF4);
+                std::copy(code.begin(), code.end(), m.bus.ram.begin() + kCode);
+                m.cpu.s.rip = kCode;
+                m.cpu.s.gpr[RCX] = in.rcx;
+                m.cpu.s.gpr[RSI] = kBuf + in.rsi;
+                m.cpu.s.gpr[RDI] = kBuf + in.rdi;
+                m.cpu.s.rflags = in.rflags;
+                REQUIRE(m.cpu.run(1'000'000).reason == StopReason::Halt);
+                Regs want = host_run(which, buf, in);
+                CAPTURE(which);
+                CAPTURE(down);
+                CAPTURE(delta);
+                CHECK(m.cpu.s.gpr[RSI] - kBuf == want.rsi);
+                CHECK(m.cpu.s.gpr[RDI] - kBuf == want.rdi);
+                CHECK(std::equal(buf.begin(), buf.end(), m.bus.ram.begin() + kBuf));
+            }
+        }
+    }
+}
+
 namespace {
 
 // RAM from 0 up to `ram_end`; any access beyond it raises #PF, as a not-present
@@ -275,4 +307,18 @@ TEST_CASE("movsd/cmpsd with XMM operands are not string instructions") {
         CHECK(m.cpu.s.gpr[RDI] == 0x6000);
         CHECK(m.bus.ram[0x6000] == 0);
     }
+}
+
+TEST_CASE("rep stosb over the next instruction: the new bytes run (self-modifying code)") {
+    test::Machine m;
+    // 0: f3 aa            rep stosb          (RDI -> the mov's immediate)
+    // 2: b8 01 00 00 00   mov eax, 1
+    // 7: f4               hlt
+    m.load(kCode, {0xF3, 0xAA, 0xB8, 0x01, 0x00, 0x00, 0x00, 0xF4});
+    m.cpu.s.gpr[RAX] = 0x07;
+    m.cpu.s.gpr[RCX] = 4;
+    m.cpu.s.gpr[RDI] = kCode + 3;
+    auto r = m.cpu.run(1000);
+    REQUIRE(r.reason == StopReason::Halt);
+    CHECK(m.cpu.s.gpr[RAX] == 0x0707'0707);
 }

@@ -17,7 +17,7 @@
 //   64-bit mode; AMD truncates RIP to 16 bits).
 // - CLI/STI/POPF follow the protected-mode IOPL rules; virtual-8086 mode and
 //   the VME/PVI virtual interrupt flag are not modelled.
-// - INTO (CE) is invalid in 64-bit mode: Zydis rejects it and it raises #UD.
+// INTO (CE) is invalid in 64-bit mode: Zydis rejects it there, so it raises #UD.
 #include "decode.h"
 
 namespace sy {

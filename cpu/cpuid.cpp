@@ -18,6 +18,11 @@
 // - 8000_0002h-8000_0004h: brand string "switchyard virtual CPU".
 // - 8000_0008h: 40 physical and 48 linear address bits; MAXPHYADDR is what the
 //   page walker of CPU core II must enforce.
+// A feature that lands sets its bit here in the same change: PSE/PAE/PGE/PAT
+// and NX with the paging instructions (MOV CRn, INVLPG), MSR with RDMSR/WRMSR,
+// SYSCALL with SYSCALL/SYSRET, APIC with the local APIC, FXSR with
+// FXSAVE/FXRSTOR, FPU with x87 arithmetic. tests/unit/ctrl_system_test.cpp
+// lists the bits it expects clear; update it with them.
 #include "cpuid.h"
 
 #include <algorithm>

@@ -89,7 +89,10 @@ bool reg_slot(ZydisRegister r, u8& slot) {
 
 bool writes_rip(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
     for (int n = 0; n < in.operand_count; ++n)
-        if (ops[n].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[n].reg.value == ZYDIS_REGISTER_RIP &&
+        // The instruction pointer is RIP, EIP or IP depending on the mode.
+        if (ops[n].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (ops[n].reg.value == ZYDIS_REGISTER_RIP || ops[n].reg.value == ZYDIS_REGISTER_EIP ||
+             ops[n].reg.value == ZYDIS_REGISTER_IP) &&
             (ops[n].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
             return true;
     switch (in.meta.category) {

@@ -38,7 +38,7 @@ namespace sy::dev {
 class IoApic : public MmioDevice, public IrqSink {
 public:
     static constexpr u64 kDefaultBase = 0xFEC00000;
-    static constexpr u64 kMmioSize = 0x20;
+    static constexpr u64 kMmioSize = 0x1000;  // the page QEMU maps; only 0x00 and 0x10 decode
     static constexpr unsigned kPins = 24;
     static constexpr u32 kVersion = 0x00170011;
     static constexpr u64 kRegSel = 0x00, kWindow = 0x10;

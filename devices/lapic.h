@@ -28,8 +28,8 @@
 //     target, for every delivery mode; for INIT receive() resets the APIC part
 //     (init_reset()) and the machine resets the CPU, for start-up the machine
 //     starts a CPU waiting for SIPI at vector * 0x1000.
-//   * LINT0/LINT1 pins: set_lint0()/set_lint1() with the pin level (the PIC's INT
-//     output on LINT0, NMI on LINT1). An ExtINT acknowledge asks the PIC for the
+//   * LINT0/LINT1 pins: set_lint0()/set_lint1() (or IrqSink lines 0 and 1) with
+//     the pin level (the PIC's INT output on LINT0, NMI on LINT1). An ExtINT acknowledge asks the PIC for the
 //     vector through the callback given to set_extint_ack().
 //   * EOI of a level-triggered vector calls the hook given to set_eoi_broadcast()
 //     (the machine forwards it to every IoApic::eoi()).
@@ -80,7 +80,7 @@
 
 namespace sy::dev {
 
-class LocalApic : public MmioDevice, public Timed {
+class LocalApic : public MmioDevice, public Timed, public IrqSink {
 public:
     static constexpr u64 kDefaultBase = 0xFEE00000;
     static constexpr u64 kMmioSize = 0x1000;
@@ -140,9 +140,14 @@ public:
     bool has_interrupt() const;
     u8 acknowledge();
 
-    // Pins.
+    // Pins. As an IrqSink, line 0 is LINT0 and line 1 is LINT1, so the PIC's INT
+    // output can be wired as Pic8259Pair pic{{&bsp_lapic, 0}}.
     void set_lint0(bool level);
     void set_lint1(bool level);
+    void set_irq(unsigned line, bool level) override {
+        if (line == 0) set_lint0(level);
+        else if (line == 1) set_lint1(level);
+    }
 
     // APIC bus, receiving side.
     bool matches(const ApicMessage& m) const;

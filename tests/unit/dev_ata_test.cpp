@@ -14,6 +14,7 @@
 #include <string>
 
 #include "ata.h"
+#include "io_bus.h"
 #include "dev_support.h"
 
 using namespace sy;
@@ -375,4 +376,26 @@ TEST_CASE("ata: FileDisk reads and writes an image file; a missing file names it
         CHECK(buf[511] == 0x77);
     }
     std::remove(path.c_str());
+}
+
+TEST_CASE("ata: wired on the IoBus as ata.h says, 32-bit data accesses reach the device whole") {
+    Rig r;
+    IoBus bus;
+    bus.add_ports(0x1F0, 1, &r.ata, 4, "ata data");
+    bus.add_ports(0x1F1, 7, &r.ata, 1, "ata cmd");
+    bus.add_ports(0x3F6, 1, &r.ata, 1, "ata ctrl");
+    bus.io_out(0x1F2, 1, 1, 0);
+    bus.io_out(0x1F3, 1, 4, 0);
+    bus.io_out(0x1F4, 1, 0, 0);
+    bus.io_out(0x1F5, 1, 0, 0);
+    bus.io_out(0x1F6, 1, 0xE0, 0);
+    bus.io_out(0x1F7, 1, 0x20, 0);
+    CHECK(bus.io_in(0x3F6, 1, 0) == 0x58);
+    std::vector<u8> got;
+    for (unsigned i = 0; i < 128; ++i) {
+        u32 v = bus.io_in(0x1F0, 4, 0);
+        for (unsigned k = 0; k < 4; ++k) got.push_back(u8(v >> (8 * k)));
+    }
+    CHECK(got == r.sector(4));
+    CHECK(bus.io_in(0x1F7, 1, 0) == 0x50);
 }

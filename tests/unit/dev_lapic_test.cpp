@@ -10,6 +10,7 @@
 
 #include "dev_support.h"
 #include "lapic.h"
+#include "pic8259.h"
 
 using namespace sy;
 using namespace sy::dev;
@@ -494,4 +495,19 @@ TEST_CASE("lapic: x2APIC MSR interface (11.12.1.2, Table 11-6)") {
     CHECK(a.next_event() == 50);
     CHECK(a.msr_read(0x839, v, 30));
     CHECK(v == 20);
+}
+
+TEST_CASE("lapic: the 8259A pair wired to LINT0 delivers through ExtINT") {
+    LocalApic a(0, true);
+    Pic8259Pair pic{IrqLine{&a, 0}};
+    a.set_extint_ack([&] { return pic.acknowledge(); });
+    a.setup_virtual_wire();
+    // ICW1-ICW4 as a PC BIOS or Linux programs the master: vectors 0x20-0x27.
+    pic.io_write(0x20, 1, 0x11, 0), pic.io_write(0x21, 1, 0x20, 0);
+    pic.io_write(0x21, 1, 0x04, 0), pic.io_write(0x21, 1, 0x01, 0);
+    pic.io_write(0x21, 1, 0xFD, 0);  // only IRQ 1
+    pic.set_irq(1, true);
+    REQUIRE(a.has_interrupt());
+    CHECK(a.acknowledge() == 0x21);
+    CHECK_FALSE(a.has_interrupt());  // INT dropped once IRQ 1 is in service
 }

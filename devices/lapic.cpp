@@ -260,7 +260,7 @@ void LocalApic::send_ipi(u32 lo, u32 dest) {
     if (router_) router_->send(m);
 }
 
-void LocalApic::write_lvt(unsigned index, u32 value, u64 now) {
+void LocalApic::write_lvt(unsigned index, u32 value) {
     u32 v = value & kLvtWritable[index];
     if (!sw_enabled()) v |= kLvtMask;  // 11.4.7.2: masks stay set while disabled
     if (index == kLvtTimer) {
@@ -270,7 +270,6 @@ void LocalApic::write_lvt(unsigned index, u32 value, u64 now) {
         }
     }
     lvt_[index] = v;
-    (void)now;
 }
 
 bool LocalApic::read_reg(u32 offset, u32& value, u64 now) const {
@@ -314,7 +313,7 @@ bool LocalApic::write_reg(u32 offset, u32 value, u64 now) {
     if (offset >= LVT_TIMER && offset <= LVT_ERROR) {
         unsigned index = (offset - LVT_TIMER) >> 4;
         if (x2 && (value & ~kLvtWritable[index])) return false;
-        write_lvt(index, value, now);
+        write_lvt(index, value);
         return true;
     }
     switch (offset) {

@@ -181,7 +181,8 @@ private:
     }
     static int highest(const Bits& b);  // highest set vector, or -1
 
-    // Register file access shared by MMIO and MSRs. `x2` selects x2APIC semantics.
+    // Register file access shared by MMIO and MSRs; x2apic() picks which
+    // registers exist and which writes are refused.
     bool read_reg(u32 offset, u32& value, u64 now) const;
     bool write_reg(u32 offset, u32 value, u64 now);
     u32 ldr_value() const;
@@ -189,7 +190,7 @@ private:
     TimerMode timer_mode() const { return TimerMode((lvt_[0] >> 17) & 3); }
     u32 divide() const;
     void arm_count(u64 now, u32 count);
-    void write_lvt(unsigned index, u32 value, u64 now);
+    void write_lvt(unsigned index, u32 value);
     void send_ipi(u32 icr_lo, u32 dest);
     void accept_fixed(u8 vector, bool level);
     void lvt_fire(unsigned index);

@@ -1,28 +1,24 @@
-// The CPUID table (SDM Vol. 2A, CPUID). Choices, each deliberate:
+// The CPUID table (SDM Vol. 2A, CPUID): exactly what is implemented. Choices:
 // - Vendor "GenuineIntel", family 6, model 0, stepping 0. Software expects a
 //   known vendor string to trust the feature bits; family 6 is the Intel family
 //   every 64-bit core reports. Model 0 belongs to no shipped part, so guest code
 //   that keys quirks or model-specific MSRs on the model never matches. (The
 //   timing table models a Skylake core; CPUID does not claim one.)
-// - Leaf 1 EDX: TSC, CX8, CMOV, CLFSH (CLFLUSH is implemented, line size 64),
-//   SSE, SSE2. FPU is clear: x87 arithmetic is not implemented. MMX and FXSR
-//   are clear until MMX and FXSAVE/FXRSTOR exist. Paging, APIC, MSR and
-//   SYSCALL/NX bits stay clear until CPU core II implements them.
-// - Leaf 1 ECX: CX16 and POPCNT. No SSE3 and later, no hypervisor bit.
-// - Leaves 2 to 6: zero (no cache or power-management descriptors). Leaf 7
-//   sub-leaf 0: max sub-leaf 0 and only EBX.CLFLUSHOPT (it runs here); no
-//   BMI, AVX, ERMS, FSGSBASE or CET.
-// - 8000_0001h: ECX LAHF-SAHF (valid in 64-bit mode), LZCNT (ABM) and
-//   PREFETCHW (3DNowPrefetch: PREFETCH and PREFETCHW run as hints); EDX LM
-//   and RDTSCP. SYSCALL and NX clear until CPU core II.
+// - Leaf 1 EDX: DE, PSE, TSC, MSR, PAE, CX8, APIC, SEP (SYSENTER/SYSEXIT), PGE,
+//   CMOV, PAT, CLFSH (line size 64), FXSR, SSE, SSE2. FPU and MMX are clear: x87
+//   arithmetic and MMX are not implemented.
+// - Leaf 1 ECX: CX16, PCID, x2APIC, POPCNT, TSC-deadline, XSAVE; OSXSAVE is
+//   CR4.OSXSAVE, filled in by the CPUID instruction. No SSE3 and later.
+// - Leaf 7 sub-leaf 0: EBX FSGSBASE, SMEP, INVPCID, SMAP, CLFLUSHOPT; ECX UMIP.
+// - Leaves 2-6 and 8-0Ch: zero (no cache, power or topology enumeration;
+//   leaf 0Bh with EBX = 0 says "no x2APIC topology leaf").
+// - Leaf 0Dh: XCR0 may hold x87 and SSE; the save area is 576 bytes; XSAVEOPT.
+// - 8000_0001h: ECX LAHF-SAHF, LZCNT (ABM), PREFETCHW; EDX SYSCALL, NX, 1-GiB
+//   pages, RDTSCP, LM.
 // - 8000_0002h-8000_0004h: brand string "switchyard virtual CPU".
-// - 8000_0008h: 40 physical and 48 linear address bits; MAXPHYADDR is what the
-//   page walker of CPU core II must enforce.
-// A feature that lands sets its bit here in the same change: PSE/PAE/PGE/PAT
-// and NX with the paging instructions (MOV CRn, INVLPG), MSR with RDMSR/WRMSR,
-// SYSCALL with SYSCALL/SYSRET, APIC with the local APIC, FXSR with
-// FXSAVE/FXRSTOR, FPU with x87 arithmetic. tests/unit/ctrl_system_test.cpp
-// lists the bits it expects clear; update it with them.
+// - 8000_0008h: 40 physical and 48 linear address bits (the page walker's
+//   MAXPHYADDR).
+// A feature that lands sets its bit here in the same change.
 #include "cpuid.h"
 
 #include <algorithm>
@@ -54,22 +50,39 @@ constexpr Regs brand(unsigned part) {
 constexpr u32 kFamily = 6, kModel = 0, kStepping = 0;
 constexpr u32 kClflushQwords = 8;  // CLFLUSH line size in 8-byte units: 64 bytes
 
-constexpr std::array<Leaf, 14> kTable{{
+constexpr std::array<Leaf, 21> kTable{{
     // leaf 0: maximum basic leaf; vendor in EBX, EDX, ECX
     {0, 0, true, {kMaxBasic, chars(kVendor, 0, 12), chars(kVendor, 8, 12), chars(kVendor, 4, 12)}},
     // leaf 1: version, EBX (APIC ID filled in by query()), features
     {1, 0, true,
-     {(kFamily << 8) | (kModel << 4) | kStepping, kClflushQwords << 8, leaf1_ecx::CX16 | leaf1_ecx::POPCNT,
-      leaf1_edx::TSC | leaf1_edx::CX8 | leaf1_edx::CMOV | leaf1_edx::CLFSH | leaf1_edx::SSE | leaf1_edx::SSE2}},
+     {(kFamily << 8) | (kModel << 4) | kStepping, kClflushQwords << 8,
+      leaf1_ecx::CX16 | leaf1_ecx::PCID | leaf1_ecx::X2APIC | leaf1_ecx::POPCNT | leaf1_ecx::TSC_DEADLINE |
+          leaf1_ecx::XSAVE,
+      leaf1_edx::DE | leaf1_edx::PSE | leaf1_edx::TSC | leaf1_edx::MSR | leaf1_edx::PAE | leaf1_edx::CX8 |
+          leaf1_edx::APIC | leaf1_edx::SEP | leaf1_edx::PGE | leaf1_edx::CMOV | leaf1_edx::PAT | leaf1_edx::CLFSH |
+          leaf1_edx::FXSR | leaf1_edx::SSE | leaf1_edx::SSE2}},
     {2, 0, true, {}},
     {3, 0, true, {}},
     {4, 0, true, {}},
     {5, 0, true, {}},
     {6, 0, true, {}},
     // leaf 7: sub-leaf 0 only; higher sub-leaves are zero
-    {7, 0, false, {0, leaf7_ebx::CLFLUSHOPT, 0, 0}},
+    {7, 0, false,
+     {0, leaf7_ebx::FSGSBASE | leaf7_ebx::SMEP | leaf7_ebx::INVPCID | leaf7_ebx::SMAP | leaf7_ebx::CLFLUSHOPT,
+      leaf7_ecx::UMIP, 0}},
+    {8, 0, true, {}},
+    {9, 0, true, {}},
+    {0xA, 0, true, {}},
+    {0xB, 0, true, {}},  // no x2APIC topology enumeration (EBX = 0 says so)
+    {0xC, 0, true, {}},
+    // leaf 0Dh: XSAVE. Sub-leaf 0: x87 and SSE in XCR0, 576-byte area (512 legacy
+    // + 64 header); sub-leaf 1: XSAVEOPT.
+    {0xD, 0, false, {3, 576, 576, 0}},
+    {0xD, 1, false, {1, 0, 0, 0}},
     {0x8000'0000, 0, true, {kMaxExtended, 0, 0, 0}},
-    {0x8000'0001, 0, true, {0, 0, ext1_ecx::LAHF_SAHF | ext1_ecx::LZCNT | ext1_ecx::PREFETCHW, ext1_edx::LM | ext1_edx::RDTSCP}},
+    {0x8000'0001, 0, true,
+     {0, 0, ext1_ecx::LAHF_SAHF | ext1_ecx::LZCNT | ext1_ecx::PREFETCHW,
+      ext1_edx::SYSCALL | ext1_edx::NX | ext1_edx::PAGE1GB | ext1_edx::LM | ext1_edx::RDTSCP}},
     {0x8000'0002, 0, true, brand(0)},
     {0x8000'0003, 0, true, brand(1)},
     {0x8000'0004, 0, true, brand(2)},
@@ -79,10 +92,12 @@ constexpr std::array<Leaf, 14> kTable{{
 
 constexpr bool sorted() {
     for (size_t k = 1; k < kTable.size(); ++k)
-        if (kTable[k - 1].leaf >= kTable[k].leaf) return false;
+        if (kTable[k - 1].leaf > kTable[k].leaf ||
+            (kTable[k - 1].leaf == kTable[k].leaf && kTable[k - 1].subleaf >= kTable[k].subleaf))
+            return false;
     return true;
 }
-static_assert(sorted(), "CPUID rows must be in leaf order, one row per leaf");
+static_assert(sorted(), "CPUID rows must be in (leaf, sub-leaf) order, one row each");
 static_assert(kTable[0].regs.eax == kMaxBasic && kTable[kTable.size() - 1].leaf == kMaxExtended);
 
 }  // namespace

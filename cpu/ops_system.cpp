@@ -24,7 +24,8 @@ using timing::Cls;
 
 // 0F A2 CPUID. Writes the low 32 bits of RAX/RBX/RCX/RDX and clears the high halves.
 void CPUID(Cpu& c, const Insn& i) {
-    cpuid::Regs r = cpuid::query(static_cast<u32>(c.s.gpr[RAX]), static_cast<u32>(c.s.gpr[RCX]));
+    cpuid::Regs r = cpuid::query(static_cast<u32>(c.s.gpr[RAX]), static_cast<u32>(c.s.gpr[RCX]), c.apic_id);
+    if (static_cast<u32>(c.s.gpr[RAX]) == 1 && (c.sys.cr4 & cr4::OSXSAVE)) r.ecx |= cpuid::leaf1_ecx::OSXSAVE;
     c.s.gpr[RAX] = r.eax;
     c.s.gpr[RBX] = r.ebx;
     c.s.gpr[RCX] = r.ecx;

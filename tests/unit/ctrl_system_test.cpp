@@ -65,23 +65,29 @@ TEST_CASE("cpuid: feature bits announce what is implemented and nothing else") {
     CHECK(((l1.eax >> 20) & 0xFF) == 0);
     // CLFLUSH line size 64 bytes, in 8-byte units (EBX[15:8]).
     CHECK(((l1.ebx >> 8) & 0xFF) * 8 == 64);
-    // EDX bit 0 FPU, 23 MMX, 24 FXSR, 5 MSR, 6 PAE, 9 APIC, 11 SEP: not implemented.
-    for (int bit : {0, 5, 6, 9, 11, 23, 24}) CHECK(((l1.edx >> bit) & 1) == 0);
-    for (int bit : {4, 8, 15, 19, 25, 26}) CHECK(((l1.edx >> bit) & 1) == 1);  // TSC CX8 CMOV CLFSH SSE SSE2
-    // ECX bit 0 SSE3, 9 SSSE3, 19 SSE4.1, 20 SSE4.2, 26 XSAVE, 27 OSXSAVE, 28 AVX, 31 hypervisor:
-    // clear; 13 CX16, 23 POPCNT set.
-    for (int bit : {0, 9, 19, 20, 26, 27, 28, 31}) CHECK(((l1.ecx >> bit) & 1) == 0);
-    for (int bit : {13, 23}) CHECK(((l1.ecx >> bit) & 1) == 1);
+    // EDX bit 0 FPU, 23 MMX: not implemented. Set (implemented): 2 DE, 3 PSE, 4 TSC,
+    // 5 MSR, 6 PAE, 8 CX8, 9 APIC, 11 SEP, 13 PGE, 15 CMOV, 16 PAT, 19 CLFSH,
+    // 24 FXSR, 25 SSE, 26 SSE2.
+    for (int bit : {0, 23}) CHECK(((l1.edx >> bit) & 1) == 0);
+    for (int bit : {2, 3, 4, 5, 6, 8, 9, 11, 13, 15, 16, 19, 24, 25, 26}) CHECK(((l1.edx >> bit) & 1) == 1);
+    // ECX bit 0 SSE3, 9 SSSE3, 19 SSE4.1, 20 SSE4.2, 28 AVX, 31 hypervisor: clear;
+    // 27 OSXSAVE mirrors CR4.OSXSAVE (clear here); 13 CX16, 17 PCID, 21 x2APIC,
+    // 23 POPCNT, 24 TSC-deadline, 26 XSAVE: set.
+    for (int bit : {0, 9, 19, 20, 27, 28, 31}) CHECK(((l1.ecx >> bit) & 1) == 0);
+    for (int bit : {13, 17, 21, 23, 24, 26}) CHECK(((l1.ecx >> bit) & 1) == 1);
     cpuid::Regs e1 = run_cpuid(0x8000'0001, 0);
     CHECK(((e1.ecx & 1)) == 1);         // LAHF/SAHF in 64-bit mode
     CHECK(((e1.ecx >> 5) & 1) == 1);    // LZCNT
     CHECK(((e1.edx >> 29) & 1) == 1);   // LM
     CHECK(((e1.edx >> 27) & 1) == 1);   // RDTSCP
-    CHECK(((e1.edx >> 11) & 1) == 0);   // SYSCALL: CPU core II
-    CHECK(((e1.edx >> 20) & 1) == 0);   // NX: CPU core II
+    CHECK(((e1.edx >> 11) & 1) == 1);   // SYSCALL
+    CHECK(((e1.edx >> 20) & 1) == 1);   // NX
+    CHECK(((e1.edx >> 26) & 1) == 1);   // 1-GiB pages
     cpuid::Regs l7 = run_cpuid(7, 0);
     CHECK(l7.eax == 0);  // max sub-leaf
-    CHECK((l7.ebx & ~cpuid::leaf7_ebx::CLFLUSHOPT) == 0);
+    // EBX: 0 FSGSBASE, 7 SMEP, 10 INVPCID, 20 SMAP, 23 CLFLUSHOPT and nothing else.
+    CHECK(l7.ebx == ((1u << 0) | (1u << 7) | (1u << 10) | (1u << 20) | (1u << 23)));
+    CHECK(l7.ecx == (1u << 2));  // UMIP
     CHECK(run_cpuid(7, 1) == cpuid::Regs{});
 }
 

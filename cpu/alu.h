@@ -74,4 +74,12 @@ struct Xor { static constexpr bool kWrites = true; template <class T> static T o
 struct Cmp { static constexpr bool kWrites = false; template <class T> static T op(u64& f, T a, T b) { return sub<T>(f, a, b); } };
 struct Test { static constexpr bool kWrites = false; template <class T> static T op(u64& f, T a, T b) { return logic<T>(f, a & b); } };
 
+// COMISS/COMISD/UCOMISS/UCOMISD: the comparison sets ZF, PF and CF (unordered:
+// all three; greater: none; less: CF; equal: ZF) and clears OF, SF and AF
+// (SDM Vol. 2A, COMISS "Operation"). `zf`/`pf`/`cf` are the outcome as the
+// SSE unit reports it.
+inline void fp_compare(u64& f, bool zf, bool pf, bool cf) {
+    set_arith(f, (zf ? fl::ZF : 0) | (pf ? fl::PF : 0) | (cf ? fl::CF : 0));
+}
+
 }  // namespace sy::alu

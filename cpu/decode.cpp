@@ -10,6 +10,8 @@
 namespace sy {
 
 void raise_ud_handler(Cpu&, const Insn&) { raise(UD); }
+// More than 15 bytes of prefixes and opcode: #GP(0) (SDM Vol. 2A, 2.3.11).
+void too_long_handler(Cpu&, const Insn&) { raise(GP, 0); }
 
 namespace {
 
@@ -17,7 +19,7 @@ using Table = std::array<Builder, ZYDIS_MNEMONIC_MAX_VALUE + 1>;
 
 Table make_table() {
     Table t{};
-    for (auto list : {int_builders(), ctrl_builders(), sse_builders(), string_builders(), system_builders()}) {
+    for (auto list : {int_builders(), ctrl_builders(), sse_builders(), string_builders(), system_builders(), x87_builders()}) {
         for (const BuilderEntry& e : list) {
             if (t[e.mnemonic]) {
                 std::fprintf(stderr, "switchyard: two builders for %s\n", ZydisMnemonicGetString(e.mnemonic));
@@ -100,7 +102,8 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, Insn& out, bool* ends_bl
     ZyanStatus st = ZydisDecoderDecodeFull(&decoder64(), bytes, avail, &in, ops);
     if (st == ZYDIS_STATUS_NO_MORE_DATA && avail < ZYDIS_MAX_INSTRUCTION_LENGTH) return false;
     if (!ZYAN_SUCCESS(st)) {
-        out.fn = raise_ud_handler;
+        bool too_long = st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG || st == ZYDIS_STATUS_NO_MORE_DATA;
+        out.fn = too_long ? too_long_handler : raise_ud_handler;
         out.len = 1;
         out.cycles = timing::cost(timing::Cls::Trap, false);
         *ends_block = true;

@@ -44,6 +44,7 @@ std::span<const BuilderEntry> int_builders();   // ops_int.cpp
 std::span<const BuilderEntry> ctrl_builders();  // ops_ctrl.cpp
 std::span<const BuilderEntry> sse_builders();   // ops_sse.cpp
 std::span<const BuilderEntry> string_builders();  // ops_string.cpp
+std::span<const BuilderEntry> x87_builders();     // ops_x87.cpp
 std::span<const BuilderEntry> system_builders();  // ops_system.cpp (cpuid, rdtsc, fences, ...)
 
 // Decodes one instruction from `bytes` (at most `avail` bytes, which start at

@@ -33,7 +33,7 @@ struct CpuState {
     u64 seg_base[7] = {};  // linear base per segment register; [SEG_NONE] stays 0
     Xmm xmm[16] = {};
     u32 mxcsr = 0x1F80;
-    u16 fcw = 0x037F, fsw = 0;
+    u16 fcw = 0x037F, fsw = 0, ftw = 0xFFFF;  // x87 control, status and tag words
 };
 
 }  // namespace sy

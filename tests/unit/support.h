@@ -21,6 +21,8 @@ struct Machine {
     // Copies `code` to `at` and points RIP there; RSP gets the top of RAM.
     void load(u64 at, std::initializer_list<u8> code) {
         std::copy(code.begin(), code.end(), bus.ram.begin() + at);
+        // A host-side write bypasses the guest write path: drop stale decodes.
+        for (u64 pg = at >> 12; pg <= (at + code.size()) >> 12; ++pg) cpu.code_cache().invalidate_page(pg);
         cpu.s.rip = at;
         cpu.s.gpr[RSP] = bus.ram.size() - 0x100;
     }

@@ -1,0 +1,66 @@
+// isa-test: the interpreter side. The same address space as the native run,
+// backed by a buffer; one CPU reused for every case (the code page's blocks are
+// invalidated between cases, as a guest write to it would).
+#include <cstring>
+
+#include "code_cache.h"
+#include "cpu.h"
+#include "runners.h"
+
+namespace sy::isatest {
+
+namespace {
+class TestBus : public Bus {
+public:
+    std::vector<u8> mem = std::vector<u8>(0x1000 + kDataSize);
+    u8* ram_page(u64 pa) override {
+        if (pa < kCodePage || pa >= kCodePage + mem.size()) return nullptr;
+        return mem.data() + ((pa - kCodePage) & ~0xFFFull);
+    }
+};
+}  // namespace
+
+struct EmuRunner::Impl {
+    TestBus bus;
+    Cpu cpu{bus};
+};
+
+EmuRunner::EmuRunner() : impl_(std::make_unique<Impl>()) {}
+EmuRunner::~EmuRunner() = default;
+
+TestState EmuRunner::run(const Case& c) {
+    TestBus& bus = impl_->bus;
+    Cpu& cpu = impl_->cpu;
+    std::memset(bus.mem.data(), 0xCC, 0x1000);
+    std::memcpy(bus.mem.data() + (kInsnAddr - kCodePage), c.bytes.data(), c.bytes.size());
+    std::memcpy(bus.mem.data() + 0x1000, c.init.data.data(), kDataSize);
+    for (u64 pg = kCodePage; pg < kCodePage + bus.mem.size(); pg += 0x1000) cpu.code_cache().invalidate_page(pg >> 12);
+
+    const TestState& in = c.init;
+    cpu.s = CpuState{};
+    for (int n = 0; n < 16; ++n) cpu.s.gpr[n] = in.gpr[n];
+    cpu.s.rip = kInsnAddr;
+    cpu.s.rflags = in.rflags | fl::IF | fl::FIXED1;
+    cpu.s.seg_base[GS] = kData;
+    for (int n = 0; n < 16; ++n) cpu.s.xmm[n] = in.xmm[n];
+    cpu.s.mxcsr = in.mxcsr;
+    cpu.s.fcw = in.fcw;
+    cpu.s.fsw = in.fsw;
+    cpu.halted = false;
+
+    StepResult r = cpu.step();
+
+    TestState out;
+    for (int n = 0; n < 16; ++n) out.gpr[n] = cpu.s.gpr[n];
+    out.rip = cpu.s.rip;
+    out.rflags = cpu.s.rflags;
+    for (int n = 0; n < 16; ++n) out.xmm[n] = cpu.s.xmm[n];
+    out.mxcsr = cpu.s.mxcsr;
+    out.fcw = cpu.s.fcw;
+    out.fsw = cpu.s.fsw;
+    out.exception = r.fault ? r.fault->vector : -1;
+    std::memcpy(out.data.data(), bus.mem.data() + 0x1000, kDataSize);
+    return out;
+}
+
+}  // namespace sy::isatest

@@ -1,0 +1,123 @@
+// isa-test: instruction forms and test cases.
+//
+// A Form is one mnemonic x operand size x operand kinds ("add r64, m64"). For
+// each form the generator draws random initial states (edge values mixed in),
+// encodes the instruction with the Zydis encoder, runs the same bytes on the host
+// CPU and in the interpreter, and compares GPRs, RIP, RFLAGS (minus the flags
+// the SDM leaves undefined for the form), XMM0-15, MXCSR, the data area and the
+// exception raised.
+//
+// The test address space (identical natively and in the interpreter):
+//   kCodePage .. +0x1000   code; every byte 0xCC except the instruction at kInsnAddr.
+//                          Execution ends at the first INT3 reached, so branches
+//                          may land anywhere on the page except inside the instruction.
+//   kData .. +kDataSize    data; memory operands, the stack (RSP = kStackTop) and,
+//                          for gs: forms, the GS base all point here.
+#pragma once
+#include <Zydis/Zydis.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "state.h"
+
+namespace sy::isatest {
+
+constexpr u64 kCodePage = 0x10000000;
+constexpr u64 kInsnAddr = kCodePage + 0x800;
+constexpr u64 kData = kCodePage + 0x1000;
+constexpr u64 kDataSize = 0x4000;
+constexpr u64 kStackTop = kData + 0x2000;
+
+// RFLAGS bits that are compared: the arithmetic flags and DF. (IF, TF, AC and
+// the rest are fixed by the host OS in user mode.)
+constexpr u64 kComparedFlags = fl::ARITH | fl::DF;
+
+using Rng = std::mt19937_64;
+
+enum class Opd : u8 {
+    Gpr,    // a general-purpose register of `bits` (random, never RSP)
+    Xmm,    // an XMM register (random)
+    Mem,    // a memory operand of `bits` (random base/index/disp/RIP-relative/gs:)
+    Imm,    // an immediate of `bits` (values that need that width, edge values mixed in)
+    Rel,    // a branch displacement of `bits` (the target is an INT3 on the code page)
+    Fixed,  // a fixed register, e.g. CL for shift counts or AL for the short forms
+};
+
+struct OperandSpec {
+    Opd kind;
+    u16 bits = 0;
+    ZydisRegister reg = ZYDIS_REGISTER_NONE;  // for Fixed
+};
+
+inline OperandSpec gpr(u16 bits) { return {Opd::Gpr, bits}; }
+inline OperandSpec xmm() { return {Opd::Xmm, 128}; }
+inline OperandSpec mem(u16 bits) { return {Opd::Mem, bits}; }
+inline OperandSpec imm(u16 bits) { return {Opd::Imm, bits}; }
+inline OperandSpec rel(u16 bits) { return {Opd::Rel, bits}; }
+inline OperandSpec fixed(ZydisRegister r) { return {Opd::Fixed, 0, r}; }
+
+// The state that is set up before and compared after the instruction.
+struct TestState {
+    u64 gpr[16] = {};
+    u64 rip = kInsnAddr;
+    u64 rflags = fl::FIXED1;
+    Xmm xmm[16] = {};
+    u32 mxcsr = 0x1F80;
+    u16 fcw = 0x037F, fsw = 0;  // x87 control and status words
+    std::vector<u8> data = std::vector<u8>(kDataSize);
+    int exception = -1;  // vector raised, or -1
+};
+
+// How the generator fills XMM lanes: random bits, or float/double edge values
+// (zeros, denormals, infinities, QNaN, SNaN, 1.0, max, random normals).
+enum class Lanes : u8 { Bits, F32, F64 };
+
+struct Case;
+using Adjust = void (*)(Case&, Rng&);
+
+struct Form {
+    std::string name;   // unique, what --forms matches: "add r64, m64"
+    std::string group;  // the report's row: "arith", "shift", "sse-float", ...
+    ZydisMnemonic mnemonic;
+    std::vector<OperandSpec> ops;
+    u64 undefined_flags = 0;          // flags the SDM leaves undefined in every case (cite the page)
+    ZydisInstructionAttributes prefixes = 0;  // ZYDIS_ATTRIB_HAS_LOCK / _REP / _REPNE ...
+    unsigned align = 1;               // memory operands aligned to this (16 for movaps)
+    Lanes lanes = Lanes::Bits;
+    bool random_mxcsr = false;        // draw rounding mode, FTZ/DAZ and exception masks
+    // Called after the random state is drawn and the instruction encoded; may
+    // change the initial state (e.g. keep RCX small for REP, point a register at
+    // the code page for JMP r64) and add to the undefined masks.
+    Adjust adjust = nullptr;
+};
+
+// What the generator chose for one case.
+struct Case {
+    const Form* form = nullptr;
+    std::vector<u8> bytes;
+    TestState init;
+    ZydisRegister regs[4] = {};                 // register chosen for each operand (NONE if not a register)
+    ZydisRegister mem_base = ZYDIS_REGISTER_NONE, mem_index = ZYDIS_REGISTER_NONE;
+    u64 mem_addr = 0;                           // linear address of the memory operand, if any
+    u64 imm = 0;                                // the immediate, if any
+    u64 data_seed = 0;                          // init.data starts as fill_data(data_seed)
+    u64 undefined_flags = 0;                    // form's mask plus what adjust() added
+    u32 undefined_gprs = 0;                     // bit n: GPR n is undefined after this case
+};
+
+// Helpers for adjust hooks.
+inline int gpr_number(ZydisRegister r) {
+    return ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, r) - ZYDIS_REGISTER_RAX;
+}
+
+// One list per group file.
+std::vector<Form> int_forms();   // forms_int.cpp
+std::vector<Form> ctrl_forms();  // forms_ctrl.cpp
+std::vector<Form> sse_forms();   // forms_sse.cpp
+std::vector<Form> x87_forms();   // forms_x87.cpp
+
+const std::vector<Form>& all_forms();
+
+}  // namespace sy::isatest

@@ -17,6 +17,7 @@
 #include <immintrin.h>
 
 #include "decode.h"
+#include "sse_unbounded.h"
 
 namespace sy::sse {
 
@@ -56,14 +57,14 @@ inline u32 host_csr(const Cpu& c) { return (c.s.mxcsr & (mx::RC | mx::FZ | mx::D
 // When one of them is unmasked the instruction raises #XM without writing its
 // destination (SDM Vol. 1, 11.5.2): an unmasked pre-computation exception (IE,
 // DE, ZE) stops before the result is computed, so then only the pre-computation
-// flags are recorded; otherwise all raised flags are.
-// Deviation: with UE unmasked the hardware also signals a tiny *exact* result;
-// the host ran with UE masked, which reports tiny results only when inexact.
+// flags are recorded; otherwise all raised flags are. (`raised` is already
+// corrected for unmasked OE/UE by unbounded_flags().)
 inline void commit_flags(Cpu& c, u32 raised) {
     raised &= mx::FLAGS;
     u32 unmasked = raised & ~(c.s.mxcsr >> mx::MASK_SHIFT);
     if (unmasked) {
-        c.s.mxcsr |= (unmasked & mx::PRE_COMPUTATION) ? raised & mx::PRE_COMPUTATION : raised;
+        if (unmasked & mx::PRE_COMPUTATION) raised &= mx::PRE_COMPUTATION;
+        c.s.mxcsr |= raised;
         raise(XM);
     }
     c.s.mxcsr |= raised;
@@ -80,7 +81,8 @@ inline void commit_flags(Cpu& c, u32 raised) {
     "ldmxcsr %[saved]"
 
 // A packed or scalar floating-point op `mnem xmm, xmm/m` executed by the host.
-#define SY_FP_OP(Name, mnem, mem_bytes)                                                        \
+// `op` and `layout` describe it for unbounded_flags() (sse_unbounded.h).
+#define SY_FP_OP(Name, mnem, mem_bytes, op, layout)                                             \
     struct Name {                                                                              \
         static constexpr unsigned kMem = mem_bytes;                                            \
         static void run(Cpu& c, Xmm& d, const Xmm& s, u8) {                                    \
@@ -89,8 +91,10 @@ inline void commit_flags(Cpu& c, u32 raised) {
             asm volatile(SY_UNDER_GUEST_CSR(mnem " %[b], %[a]")                                \
                          : [a] "+x"(a), [csr] "+m"(csr), [saved] "=m"(saved)                   \
                          : [b] "x"(b));                                                        \
-            ::sy::sse::commit_flags(c, csr);                                                   \
-            d = ::sy::sse::xmm(a);                                                             \
+            Xmm r = ::sy::sse::xmm(a);                                                         \
+            ::sy::sse::commit_flags(c, ::sy::sse::unbounded_flags(op, layout, c.s.mxcsr,       \
+                                                                  csr & 0x3F, d, s, r));       \
+            d = r;                                                                             \
         }                                                                                      \
     }
 

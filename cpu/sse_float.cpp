@@ -14,61 +14,61 @@ namespace {
 
 // ---- Arithmetic (mnemonic, memory operand width) ------------------------------
 // 0F 58 ADDPS; F3 0F 58 ADDSS; 66 0F 58 ADDPD; F2 0F 58 ADDSD
-SY_FP_OP(Addps, "addps", 16);
-SY_FP_OP(Addss, "addss", 4);
-SY_FP_OP(Addpd, "addpd", 16);
-SY_FP_OP(Addsd, "addsd", 8);
+SY_FP_OP(Addps, "addps", 16, Fp::Add, PS);
+SY_FP_OP(Addss, "addss", 4, Fp::Add, SS);
+SY_FP_OP(Addpd, "addpd", 16, Fp::Add, PD);
+SY_FP_OP(Addsd, "addsd", 8, Fp::Add, SD);
 // 0F 5C SUBPS; F3 0F 5C SUBSS; 66 0F 5C SUBPD; F2 0F 5C SUBSD
-SY_FP_OP(Subps, "subps", 16);
-SY_FP_OP(Subss, "subss", 4);
-SY_FP_OP(Subpd, "subpd", 16);
-SY_FP_OP(Subsd, "subsd", 8);
+SY_FP_OP(Subps, "subps", 16, Fp::Sub, PS);
+SY_FP_OP(Subss, "subss", 4, Fp::Sub, SS);
+SY_FP_OP(Subpd, "subpd", 16, Fp::Sub, PD);
+SY_FP_OP(Subsd, "subsd", 8, Fp::Sub, SD);
 // 0F 59 MULPS; F3 0F 59 MULSS; 66 0F 59 MULPD; F2 0F 59 MULSD
-SY_FP_OP(Mulps, "mulps", 16);
-SY_FP_OP(Mulss, "mulss", 4);
-SY_FP_OP(Mulpd, "mulpd", 16);
-SY_FP_OP(Mulsd, "mulsd", 8);
+SY_FP_OP(Mulps, "mulps", 16, Fp::Mul, PS);
+SY_FP_OP(Mulss, "mulss", 4, Fp::Mul, SS);
+SY_FP_OP(Mulpd, "mulpd", 16, Fp::Mul, PD);
+SY_FP_OP(Mulsd, "mulsd", 8, Fp::Mul, SD);
 // 0F 5E DIVPS; F3 0F 5E DIVSS; 66 0F 5E DIVPD; F2 0F 5E DIVSD
-SY_FP_OP(Divps, "divps", 16);
-SY_FP_OP(Divss, "divss", 4);
-SY_FP_OP(Divpd, "divpd", 16);
-SY_FP_OP(Divsd, "divsd", 8);
+SY_FP_OP(Divps, "divps", 16, Fp::Div, PS);
+SY_FP_OP(Divss, "divss", 4, Fp::Div, SS);
+SY_FP_OP(Divpd, "divpd", 16, Fp::Div, PD);
+SY_FP_OP(Divsd, "divsd", 8, Fp::Div, SD);
 // 0F 51 SQRTPS; F3 0F 51 SQRTSS; 66 0F 51 SQRTPD; F2 0F 51 SQRTSD
-SY_FP_OP(Sqrtps, "sqrtps", 16);
-SY_FP_OP(Sqrtss, "sqrtss", 4);
-SY_FP_OP(Sqrtpd, "sqrtpd", 16);
-SY_FP_OP(Sqrtsd, "sqrtsd", 8);
+SY_FP_OP(Sqrtps, "sqrtps", 16, Fp::Other, PS);
+SY_FP_OP(Sqrtss, "sqrtss", 4, Fp::Other, PS);
+SY_FP_OP(Sqrtpd, "sqrtpd", 16, Fp::Other, PS);
+SY_FP_OP(Sqrtsd, "sqrtsd", 8, Fp::Other, PS);
 // 0F 5D MINPS; F3 0F 5D MINSS; 66 0F 5D MINPD; F2 0F 5D MINSD (5F: MAX*)
-SY_FP_OP(Minps, "minps", 16);
-SY_FP_OP(Minss, "minss", 4);
-SY_FP_OP(Minpd, "minpd", 16);
-SY_FP_OP(Minsd, "minsd", 8);
-SY_FP_OP(Maxps, "maxps", 16);
-SY_FP_OP(Maxss, "maxss", 4);
-SY_FP_OP(Maxpd, "maxpd", 16);
-SY_FP_OP(Maxsd, "maxsd", 8);
+SY_FP_OP(Minps, "minps", 16, Fp::Other, PS);
+SY_FP_OP(Minss, "minss", 4, Fp::Other, PS);
+SY_FP_OP(Minpd, "minpd", 16, Fp::Other, PS);
+SY_FP_OP(Minsd, "minsd", 8, Fp::Other, PS);
+SY_FP_OP(Maxps, "maxps", 16, Fp::Other, PS);
+SY_FP_OP(Maxss, "maxss", 4, Fp::Other, PS);
+SY_FP_OP(Maxpd, "maxpd", 16, Fp::Other, PS);
+SY_FP_OP(Maxsd, "maxsd", 8, Fp::Other, PS);
 // 0F 53 RCPPS; F3 0F 53 RCPSS; 0F 52 RSQRTPS; F3 0F 52 RSQRTSS. The
 // approximations are implementation-specific (SDM Vol. 2B, RCPPS): these are
 // the host's.
-SY_FP_OP(Rcpps, "rcpps", 16);
-SY_FP_OP(Rcpss, "rcpss", 4);
-SY_FP_OP(Rsqrtps, "rsqrtps", 16);
-SY_FP_OP(Rsqrtss, "rsqrtss", 4);
+SY_FP_OP(Rcpps, "rcpps", 16, Fp::Other, PS);
+SY_FP_OP(Rcpss, "rcpss", 4, Fp::Other, PS);
+SY_FP_OP(Rsqrtps, "rsqrtps", 16, Fp::Other, PS);
+SY_FP_OP(Rsqrtss, "rsqrtss", 4, Fp::Other, PS);
 
 // ---- Conversions between float formats and packed integers --------------------
 // F3 0F 5A CVTSS2SD; F2 0F 5A CVTSD2SS; 0F 5B CVTDQ2PS; 66 0F 5B CVTPS2DQ;
 // F3 0F 5B CVTTPS2DQ; F3 0F E6 CVTDQ2PD; F2 0F E6 CVTPD2DQ; 66 0F E6 CVTTPD2DQ;
 // 0F 5A CVTPS2PD; 66 0F 5A CVTPD2PS
-SY_FP_OP(Cvtss2sd, "cvtss2sd", 4);
-SY_FP_OP(Cvtsd2ss, "cvtsd2ss", 8);
-SY_FP_OP(Cvtdq2ps, "cvtdq2ps", 16);
-SY_FP_OP(Cvtps2dq, "cvtps2dq", 16);
-SY_FP_OP(Cvttps2dq, "cvttps2dq", 16);
-SY_FP_OP(Cvtdq2pd, "cvtdq2pd", 8);
-SY_FP_OP(Cvtpd2dq, "cvtpd2dq", 16);
-SY_FP_OP(Cvttpd2dq, "cvttpd2dq", 16);
-SY_FP_OP(Cvtps2pd, "cvtps2pd", 8);
-SY_FP_OP(Cvtpd2ps, "cvtpd2ps", 16);
+SY_FP_OP(Cvtss2sd, "cvtss2sd", 4, Fp::Other, PS);
+SY_FP_OP(Cvtsd2ss, "cvtsd2ss", 8, Fp::Narrow, SD2SS);
+SY_FP_OP(Cvtdq2ps, "cvtdq2ps", 16, Fp::Other, PS);
+SY_FP_OP(Cvtps2dq, "cvtps2dq", 16, Fp::Other, PS);
+SY_FP_OP(Cvttps2dq, "cvttps2dq", 16, Fp::Other, PS);
+SY_FP_OP(Cvtdq2pd, "cvtdq2pd", 8, Fp::Other, PS);
+SY_FP_OP(Cvtpd2dq, "cvtpd2dq", 16, Fp::Other, PS);
+SY_FP_OP(Cvttpd2dq, "cvttpd2dq", 16, Fp::Other, PS);
+SY_FP_OP(Cvtps2pd, "cvtps2pd", 8, Fp::Other, PS);
+SY_FP_OP(Cvtpd2ps, "cvtpd2ps", 16, Fp::Narrow, PD2PS);
 
 // F3 0F 2A CVTSI2SS xmm, r/m32|r/m64; F2 0F 2A CVTSI2SD: T is the source width.
 #define SY_FP_FROM_INT(Name, mnem)                                                         \

@@ -81,19 +81,26 @@ inline void commit_flags(Cpu& c, u32 raised) {
     "ldmxcsr %[saved]"
 
 // A packed or scalar floating-point op `mnem xmm, xmm/m` executed by the host.
-// `op` and `layout` describe it for unbounded_flags() (sse_unbounded.h).
+// host() runs it under `csr` and returns the raised flags; `op` and `layout`
+// describe it for unbounded_flags() (sse_unbounded.h).
 #define SY_FP_OP(Name, mnem, mem_bytes, op, layout)                                             \
     struct Name {                                                                              \
         static constexpr unsigned kMem = mem_bytes;                                            \
-        static void run(Cpu& c, Xmm& d, const Xmm& s, u8) {                                    \
+        static u32 host(u32 csr, Xmm& d, const Xmm& s) {                                       \
             __m128i a = ::sy::sse::vec(d), b = ::sy::sse::vec(s);                              \
-            u32 csr = ::sy::sse::host_csr(c), saved;                                           \
+            u32 saved;                                                                         \
             asm volatile(SY_UNDER_GUEST_CSR(mnem " %[b], %[a]")                                \
                          : [a] "+x"(a), [csr] "+m"(csr), [saved] "=m"(saved)                   \
                          : [b] "x"(b));                                                        \
-            Xmm r = ::sy::sse::xmm(a);                                                         \
-            ::sy::sse::commit_flags(c, ::sy::sse::unbounded_flags(op, layout, c.s.mxcsr,       \
-                                                                  csr & 0x3F, d, s, r));       \
+            d = ::sy::sse::xmm(a);                                                             \
+            return csr & ::sy::sse::mx::FLAGS;                                                 \
+        }                                                                                      \
+        static void run(Cpu& c, Xmm& d, const Xmm& s, u8) {                                    \
+            Xmm r = d;                                                                         \
+            u32 csr = ::sy::sse::host_csr(c);                                                  \
+            u32 raised = host(csr, r, s);                                                      \
+            ::sy::sse::commit_flags(                                                           \
+                c, ::sy::sse::unbounded_flags(op, layout, c.s.mxcsr, raised, d, s, r, host, csr)); \
             d = r;                                                                             \
         }                                                                                      \
     }

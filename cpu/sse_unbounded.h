@@ -100,6 +100,15 @@ inline u64 lane_bits(const Xmm& x, unsigned k, bool is64) {
     return (k & 1) ? q >> 32 : q & 0xFFFFFFFF;
 }
 
+inline void set_lane_bits(Xmm& x, unsigned k, bool is64, u64 v) {
+    if (is64) {
+        (k ? x.hi : x.lo) = v;
+        return;
+    }
+    u64& q = k >= 2 ? x.hi : x.lo;
+    q = (k & 1) ? (q & 0xFFFFFFFFull) | (v << 32) : (q & ~0xFFFFFFFFull) | v;
+}
+
 inline bool is_denormal(u64 bits, bool is64) {
     u64 exp_mask = is64 ? 0x7FF0000000000000ull : 0x7F800000ull;
     u64 mant_mask = is64 ? 0x000FFFFFFFFFFFFFull : 0x007FFFFFull;
@@ -109,25 +118,45 @@ inline bool is_denormal(u64 bits, bool is64) {
 }  // namespace unbounded
 
 // `raised` as the hardware reports it when OE or UE is unmasked (see above).
-// a, b: the operands (a the destination's old value); r: the masked result.
-// mxcsr: the guest's. Flag bits as in MXCSR[5:0].
-inline u32 unbounded_flags(Fp op, Layout l, u32 mxcsr, u32 raised, const Xmm& a, const Xmm& b, const Xmm& r) {
+// a, b: the operands (a the destination's old value); r: the masked result;
+// mxcsr: the guest's. Each lane is judged on its own: a lane whose overflow or
+// underflow takes the unmasked path gets the unbounded PE, a lane that stays on
+// the masked path keeps the masked PE. For packed ops the masked flags of one
+// lane come from rerunning the host op (`host` under `csr`) with the other
+// lanes set to 1.0, which raises nothing. Flag bits as in MXCSR[5:0].
+using HostOp = u32 (*)(u32 csr, Xmm& a, const Xmm& b);
+inline u32 unbounded_flags(Fp op, Layout l, u32 mxcsr, u32 raised, const Xmm& a, const Xmm& b, const Xmm& r,
+                           HostOp host, u32 csr) {
     constexpr u32 OE = 8, UE = 16, PE = 32;
     u32 unmasked = ~(mxcsr >> 7) & 0x3F;
     if (op == Fp::Other || !(unmasked & (OE | UE))) return raised;
     bool daz = mxcsr & 0x40;
-    if ((unmasked & UE) && !(raised & UE))
-        for (unsigned k = 0; k < l.lanes; ++k)
-            if (unbounded::is_denormal(unbounded::lane_bits(r, k, l.out64), l.out64)) raised |= UE;
-    if (!(raised & unmasked & (OE | UE))) return raised;
-    raised &= ~PE;
     int prec = l.out64 ? 53 : 24;
+    u32 pe = 0, ue = 0;
     for (unsigned k = 0; k < l.lanes; ++k) {
+        u32 lane_flags = raised;
+        if (l.lanes > 1) {
+            Xmm x = a, y = b;
+            for (unsigned j = 0; j < l.lanes; ++j)
+                if (j != k) {
+                    unbounded::set_lane_bits(x, j, l.in64, l.in64 ? 0x3FF0000000000000ull : 0x3F800000ull);
+                    unbounded::set_lane_bits(y, j, l.in64, l.in64 ? 0x3FF0000000000000ull : 0x3F800000ull);
+                }
+            lane_flags = host(csr, x, y);
+        }
+        // A tiny exact result is a denormal the masked run did not flag.
+        bool tiny = (lane_flags & UE) || unbounded::is_denormal(unbounded::lane_bits(r, k, l.out64), l.out64);
+        bool trapped = ((lane_flags & OE) && (unmasked & OE)) || (tiny && (unmasked & UE));
+        if (tiny && (unmasked & UE)) ue = UE;
+        if (!trapped) {
+            pe |= lane_flags & PE;
+            continue;
+        }
         auto x = unbounded::decode(unbounded::lane_bits(a, k, l.in64), l.in64, daz);
         auto y = unbounded::decode(unbounded::lane_bits(b, k, l.in64), l.in64, daz);
-        if (unbounded::inexact(op, x, y, prec)) raised |= PE;
+        if (unbounded::inexact(op, x, y, prec)) pe = PE;
     }
-    return raised;
+    return (raised & ~PE) | pe | ue;
 }
 
 }  // namespace sy::sse

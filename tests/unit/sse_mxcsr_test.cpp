@@ -141,3 +141,46 @@ TEST_CASE("sse: ldmxcsr with a reserved bit set raises #GP(0); stmxcsr stores MX
     m.cpu.read_bytes(0x10 + m.cpu.s.gpr[RBX], &stored, 4);
     CHECK(stored == good);
 }
+
+// With UE unmasked, underflow is signalled for every tiny result, exact or not,
+// and PE is judged on the result with an unbounded exponent (SDM Vol. 1,
+// 4.9.1.5 "Numeric underflow exception" and 11.5.2.3; the masked response
+// signals UE only for a tiny *and* inexact result). 2^-100 * 2^-30 = 2^-130 is
+// tiny and exact.
+TEST_CASE("sse: unmasked underflow traps on a tiny exact product; masked it raises nothing") {
+    const u32 x = f2u(0x1p-100f), y = f2u(0x1p-30f);
+    Machine m;
+    m.cpu.s.mxcsr = kDefault & ~0x0800u;  // UM clear
+    m.cpu.s.xmm[0] = Xmm{x, 0};
+    m.cpu.s.xmm[1] = Xmm{y, 0};
+    auto r = run_one(m, {0xF3, 0x0F, 0x59, 0xC1});  // mulss xmm0, xmm1
+    REQUIRE(r.reason == StopReason::Fault);
+    CHECK(r.fault->vector == XM);
+    CHECK(m.cpu.s.xmm[0] == Xmm{x, 0});
+    CHECK((m.cpu.s.mxcsr & 0x3F) == 0x10);  // UE only: exact with an unbounded exponent
+
+    Machine n;  // masked: the host is the oracle
+    n.cpu.s.xmm[0] = Xmm{x, 0};
+    n.cpu.s.xmm[1] = Xmm{y, 0};
+    REQUIRE(run_one(n, {0xF3, 0x0F, 0x59, 0xC1}).reason == StopReason::Halt);
+    __m128i a = lo32(x), b = lo32(y);
+    u32 csr = kDefault;
+    SY_HOST_XMM("mulss %[b], %[a]", a, b, csr);
+    CHECK(n.cpu.s.xmm[0] == to_xmm(a));
+    CHECK(n.cpu.s.mxcsr == csr);
+}
+
+// With OE unmasked, 45 / 2^-149 = 45 * 2^149 overflows but is exact with an
+// unbounded exponent: #XM with OE and without PE (SDM Vol. 1, 4.9.1.4 and
+// 11.5.2.3).
+TEST_CASE("sse: unmasked overflow of an exact quotient records OE without PE") {
+    Machine m;
+    m.cpu.s.mxcsr = kDefault & ~0x0400u;  // OM clear
+    m.cpu.s.xmm[0] = Xmm{f2u(45.0f), 0};
+    m.cpu.s.xmm[1] = Xmm{0x00000001, 0};  // 2^-149, a denormal: DE too (masked)
+    auto r = run_one(m, {0xF3, 0x0F, 0x5E, 0xC1});  // divss xmm0, xmm1
+    REQUIRE(r.reason == StopReason::Fault);
+    CHECK(r.fault->vector == XM);
+    CHECK(m.cpu.s.xmm[0] == Xmm{f2u(45.0f), 0});
+    CHECK((m.cpu.s.mxcsr & 0x3F) == (0x08 | 0x02));
+}

@@ -4,6 +4,10 @@
 // Flags the manual leaves undefined are given a fixed, documented value here; the
 // isa-test masks them (see docs/cpu.md).
 #pragma once
+#include <algorithm>
+#include <limits>
+#include <type_traits>
+
 #include "state.h"
 
 namespace sy::alu {
@@ -73,6 +77,270 @@ struct Sub { static constexpr bool kWrites = true; template <class T> static T o
 struct Xor { static constexpr bool kWrites = true; template <class T> static T op(u64& f, T a, T b) { return logic<T>(f, a ^ b); } };
 struct Cmp { static constexpr bool kWrites = false; template <class T> static T op(u64& f, T a, T b) { return sub<T>(f, a, b); } };
 struct Test { static constexpr bool kWrites = false; template <class T> static T op(u64& f, T a, T b) { return logic<T>(f, a & b); } };
+
+// ============================================================================
+// Integer group helpers: multiply/divide, shifts and rotates, bit operations.
+// Policy for flags the SDM leaves undefined (the isa-test masks all of them):
+//   * they are cleared, except where a rule is given below;
+//   * SHL/SHR with a count >= the operand width: CF is the bit a shift of an
+//     infinitely wide value would move out, i.e. 0 (SDM Vol. 2B, SAL/SAR/SHL/SHR:
+//     "CF undefined for SHL and SHR where the count is >= the operand size");
+//   * OF of a shift or rotate whose masked count is not 1 uses the count-1
+//     formula on the result (SHL/ROL/RCL: MSB(r) ^ CF; SHR: MSB(original);
+//     SAR: 0; ROR/RCR: MSB(r) ^ MSB-1(r); SHLD/SHRD: MSB(r) ^ MSB(original)).
+// ============================================================================
+
+template <class T> inline constexpr T kMax = static_cast<T>(~T(0));
+template <class T> inline bool msb(T v) { return v & kSign<T>; }
+template <class T> using Signed = std::make_signed_t<T>;
+// The type twice as wide, for products and dividends (unsigned and signed).
+// Spelled out because std::make_signed does not know __int128 in strict C++.
+template <class T> struct Wide;
+template <> struct Wide<u8> { using type = u16; using stype = i16; };
+template <> struct Wide<u16> { using type = u32; using stype = i32; };
+template <> struct Wide<u32> { using type = u64; using stype = i64; };
+template <> struct Wide<u64> { using type = u128; using stype = i128; };
+template <class T> using WideT = typename Wide<T>::type;
+template <class T> using SWideT = typename Wide<T>::stype;
+
+inline void set_flag(u64& f, u64 bit, bool on) { f = on ? (f | bit) : (f & ~bit); }
+
+// ---- MUL / IMUL (SDM Vol. 2A MUL, Vol. 2A IMUL) ------------------------------
+// CF = OF = 1 when the high half is significant; SF, ZF, AF, PF undefined (cleared).
+template <class T> struct Product {
+    T lo, hi;
+};
+template <class T> inline Product<T> mul(u64& f, T a, T b) {
+    WideT<T> p = static_cast<WideT<T>>(a) * b;
+    Product<T> r{static_cast<T>(p), static_cast<T>(p >> kBits<T>)};
+    set_arith(f, r.hi ? (fl::CF | fl::OF) : 0);
+    return r;
+}
+template <class T> inline Product<T> imul(u64& f, T a, T b) {
+    using SW = SWideT<T>;
+    SW p = static_cast<SW>(static_cast<Signed<T>>(a)) * static_cast<SW>(static_cast<Signed<T>>(b));
+    Product<T> r{static_cast<T>(p), static_cast<T>(static_cast<WideT<T>>(p) >> kBits<T>)};
+    bool fits = p == static_cast<SW>(static_cast<Signed<T>>(r.lo));
+    set_arith(f, fits ? 0 : (fl::CF | fl::OF));
+    return r;
+}
+
+// ---- DIV / IDIV (SDM Vol. 2A DIV, IDIV) --------------------------------------
+// Divides hi:lo by d. Returns false (and changes nothing) when the CPU raises
+// #DE: a zero divisor or a quotient that does not fit T (INT_MIN / -1 included).
+// All six arithmetic flags are undefined (cleared).
+template <class T> struct Quotient {
+    T q, r;
+};
+template <class T> inline bool div(u64& f, T hi, T lo, T d, Quotient<T>& out) {
+    using W = WideT<T>;
+    if (d == 0) return false;
+    W n = (static_cast<W>(hi) << kBits<T>) | lo;
+    W q = n / d;
+    if (q > kMax<T>) return false;
+    out = {static_cast<T>(q), static_cast<T>(n % d)};
+    set_arith(f, 0);
+    return true;
+}
+template <class T> inline bool idiv(u64& f, T hi, T lo, T d, Quotient<T>& out) {
+    using W = WideT<T>;
+    using SW = SWideT<T>;
+    using S = Signed<T>;
+    if (d == 0) return false;
+    SW n = static_cast<SW>((static_cast<W>(hi) << kBits<T>) | lo);
+    SW sd = static_cast<S>(d);
+    if (sd == -1 && n == static_cast<SW>(W(1) << (2 * kBits<T> - 1))) return false;  // C++ overflow too
+    SW q = n / sd;
+    if (q < std::numeric_limits<S>::min() || q > std::numeric_limits<S>::max()) return false;
+    out = {static_cast<T>(q), static_cast<T>(n % sd)};
+    set_arith(f, 0);
+    return true;
+}
+
+// ---- Shifts and rotates (SDM Vol. 2B SAL/SAR/SHL/SHR, Vol. 2B RCL/RCR/ROL/ROR) --
+// `count` is the raw count operand; it is masked to 5 bits (6 for 64-bit). A
+// masked count of 0 changes neither the value nor any flag.
+template <class T> inline unsigned shift_count(u8 count) { return count & (sizeof(T) == 8 ? 63 : 31); }
+
+template <class T> inline T shl(u64& f, T a, u8 count) {
+    unsigned n = shift_count<T>(count);
+    if (n == 0) return a;
+    T r = n < kBits<T> ? static_cast<T>(a << n) : T(0);
+    bool cf = n <= kBits<T> && ((a >> (kBits<T> - n)) & 1);
+    u64 nf = szp(r);
+    if (cf) nf |= fl::CF;
+    if (msb(r) != cf) nf |= fl::OF;
+    set_arith(f, nf);
+    return r;
+}
+template <class T> inline T shr(u64& f, T a, u8 count) {
+    unsigned n = shift_count<T>(count);
+    if (n == 0) return a;
+    T r = n < kBits<T> ? static_cast<T>(a >> n) : T(0);
+    bool cf = n <= kBits<T> && ((a >> (n - 1)) & 1);
+    u64 nf = szp(r);
+    if (cf) nf |= fl::CF;
+    if (msb(a)) nf |= fl::OF;
+    set_arith(f, nf);
+    return r;
+}
+template <class T> inline T sar(u64& f, T a, u8 count) {
+    unsigned n = shift_count<T>(count);
+    if (n == 0) return a;
+    Signed<T> s = static_cast<Signed<T>>(a);
+    T r = static_cast<T>(s >> std::min(n, kBits<T> - 1));
+    bool cf = (s >> std::min(n - 1, kBits<T> - 1)) & 1;
+    u64 nf = szp(r);
+    if (cf) nf |= fl::CF;
+    set_arith(f, nf);
+    return r;
+}
+// Rotates change CF and OF only.
+inline void set_cf_of(u64& f, bool cf, bool of) {
+    f = (f & ~(fl::CF | fl::OF)) | (cf ? fl::CF : 0) | (of ? fl::OF : 0);
+}
+template <class T> inline T rol(u64& f, T a, u8 count) {
+    unsigned n = shift_count<T>(count);
+    if (n == 0) return a;
+    unsigned k = n % kBits<T>;
+    T r = k ? static_cast<T>((a << k) | (a >> (kBits<T> - k))) : a;
+    set_cf_of(f, r & 1, msb(r) != (r & 1));
+    return r;
+}
+template <class T> inline T ror(u64& f, T a, u8 count) {
+    unsigned n = shift_count<T>(count);
+    if (n == 0) return a;
+    unsigned k = n % kBits<T>;
+    T r = k ? static_cast<T>((a >> k) | (a << (kBits<T> - k))) : a;
+    set_cf_of(f, msb(r), msb(r) != msb(static_cast<T>(r << 1)));
+    return r;
+}
+// RCL/RCR rotate the (width+1)-bit value CF:a; 8- and 16-bit counts are taken
+// modulo 9 and 17 after masking.
+template <class T> inline unsigned rc_count(u8 count) {
+    unsigned n = shift_count<T>(count);
+    if constexpr (sizeof(T) == 1) return n % 9;
+    else if constexpr (sizeof(T) == 2) return n % 17;
+    else return n;
+}
+template <class T> inline T rcl(u64& f, T a, u8 count) {
+    unsigned k = rc_count<T>(count);
+    if (k == 0) return a;
+    constexpr unsigned W = kBits<T> + 1;
+    u128 v = (static_cast<u128>(f & fl::CF) << kBits<T>) | a;
+    u128 r = ((v << k) | (v >> (W - k))) & ((u128(1) << W) - 1);
+    T res = static_cast<T>(r);
+    bool cf = (r >> kBits<T>) & 1;
+    set_cf_of(f, cf, msb(res) != cf);
+    return res;
+}
+template <class T> inline T rcr(u64& f, T a, u8 count) {
+    unsigned k = rc_count<T>(count);
+    if (k == 0) return a;
+    constexpr unsigned W = kBits<T> + 1;
+    u128 v = (static_cast<u128>(f & fl::CF) << kBits<T>) | a;
+    u128 r = ((v >> k) | (v << (W - k))) & ((u128(1) << W) - 1);
+    T res = static_cast<T>(r);
+    set_cf_of(f, (r >> kBits<T>) & 1, msb(res) != msb(static_cast<T>(res << 1)));
+    return res;
+}
+
+// SHLD/SHRD (SDM Vol. 2B): count masked to 5 bits (6 for 64-bit), so for 32 and
+// 64 bits it is below the width. A 16-bit count above 16 is undefined in the SDM;
+// we shift the 48-bit value a:b:a, which is what P6-family and later Intel
+// cores do. AF undefined (cleared).
+template <class T> inline T shd_flags(u64& f, T a, T r, bool cf) {
+    u64 nf = szp(r);
+    if (cf) nf |= fl::CF;
+    if (msb(r) != msb(a)) nf |= fl::OF;
+    set_arith(f, nf);
+    return r;
+}
+template <class T> inline T shld(u64& f, T a, T b, u8 count) {
+    unsigned n = shift_count<T>(count);
+    if (n == 0) return a;
+    if constexpr (sizeof(T) == 2) {
+        u64 v = (u64(a) << 32) | (u64(b) << 16) | b;  // a:b:b, the result is bits 47-n..32-n
+        return shd_flags<T>(f, a, static_cast<T>(v >> (32 - n)), (v >> (48 - n)) & 1);
+    } else {
+        T r = static_cast<T>((a << n) | (b >> (kBits<T> - n)));
+        return shd_flags<T>(f, a, r, (a >> (kBits<T> - n)) & 1);
+    }
+}
+template <class T> inline T shrd(u64& f, T a, T b, u8 count) {
+    unsigned n = shift_count<T>(count);
+    if (n == 0) return a;
+    if constexpr (sizeof(T) == 2) {
+        u64 v = (u64(b) << 32) | (u64(b) << 16) | a;  // b:b:a, the result is bits n+15..n
+        return shd_flags<T>(f, a, static_cast<T>(v >> n), (v >> (n - 1)) & 1);
+    } else {
+        T r = static_cast<T>((a >> n) | (b << (kBits<T> - n)));
+        return shd_flags<T>(f, a, r, (a >> (n - 1)) & 1);
+    }
+}
+
+// The shift/rotate operations as functors the handlers are templated on.
+struct Shl { template <class T> static T op(u64& f, T a, u8 n) { return shl<T>(f, a, n); } };
+struct Shr { template <class T> static T op(u64& f, T a, u8 n) { return shr<T>(f, a, n); } };
+struct Sar { template <class T> static T op(u64& f, T a, u8 n) { return sar<T>(f, a, n); } };
+struct Rol { template <class T> static T op(u64& f, T a, u8 n) { return rol<T>(f, a, n); } };
+struct Ror { template <class T> static T op(u64& f, T a, u8 n) { return ror<T>(f, a, n); } };
+struct Rcl { template <class T> static T op(u64& f, T a, u8 n) { return rcl<T>(f, a, n); } };
+struct Rcr { template <class T> static T op(u64& f, T a, u8 n) { return rcr<T>(f, a, n); } };
+
+// ---- BT / BTS / BTR / BTC (SDM Vol. 2A BT) -----------------------------------
+// CF = the selected bit; ZF unaffected; OF, SF, AF, PF undefined (cleared).
+template <class T> inline void bit_test(u64& f, T v, unsigned bit) {
+    set_arith(f, ((v >> bit) & 1) ? fl::CF : 0, fl::ARITH & ~fl::ZF);
+}
+struct Bt  { static constexpr bool kWrites = false; template <class T> static T op(T v, T m) { return v; } };
+struct Bts { static constexpr bool kWrites = true;  template <class T> static T op(T v, T m) { return v | m; } };
+struct Btr { static constexpr bool kWrites = true;  template <class T> static T op(T v, T m) { return v & ~m; } };
+struct Btc { static constexpr bool kWrites = true;  template <class T> static T op(T v, T m) { return v ^ m; } };
+
+// ---- Bit scans and counts (SDM Vol. 2A BSF/BSR, Vol. 2A LZCNT, Vol. 2B TZCNT,
+// POPCNT). Each returns false when the destination is left unchanged.
+// BSF/BSR: ZF = (source == 0); the destination is not written when the source is
+// 0 (AMD documents this; Intel hardware keeps it, but zero-extends a 32-bit
+// destination -- we follow AMD). CF, OF, SF, AF, PF undefined (cleared).
+template <class T> inline bool bsf(u64& f, T v, T& out) {
+    set_arith(f, v ? 0 : fl::ZF);
+    if (!v) return false;
+    out = static_cast<T>(__builtin_ctzll(v));
+    return true;
+}
+template <class T> inline bool bsr(u64& f, T v, T& out) {
+    set_arith(f, v ? 0 : fl::ZF);
+    if (!v) return false;
+    out = static_cast<T>(63 - __builtin_clzll(v));
+    return true;
+}
+// LZCNT/TZCNT: CF = (source == 0), ZF = (result == 0); OF, SF, AF, PF undefined (cleared).
+template <class T> inline bool lzcnt(u64& f, T v, T& out) {
+    out = static_cast<T>(v ? __builtin_clzll(v) - (64 - kBits<T>) : kBits<T>);
+    set_arith(f, (v ? 0 : fl::CF) | (out ? 0 : fl::ZF));
+    return true;
+}
+template <class T> inline bool tzcnt(u64& f, T v, T& out) {
+    out = static_cast<T>(v ? __builtin_ctzll(v) : kBits<T>);
+    set_arith(f, (v ? 0 : fl::CF) | (out ? 0 : fl::ZF));
+    return true;
+}
+// POPCNT: ZF = (source == 0), every other arithmetic flag cleared (all defined).
+template <class T> inline bool popcnt(u64& f, T v, T& out) {
+    out = static_cast<T>(__builtin_popcountll(v));
+    set_arith(f, v ? 0 : fl::ZF);
+    return true;
+}
+struct Bsf { template <class T> static bool op(u64& f, T v, T& out) { return bsf<T>(f, v, out); } };
+struct Bsr { template <class T> static bool op(u64& f, T v, T& out) { return bsr<T>(f, v, out); } };
+struct Lzcnt { template <class T> static bool op(u64& f, T v, T& out) { return lzcnt<T>(f, v, out); } };
+struct Tzcnt { template <class T> static bool op(u64& f, T v, T& out) { return tzcnt<T>(f, v, out); } };
+struct Popcnt { template <class T> static bool op(u64& f, T v, T& out) { return popcnt<T>(f, v, out); } };
+
+// CMPXCHG8B/16B change ZF only (SDM Vol. 2A CMPXCHG8B/CMPXCHG16B).
+inline void set_zf(u64& f, bool z) { set_flag(f, fl::ZF, z); }
+
 
 // COMISS/COMISD/UCOMISS/UCOMISD: the comparison sets ZF, PF and CF (unordered:
 // all three; greater: none; less: CF; equal: ZF) and clears OF, SF and AF

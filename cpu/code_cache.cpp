@@ -8,18 +8,20 @@
 
 namespace sy {
 
-Block* CodeCache::lookup_slow(Cpu& cpu, u64 la, u64 pa) {
+Block* CodeCache::lookup_slow(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
     graveyard_.clear();
-    auto it = blocks_.find(Key{la, pa});
-    Block* b = it != blocks_.end() ? it->second.get() : build(cpu, la, pa);
+    auto it = blocks_.find(Key{la, pa, ctx, cs_base});
+    Block* b = it != blocks_.end() ? it->second.get() : build(cpu, la, pa, ctx, cs_base);
     fast_[hash(la)] = b;
     return b;
 }
 
-Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa) {
+Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
     auto blk = std::make_unique<Block>();
     blk->la = la;
     blk->pa = pa;
+    blk->ctx = ctx;
+    blk->cs_base = cs_base;
     blk->pages[0] = pa >> 12;
     u64 cur = la;
     u8 buf[32];
@@ -31,11 +33,11 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa) {
         cpu.fetch_bytes(cur, buf, want);
         Insn insn;
         bool ends;
-        if (!decode_one(buf, want, cur, insn, &ends)) {
+        if (!decode_one(buf, want, cur - cs_base, ctx, insn, &ends)) {
             if (n > 0) break;  // let the crossing instruction start its own block
             cpu.fetch_bytes(cur, buf, ZYDIS_MAX_INSTRUCTION_LENGTH);
             blk->pages[1] = cpu.fetch_phys(cur + want) >> 12;
-            decode_one(buf, ZYDIS_MAX_INSTRUCTION_LENGTH, cur, insn, &ends);
+            decode_one(buf, ZYDIS_MAX_INSTRUCTION_LENGTH, cur - cs_base, ctx, insn, &ends);
             ends = true;
         }
         blk->insns.push_back(insn);
@@ -52,7 +54,7 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa) {
             for (Cpu* c : cpus_) c->flush_write_tlb();
         list.push_back(b);
     }
-    blocks_.emplace(Key{la, pa}, std::move(blk));
+    blocks_.emplace(Key{la, pa, ctx, cs_base}, std::move(blk));
     return b;
 }
 
@@ -66,7 +68,7 @@ void CodeCache::drop(Block* b) {
         v.erase(std::remove(v.begin(), v.end(), b), v.end());
         if (v.empty()) by_page_.erase(it);
     }
-    auto it = blocks_.find(Key{b->la, b->pa});
+    auto it = blocks_.find(Key{b->la, b->pa, b->ctx, b->cs_base});
     if (it != blocks_.end()) {
         graveyard_.push_back(std::move(it->second));
         blocks_.erase(it);

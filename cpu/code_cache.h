@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "insn.h"
+#include "system.h"
 
 namespace sy {
 
@@ -21,6 +22,8 @@ class Cpu;
 struct Block {
     u64 la = 0;       // linear address of the first instruction
     u64 pa = 0;       // its physical address
+    u8 ctx = 0;                // decode context: mode and FPU/SSE enables (Cpu::decode_ctx)
+    u64 cs_base = 0;           // branch targets in the records are CS offsets
     u64 pages[2] = {~0ull, ~0ull};  // physical pages the bytes came from
     std::vector<Insn> insns;
 };
@@ -31,10 +34,10 @@ public:
 
     // The block starting at linear `la` (physical `pa`), decoding it if needed.
     // May throw Fault (fetch from an unmapped page).
-    Block* lookup(Cpu& cpu, u64 la, u64 pa) {
+    Block* lookup(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
         Block* b = fast_[hash(la)];
-        if (b && b->la == la && b->pa == pa) [[likely]] return b;
-        return lookup_slow(cpu, la, pa);
+        if (b && b->la == la && b->pa == pa && b->ctx == ctx && b->cs_base == cs_base) [[likely]] return b;
+        return lookup_slow(cpu, la, pa, ctx, cs_base);
     }
     bool is_code_page(u64 ppage) const { return by_page_.count(ppage) != 0; }
     // Drops every block decoded from physical page `ppage`.
@@ -51,16 +54,20 @@ public:
 private:
     static constexpr size_t kFast = 1 << 14;
     static size_t hash(u64 la) { return (la ^ (la >> 14)) & (kFast - 1); }
-    Block* lookup_slow(Cpu& cpu, u64 la, u64 pa);
-    Block* build(Cpu& cpu, u64 la, u64 pa);
+    Block* lookup_slow(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base);
+    Block* build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base);
     void drop(Block* b);
 
     struct Key {
         u64 la, pa;
+        u8 ctx;
+        u64 cs_base;
         bool operator==(const Key&) const = default;
     };
     struct KeyHash {
-        size_t operator()(const Key& k) const { return k.la * 0x9E3779B97F4A7C15ull ^ k.pa; }
+        size_t operator()(const Key& k) const {
+            return k.la * 0x9E3779B97F4A7C15ull ^ k.pa ^ (static_cast<size_t>(k.ctx) << 56);
+        }
     };
     Block* fast_[kFast] = {};
     std::unordered_map<Key, std::unique_ptr<Block>, KeyHash> blocks_;

@@ -9,43 +9,27 @@
 
 namespace sy {
 
-namespace {
-// 64-bit mode: bits 63..47 must equal bit 47 (SDM Vol. 1, 3.3.7.1).
-inline bool canonical(u64 la) { return static_cast<u64>(static_cast<i64>(la << 16) >> 16) == la; }
-}  // namespace
-
 Cpu::Cpu(Bus& bus, std::shared_ptr<CodeCache> code) : bus_(bus), code_(std::move(code)) {
     if (!code_) code_ = std::make_shared<CodeCache>();
     code_->attach(this);
+    set_flat64(0);
 }
 
 Cpu::~Cpu() { code_->detach(this); }
 
-void Cpu::flush_tlb() {
-    std::fill(std::begin(rtlb_), std::end(rtlb_), TlbEntry{});
-    std::fill(std::begin(wtlb_), std::end(wtlb_), TlbEntry{});
-}
-
-void Cpu::flush_write_tlb() { std::fill(std::begin(wtlb_), std::end(wtlb_), TlbEntry{}); }
-
 void Cpu::read_slow(u64 la, void* dst, unsigned size) {
     u8* out = static_cast<u8*>(dst);
     // Check every page the access touches before reading any of it.
-    u64 last = la + size - 1;
-    if (!canonical(la) || !canonical(last)) raise(GP, 0);
-    u64 pa0 = translate(la, false);
-    u64 pa1 = (last >> 12) != (la >> 12) ? translate(last, false) : pa0;
-    unsigned first = std::min<unsigned>(size, 0x1000 - (la & 0xFFF));
+    u64 a0 = linear(la), a1 = linear(la + size - 1);
+    u64 pa0 = translate(a0, Access::Read);
+    u64 pa1 = (a1 >> 12) != (a0 >> 12) ? translate(a1, Access::Read) : pa0;
+    unsigned first = std::min<unsigned>(size, 0x1000 - (a0 & 0xFFF));
     for (int part = 0; part < 2; ++part) {
         unsigned n = part == 0 ? first : size - first;
         if (n == 0) break;
-        u64 a = part == 0 ? la : la + first;
         u64 pa = part == 0 ? pa0 : (pa1 & ~0xFFFull);
-        u8* page = bus_.ram_page(pa);
-        if (page) {
-            std::memcpy(out, page + (pa & 0xFFF), n);
-            rtlb_[(a >> 12) & (kTlbSize - 1)] = TlbEntry{a >> 12, page};
-        } else if (n == 1 || n == 2 || n == 4 || n == 8) {
+        if (u8* page = bus_.ram_page(pa)) std::memcpy(out, page + (pa & 0xFFF), n);
+        else if (n == 1 || n == 2 || n == 4 || n == 8) {
             u64 v = bus_.mmio_read(pa, n);
             std::memcpy(out, &v, n);
         } else {
@@ -56,32 +40,25 @@ void Cpu::read_slow(u64 la, void* dst, unsigned size) {
 }
 
 void Cpu::check_write(u64 la, unsigned size) {
-    u64 last = la + size - 1;
-    if (!canonical(la) || !canonical(last)) raise(GP, 0);
-    translate(la, true);
-    if ((last >> 12) != (la >> 12)) translate(last, true);
+    u64 a0 = linear(la), a1 = linear(la + size - 1);
+    translate(a0, Access::Write);
+    if ((a1 >> 12) != (a0 >> 12)) translate(a1, Access::Write);
 }
 
 void Cpu::write_slow(u64 la, const void* src, unsigned size) {
     const u8* in = static_cast<const u8*>(src);
-    u64 last = la + size - 1;
-    if (!canonical(la) || !canonical(last)) raise(GP, 0);
-    u64 pa0 = translate(la, true);
-    u64 pa1 = (last >> 12) != (la >> 12) ? translate(last, true) : pa0;
-    unsigned first = std::min<unsigned>(size, 0x1000 - (la & 0xFFF));
+    u64 a0 = linear(la), a1 = linear(la + size - 1);
+    u64 pa0 = translate(a0, Access::Write);
+    u64 pa1 = (a1 >> 12) != (a0 >> 12) ? translate(a1, Access::Write) : pa0;
+    unsigned first = std::min<unsigned>(size, 0x1000 - (a0 & 0xFFF));
     for (int part = 0; part < 2; ++part) {
         unsigned n = part == 0 ? first : size - first;
         if (n == 0) break;
-        u64 a = part == 0 ? la : la + first;
         u64 pa = part == 0 ? pa0 : (pa1 & ~0xFFFull);
-        u8* page = bus_.ram_page(pa);
-        if (page) {
+        if (u8* page = bus_.ram_page(pa)) {
             if (code_->is_code_page(pa >> 12)) {
                 code_->invalidate_page(pa >> 12);
                 end_block = true;  // the rest of this block may be stale
-            } else {
-                wtlb_[(a >> 12) & (kTlbSize - 1)] = TlbEntry{a >> 12, page};
-                rtlb_[(a >> 12) & (kTlbSize - 1)] = TlbEntry{a >> 12, page};
             }
             std::memcpy(page + (pa & 0xFFF), in, n);
         } else if (n == 1 || n == 2 || n == 4 || n == 8) {
@@ -95,15 +72,12 @@ void Cpu::write_slow(u64 la, const void* src, unsigned size) {
     }
 }
 
-u64 Cpu::fetch_phys(u64 la) {
-    if (!canonical(la)) raise(GP, 0);
-    return translate(la, false);
-}
+u64 Cpu::fetch_phys(u64 la) { return translate(linear(la), Access::Exec); }
 
 void Cpu::fetch_bytes(u64 la, u8* dst, size_t size) {
     for (size_t k = 0; k < size;) {
         u64 pa = fetch_phys(la + k);
-        size_t n = std::min<size_t>(size - k, 0x1000 - ((la + k) & 0xFFF));
+        size_t n = std::min<size_t>(size - k, 0x1000 - (linear(la + k) & 0xFFF));
         if (u8* page = bus_.ram_page(pa)) std::memcpy(dst + k, page + (pa & 0xFFF), n);
         else
             for (size_t j = 0; j < n; ++j) dst[k + j] = static_cast<u8>(bus_.mmio_read(pa + j, 1));
@@ -115,41 +89,107 @@ size_t Cpu::peek(u64 la, void* dst, size_t size) const {
     u8* out = static_cast<u8*>(dst);
     size_t done = 0;
     while (done < size) {
-        u64 a = la + done;
-        if (!canonical(a)) break;
-        u64 pa = translate(a, false);
+        u64 pa;
+        if (!translate_peek(la + done, pa)) break;
         u8* page = bus_.ram_page(pa);
         if (!page) break;
-        size_t n = std::min<size_t>(size - done, 0x1000 - (a & 0xFFF));
+        size_t n = std::min<size_t>(size - done, 0x1000 - (pa & 0xFFF));
         std::memcpy(out + done, page + (pa & 0xFFF), n);
         done += n;
     }
     return done;
 }
 
-StepResult Cpu::run(u64 cycle_limit) {
-    try {
-        while (cycles < cycle_limit) {
-            if (halted) return {StopReason::Halt, {}};
-            Block* b = code_->lookup(*this, s.rip, fetch_phys(s.rip));
-            for (const Insn& i : b->insns) {
-                i.fn(*this, i);
-                cycles += i.cycles;
-                ++insns;
-                if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
-            }
-            end_block = false;
+u64 Cpu::phys_read(u64 pa, unsigned size) {
+    u64 v = 0;
+    if (u8* page = bus_.ram_page(pa); page && (pa & 0xFFF) + size <= 0x1000) std::memcpy(&v, page + (pa & 0xFFF), size);
+    else v = bus_.mmio_read(pa, size);
+    return v;
+}
+
+void Cpu::phys_write(u64 pa, unsigned size, u64 value) {
+    if (u8* page = bus_.ram_page(pa); page && (pa & 0xFFF) + size <= 0x1000) {
+        if (code_->is_code_page(pa >> 12)) {
+            code_->invalidate_page(pa >> 12);
+            end_block = true;
         }
-    } catch (const Fault& f) {
-        end_block = false;
-        return {StopReason::Fault, f};
+        std::memcpy(page + (pa & 0xFFF), &value, size);
+    } else {
+        bus_.mmio_write(pa, size, value);
+    }
+}
+
+// Accepts a pending external interrupt or NMI if the CPU can take it now
+// (RFLAGS.IF, the STI/MOV SS shadow). Returns true if one was delivered.
+bool Cpu::take_interrupt(StepResult& stop) {
+    if (!interrupts || interrupt_shadow) return false;
+    if (interrupts->has_nmi()) {
+        interrupts->ack_nmi();
+        halted = false;
+        deliver_event(Fault{NMI}, true, stop);
+        return true;
+    }
+    if (!(s.rflags & fl::IF) || !interrupts->has_interrupt()) return false;
+    u8 vector = interrupts->acknowledge();
+    halted = false;
+    deliver_event(Fault{vector}, true, stop);
+    return true;
+}
+
+// Delivers `f`; on a triple fault fills `stop` and returns false.
+bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
+    external_event_ = external;
+    bool ok = deliver_fault(f);
+    external_event_ = false;
+    if (!ok) stop = {StopReason::TripleFault, triple_fault};
+    return ok;
+}
+
+StepResult Cpu::run(u64 cycle_limit) {
+    StepResult stop;
+    while (cycles < cycle_limit) {
+        take_interrupt(stop);
+        if (stop.reason == StopReason::TripleFault) return stop;
+        if (halted) return {StopReason::Halt, {}};
+        // In an interrupt shadow (after STI or MOV SS), run one instruction and
+        // look for interrupts again only after it.
+        const bool single = interrupt_shadow;
+        interrupt_shadow = false;
+        const Insn* first = nullptr;
+        const Insn* i = nullptr;
+        try {
+            u64 la = s.seg_base[CS] + s.rip;
+            Block* b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
+            first = i = b->insns.data();
+            const Insn* end = i + b->insns.size();
+            // `insns` is added per block: counting per instruction here makes
+            // the compiler pair it with `cycles`, which handlers also update.
+            while (i != end) {
+                i->fn(*this, *i);
+                cycles += i->cycles;
+                ++i;
+                if (end_block | (cycles >= cycle_limit) | single) [[unlikely]] break;
+            }
+            insns += static_cast<u64>(i - first);
+            end_block = false;
+        } catch (const Fault& f) {
+            if (first) insns += static_cast<u64>(i - first);
+            end_block = false;
+            if (!deliver_exceptions) return {StopReason::Fault, f};
+            if (!deliver_event(f, false, stop)) return stop;
+        }
     }
     return {halted ? StopReason::Halt : StopReason::Budget, {}};
 }
 
 StepResult Cpu::step() {
+    StepResult stop;
+    if (take_interrupt(stop)) return stop;
+    if (halted) return {StopReason::Halt, {}};
+    interrupt_shadow = false;
     try {
-        Block* b = code_->lookup(*this, s.rip, fetch_phys(s.rip));
+        u64 la = s.seg_base[CS] + s.rip;
+        Block* b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
         const Insn& i = b->insns.front();
         i.fn(*this, i);
         cycles += i.cycles;
@@ -157,7 +197,9 @@ StepResult Cpu::step() {
         end_block = false;
     } catch (const Fault& f) {
         end_block = false;
-        return {StopReason::Fault, f};
+        if (!deliver_exceptions) return {StopReason::Fault, f};
+        deliver_event(f, false, stop);
+        return stop;
     }
     return {halted ? StopReason::Halt : StopReason::Budget, {}};
 }

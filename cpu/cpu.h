@@ -4,18 +4,34 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "bus.h"
 #include "fault.h"
 #include "insn.h"
 #include "state.h"
+#include "system.h"
 
 namespace sy {
 
 class CodeCache;
 
+// Where external interrupts come from (the local APIC, or the PIC): the machine
+// provides it; the CPU only asks and acknowledges.
+class InterruptSource {
+public:
+    virtual ~InterruptSource() = default;
+    virtual bool has_nmi() { return false; }
+    virtual void ack_nmi() {}
+    virtual bool has_interrupt() = 0;  // a maskable interrupt is pending
+    virtual u8 acknowledge() = 0;      // INTA: returns its vector
+};
+
 // Why run() returned.
-enum class StopReason { Budget, Fault, Halt };
+enum class StopReason { Budget, Fault, Halt, TripleFault };
+
+// Kinds of memory access, for paging permission checks.
+enum class Access : u8 { Read, Write, Exec };
 
 struct StepResult {
     StopReason reason = StopReason::Budget;
@@ -32,8 +48,16 @@ public:
     Cpu& operator=(const Cpu&) = delete;
 
     CpuState s;
+    SysState sys;
     u64 cycles = 0;  // the cycle clock; RDTSC reads it
     u64 insns = 0;   // retired instructions
+
+    // Puts the processor in 64-bit mode with flat segments at privilege `cpl`,
+    // paging off: the state unit tests and the isa-test start from. (Real
+    // hardware needs paging for long mode; this shortcut exists for tests only.)
+    void set_flat64(u8 cpl);
+    // The architectural reset state (SDM Vol. 3A, 9.1.1): real mode at F000:FFF0.
+    void reset();
 
     // Runs until `cycles` reaches `cycle_limit`, an exception is raised or HLT.
     // Exceptions are not yet delivered through an IDT: run() stops and reports
@@ -44,7 +68,7 @@ public:
 
     // ---- linear memory, used by handlers; may throw Fault ----
     template <class T> T read(u64 la) {
-        const TlbEntry& e = rtlb_[(la >> 12) & (kTlbSize - 1)];
+        const TlbEntry& e = rtlb_[user_][(la >> 12) & (kTlbSize - 1)];
         u64 off = la & 0xFFF;
         if (e.tag == (la >> 12) && off <= 0x1000 - sizeof(T)) [[likely]] {
             T v;
@@ -56,7 +80,7 @@ public:
         return v;
     }
     template <class T> void write(u64 la, T v) {
-        const TlbEntry& e = wtlb_[(la >> 12) & (kTlbSize - 1)];
+        const TlbEntry& e = wtlb_[user_][(la >> 12) & (kTlbSize - 1)];
         u64 off = la & 0xFFF;
         if (e.tag == (la >> 12) && off <= 0x1000 - sizeof(T)) [[likely]] {
             std::memcpy(e.host + off, &v, sizeof(T));
@@ -82,30 +106,121 @@ public:
     Bus& bus() { return bus_; }
     CodeCache& code_cache() { return *code_; }
 
-    // Drops every cached translation (called on writes to code, later on CR3/CR4).
-    void flush_tlb();
-    void flush_write_tlb();
+    // ---- paging and the TLBs (mmu.cpp) ----
+    // Linear -> physical for an access of `kind`, raising #PF (with CR2 and the
+    // error code) or #GP(0) for a non-canonical address. `supervisor` marks
+    // implicit supervisor accesses (descriptor tables, the TSS, interrupt stacks).
+    u64 translate(u64 la, Access kind, bool supervisor = false);
+    // Translation for debuggers: never faults, never sets A/D bits, never ticks.
+    bool translate_peek(u64 la, u64& pa) const;
+    // TLB maintenance as the instructions and register writes require (mmu.cpp
+    // documents which entries each one drops).
+    void flush_tlb();                // everything, global entries included
+    void flush_tlb_nonglobal();      // CR3 write without PCID preservation
+    void flush_tlb_page(u64 la);     // INVLPG
+    void flush_tlb_pcid(u16 pcid);   // INVPCID single-context
+    void flush_write_tlb();          // host write pointers only (decode cache)
+
+    // Physical memory access for page walks and firmware-like reads.
+    u64 phys_read(u64 pa, unsigned size);
+    void phys_write(u64 pa, unsigned size, u64 value);
+
+    // ---- privilege and mode (system.cpp) ----
+    u8 cpl() const { return sys.cpl; }
+    Mode mode() const { return sys.mode; }
+    // What decoding depends on besides the bytes: the mode (bits 0-2) and the
+    // CR0/CR4 bits that turn x87/SSE instructions into #NM or #UD, so those
+    // checks cost nothing at run time (a change re-decodes, cached separately).
+    u8 decode_ctx() const {
+        return static_cast<u8>(static_cast<u8>(sys.mode) | ((sys.cr0 & cr0::TS) ? 8 : 0) |
+                               ((sys.cr0 & cr0::EM) ? 16 : 0) | ((sys.cr4 & cr4::OSFXSR) ? 32 : 0) |
+                               ((sys.cr0 & cr0::MP) ? 64 : 0) | ((sys.cr4 & cr4::OSXSAVE) ? 128 : 0));
+    }
+    // Recomputes sys.mode from CR0, EFER and CS and ends the block (the decode
+    // mode may have changed).
+    void update_mode();
+    void set_cpl(u8 cpl) {
+        sys.cpl = cpl;
+        user_ = cpl == 3;
+    }
+    // Mask of the stack pointer bits in use: RSP, ESP or SP (SS.B, long mode).
+    u64 sp_mask = ~0ull;
+
+    // ---- segmentation (segments.cpp) ----
+    // Reads the descriptor `sel` names (GDT or LDT). Raises #GP(sel) when it is
+    // outside the table. Returns the 8 bytes; `at` gets its linear address.
+    u64 read_descriptor(u16 sel, u64* at = nullptr);
+    // MOV/POP to a data segment register or SS, with the protected-mode checks
+    // and faults of SDM Vol. 2B MOV and Vol. 3A 5.5-5.7.
+    void load_data_segment(u8 seg, u16 sel);
+    // Fills a segment register's cache from a descriptor without checks.
+    void set_segment(u8 seg, u16 sel, u64 desc);
+    // Real-mode (and virtual-8086) segment load: base = sel * 16.
+    void set_real_segment(u8 seg, u16 sel);
+    // Copies descriptor bases into the fast per-segment base array, applying the
+    // 64-bit rule that ES/CS/SS/DS have base 0.
+    void sync_segment_bases();
 
     // Set by handlers that must end the current block early (a write into a page
     // holding decoded code, a mode change).
     bool end_block = false;
     bool halted = false;
 
+    // ---- exceptions and interrupts (interrupts.cpp) ----
+    // When false (unit tests, isa-test), run() and step() stop at an exception
+    // and report it; when true (the machine), exceptions are delivered through
+    // the IDT and only a triple fault stops the CPU.
+    bool deliver_exceptions = false;
+    InterruptSource* interrupts = nullptr;
+    // Set by STI (when IF was 0) and MOV/POP SS, which must also end the block:
+    // interrupts are then not accepted before the next instruction completes.
+    bool interrupt_shadow = false;
+    // Delivers an exception or interrupt through the IDT (IVT in real mode),
+    // applying the double- and triple-fault rules. Returns false on a triple fault.
+    bool deliver_fault(const Fault& f);
+    // Delivers one event; may throw Fault if the delivery itself faults.
+    void deliver(u8 vector, bool has_error, u32 error, bool software, bool external);
+    // Text report of the CPU state: registers, segments, control registers, mode.
+    std::string describe() const;
+    // The last fault that ended a run with a triple fault (for the report).
+    std::optional<Fault> triple_fault;
+
 private:
     static constexpr size_t kTlbSize = 256;
+    // Host-pointer TLB: a linear page the current privilege may read (rtlb_) or
+    // write (wtlb_) without a check, and where its bytes live on the host.
     struct TlbEntry {
         u64 tag = ~0ull;  // linear page number
         u8* host = nullptr;
     };
+    // The architectural TLB: cached translations with their combined rights.
+    struct Translation {
+        u64 vpn = ~0ull;   // linear page number (4 KiB)
+        u64 ppn = 0;       // physical page number (4 KiB)
+        u64 page_mask = 0; // size of the mapping - 1 (4K, 2M, 1G), for INVLPG
+        u16 pcid = 0;
+        bool global = false, writable = false, user = false, nx = false, dirty = false;
+    };
+    static constexpr size_t kArchTlbSize = 1024;
+
     void read_slow(u64 la, void* dst, unsigned size);
     void write_slow(u64 la, const void* src, unsigned size);
-    // Linear -> physical. Identity until paging arrives (CPU core II).
-    u64 translate(u64 la, bool write) const { return la; }
+    // Linear address as the current mode forms it: canonical check in long mode,
+    // 32-bit wrap-around otherwise.
+    u64 linear(u64 la) const;
+    bool walk(u64 la, Access kind, bool user, Translation& out, u32& error, bool set_bits);
+    void check_rights(const Translation& t, u64 la, Access kind, bool user_access, bool implicit);
+    void flush_host_tlbs();
+    bool take_interrupt(StepResult& stop);
+    bool deliver_event(const Fault& f, bool external, StepResult& stop);
+    bool external_event_ = false;  // the EXT bit of error codes during delivery
 
     Bus& bus_;
     std::shared_ptr<CodeCache> code_;
-    TlbEntry rtlb_[kTlbSize];
-    TlbEntry wtlb_[kTlbSize];
+    u8 user_ = 0;  // index of the host TLB set: 1 at CPL 3
+    TlbEntry rtlb_[2][kTlbSize];
+    TlbEntry wtlb_[2][kTlbSize];
+    Translation atlb_[kArchTlbSize];
     friend class CodeCache;
 };
 

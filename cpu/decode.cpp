@@ -12,6 +12,7 @@ namespace sy {
 void raise_ud_handler(Cpu&, const Insn&) { raise(UD); }
 // More than 15 bytes of prefixes and opcode: #GP(0) (SDM Vol. 2A, 2.3.11).
 void too_long_handler(Cpu&, const Insn&) { raise(GP, 0); }
+void raise_nm_handler(Cpu&, const Insn&) { raise(NM); }
 
 namespace {
 
@@ -36,13 +37,21 @@ const Table& table() {
     return t;
 }
 
-const ZydisDecoder& decoder64() {
-    static const ZydisDecoder d = [] {
-        ZydisDecoder dec;
-        ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
-        return dec;
+const ZydisDecoder& decoder_for(Mode mode) {
+    static const std::array<ZydisDecoder, 6> decoders = [] {
+        struct { ZydisMachineMode m; ZydisStackWidth w; } cfg[6] = {
+            {ZYDIS_MACHINE_MODE_REAL_16, ZYDIS_STACK_WIDTH_16},        // Real
+            {ZYDIS_MACHINE_MODE_LEGACY_16, ZYDIS_STACK_WIDTH_16},      // Prot16
+            {ZYDIS_MACHINE_MODE_LEGACY_32, ZYDIS_STACK_WIDTH_32},      // Prot32
+            {ZYDIS_MACHINE_MODE_LONG_COMPAT_16, ZYDIS_STACK_WIDTH_16}, // Compat16
+            {ZYDIS_MACHINE_MODE_LONG_COMPAT_32, ZYDIS_STACK_WIDTH_32}, // Compat32
+            {ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64},        // Long64
+        };
+        std::array<ZydisDecoder, 6> out{};
+        for (int k = 0; k < 6; ++k) ZydisDecoderInit(&out[k], cfg[k].m, cfg[k].w);
+        return out;
     }();
-    return d;
+    return decoders[static_cast<int>(mode)];
 }
 
 // GPR -> byte offset into CpuState::gpr.
@@ -94,12 +103,13 @@ bool writes_rip(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* op
 
 }  // namespace
 
-bool decode_one(const u8* bytes, size_t avail, u64 rip, Insn& out, bool* ends_block) {
+bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool* ends_block) {
+    const Mode mode = static_cast<Mode>(ctx & dctx::kModeMask);
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
     out = Insn{};
     *ends_block = false;
-    ZyanStatus st = ZydisDecoderDecodeFull(&decoder64(), bytes, avail, &in, ops);
+    ZyanStatus st = ZydisDecoderDecodeFull(&decoder_for(mode), bytes, avail, &in, ops);
     if (st == ZYDIS_STATUS_NO_MORE_DATA && avail < ZYDIS_MAX_INSTRUCTION_LENGTH) return false;
     if (!ZYAN_SUCCESS(st)) {
         bool too_long = st == ZYDIS_STATUS_INSTRUCTION_TOO_LONG || st == ZYDIS_STATUS_NO_MORE_DATA;
@@ -142,15 +152,22 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, Insn& out, bool* ends_bl
                 }
                 out.index = gpr_index(o.mem.index);
                 out.scale = o.mem.scale == 8 ? 3 : o.mem.scale == 4 ? 2 : o.mem.scale == 2 ? 1 : 0;
-                // 64-bit mode: only FS and GS have a base (SDM Vol. 1, 3.3.7.1).
-                if (o.mem.type != ZYDIS_MEMOP_TYPE_AGEN &&
-                    (o.mem.segment == ZYDIS_REGISTER_FS || o.mem.segment == ZYDIS_REGISTER_GS))
-                    out.seg = o.mem.segment == ZYDIS_REGISTER_FS ? FS : GS;
+                // 64-bit mode: only FS and GS have a base (SDM Vol. 1, 3.3.7.1);
+                // elsewhere every segment's base applies.
+                if (o.mem.type != ZYDIS_MEMOP_TYPE_AGEN && o.mem.segment >= ZYDIS_REGISTER_ES &&
+                    o.mem.segment <= ZYDIS_REGISTER_GS) {
+                    u8 sg = static_cast<u8>(o.mem.segment - ZYDIS_REGISTER_ES);
+                    if (mode != Mode::Long64 || sg == FS || sg == GS) out.seg = sg;
+                }
                 break;
             }
             case ZYDIS_OPERAND_TYPE_IMMEDIATE: {
                 u64 v = o.imm.value.u;
-                if (o.imm.is_relative) v = next_rip + v;
+                if (o.imm.is_relative) {
+                    v = next_rip + v;
+                    // Outside 64-bit mode EIP (or IP, with a 16-bit operand size) wraps.
+                    if (mode != Mode::Long64) v &= in.operand_width == 16 ? 0xFFFF : 0xFFFFFFFF;
+                }
                 if (first_imm) out.imm = v;
                 else out.aux = static_cast<u8>(v);
                 first_imm = false;
@@ -159,8 +176,45 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, Insn& out, bool* ends_bl
             default: break;
         }
     }
+    // x87, SSE and state-save instructions under CR0.EM/TS and CR4.OSFXSR/OSXSAVE
+    // (SDM Vol. 3A, 2.5 and Table 12-8 / 13.2): decided here, once per context.
+    Handler trap = nullptr;
+    switch (in.meta.isa_ext) {
+        case ZYDIS_ISA_EXT_X87:
+            if (in.mnemonic == ZYDIS_MNEMONIC_FWAIT) {
+                if ((ctx & dctx::TS) && (ctx & dctx::MP)) trap = raise_nm_handler;
+            } else if (ctx & (dctx::TS | dctx::EM)) {
+                trap = raise_nm_handler;
+            }
+            break;
+        case ZYDIS_ISA_EXT_SSE: case ZYDIS_ISA_EXT_SSE2: case ZYDIS_ISA_EXT_SSE3:
+        case ZYDIS_ISA_EXT_SSSE3: case ZYDIS_ISA_EXT_SSE4: case ZYDIS_ISA_EXT_MMX:
+            if ((ctx & dctx::EM) || !(ctx & dctx::OSFXSR)) trap = raise_ud_handler;
+            else if (ctx & dctx::TS) trap = raise_nm_handler;
+            break;
+        case ZYDIS_ISA_EXT_XSAVE: case ZYDIS_ISA_EXT_XSAVEOPT:
+            if (!(ctx & dctx::OSXSAVE)) trap = raise_ud_handler;
+            else if (ctx & dctx::TS) trap = raise_nm_handler;
+            break;
+        default:
+            if ((in.mnemonic == ZYDIS_MNEMONIC_FXSAVE || in.mnemonic == ZYDIS_MNEMONIC_FXSAVE64 ||
+                 in.mnemonic == ZYDIS_MNEMONIC_FXRSTOR || in.mnemonic == ZYDIS_MNEMONIC_FXRSTOR64) &&
+                (ctx & (dctx::TS | dctx::EM)))
+                trap = raise_nm_handler;
+            break;
+    }
+    if (trap) {
+        Insn t{};
+        t.fn = trap;
+        t.len = in.length;
+        t.mnemonic = static_cast<u16>(in.mnemonic);
+        t.cycles = timing::cost(timing::Cls::Trap, false);
+        out = t;
+        *ends_block = true;
+        return true;
+    }
     Builder b = table()[in.mnemonic];
-    Decoded d{in, ops, rip};
+    Decoded d{in, ops, rip, mode};
     if (!ok || !b || !b(out, d) || !out.fn) {
         Insn ud{};
         ud.fn = raise_ud_handler;

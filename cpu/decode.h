@@ -15,6 +15,8 @@ struct Decoded {
     const ZydisDecodedInstruction& in;
     const ZydisDecodedOperand* op;  // visible operands first
     u64 rip;                        // address of the instruction
+    Mode mode;                      // the processor mode it was decoded for
+    bool long64() const { return mode == Mode::Long64; }
 
     int count() const { return in.operand_count_visible; }
     K kind(int n) const {
@@ -48,10 +50,15 @@ std::span<const BuilderEntry> x87_builders();     // ops_x87.cpp
 std::span<const BuilderEntry> system_builders();  // ops_system.cpp (cpuid, rdtsc, fences, ...)
 
 // Decodes one instruction from `bytes` (at most `avail` bytes, which start at
-// linear address `rip`) for 64-bit mode. Always produces a record: undecodable or
+// offset `rip` in CS) for the decode context `ctx` (mode and FPU enables). Always produces a record: undecodable or
 // unsupported bytes become a handler that raises #UD. Returns false when more
 // bytes are needed than `avail` (the instruction crosses into a page not given).
-bool decode_one(const u8* bytes, size_t avail, u64 rip, Insn& out, bool* ends_block);
+bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool* ends_block);
+
+// Decode-context bits (Cpu::decode_ctx).
+namespace dctx {
+constexpr u8 kModeMask = 7, TS = 8, EM = 16, OSFXSR = 32, MP = 64, OSXSAVE = 128;
+}
 
 // Handler that raises #UD (exposed for tests).
 void raise_ud_handler(Cpu&, const Insn&);

@@ -56,16 +56,16 @@ template <class T, K k, int N> inline void put(Cpu& c, const Insn& i, T v) {
 
 inline void next(Cpu& c, const Insn& i) { c.s.rip += i.len; }
 
-// Stack (64-bit mode: RSP, 8- or 2-byte pushes).
+// Stack: RSP in 64-bit mode, ESP or SP (SS.B) elsewhere; c.sp_mask selects.
 template <class T> inline void push(Cpu& c, T v) {
-    u64 sp = c.s.gpr[RSP] - sizeof(T);
+    u64 sp = (c.s.gpr[RSP] - sizeof(T)) & c.sp_mask;
     c.write<T>(sp + c.s.seg_base[SS], v);
-    c.s.gpr[RSP] = sp;
+    c.s.gpr[RSP] = (c.s.gpr[RSP] & ~c.sp_mask) | sp;
 }
 template <class T> inline T pop(Cpu& c) {
-    u64 sp = c.s.gpr[RSP];
+    u64 sp = c.s.gpr[RSP] & c.sp_mask;
     T v = c.read<T>(sp + c.s.seg_base[SS]);
-    c.s.gpr[RSP] = sp + sizeof(T);
+    c.s.gpr[RSP] = (c.s.gpr[RSP] & ~c.sp_mask) | ((sp + sizeof(T)) & c.sp_mask);
     return v;
 }
 

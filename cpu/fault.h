@@ -15,10 +15,17 @@ struct Fault {
     u8 vector;
     bool has_error = false;
     u32 error = 0;
+    // INT n, INT3, INTO: the gate's DPL is checked against CPL and RIP already
+    // points past the instruction (SDM Vol. 3A, 6.12.1.1).
+    bool software = false;
 };
+
+// Exception classes for the double-fault rules (SDM Vol. 3A, Table 6-4/6-5).
+inline bool contributory(u8 v) { return v == 0 || (v >= 10 && v <= 13); }
 
 [[noreturn]] inline void raise(u8 vector) { throw Fault{vector}; }
 [[noreturn]] inline void raise(u8 vector, u32 error) { throw Fault{vector, true, error}; }
+[[noreturn]] inline void raise_software(u8 vector) { throw Fault{vector, false, 0, true}; }
 
 const char* vector_name(u8 vector);  // "#GP" etc.
 

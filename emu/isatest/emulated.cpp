@@ -21,6 +21,10 @@ public:
 }  // namespace
 
 struct EmuRunner::Impl {
+    Impl() {
+        cpu.set_flat64(3);  // the host runs the bytes in 64-bit user mode
+        cpu.sys.seg[GS].base = kData;
+    }
     TestBus bus;
     Cpu cpu{bus};
 };
@@ -38,10 +42,10 @@ TestState EmuRunner::run(const Case& c) {
 
     const TestState& in = c.init;
     cpu.s = CpuState{};
+    cpu.sync_segment_bases();
     for (int n = 0; n < 16; ++n) cpu.s.gpr[n] = in.gpr[n];
     cpu.s.rip = kInsnAddr;
     cpu.s.rflags = in.rflags | fl::IF | fl::FIXED1;
-    cpu.s.seg_base[GS] = kData;
     for (int n = 0; n < 16; ++n) cpu.s.xmm[n] = in.xmm[n];
     cpu.s.mxcsr = in.mxcsr;
     cpu.s.fcw = in.fcw;

@@ -1,0 +1,262 @@
+// Paging and the TLBs (SDM Vol. 3A, ch. 4 "Paging": 4.3 32-bit paging, 4.4 PAE
+// paging, 4.5 4-level paging, 4.6 access rights, 4.7 page-fault exceptions,
+// 4.8 accessed and dirty flags, 4.10 caching translation information).
+//
+// Two levels of caching:
+//  - the architectural TLB (atlb_): translations with their combined rights,
+//    tagged with the PCID and the global bit. Its behaviour is what software can
+//    observe: MOV to CR3 keeps global entries (and, with CR4.PCIDE and bit 63
+//    set, everything); INVLPG drops the entries that map the page, whatever
+//    their size; INVPCID drops what its type says; writes to CR0.PG/WP, CR4.PGE/
+//    PAE/PSE/PCIDE/SMEP/SMAP and EFER.NXE drop everything.
+//  - the host-pointer TLBs (rtlb_/wtlb_, one set per privilege): "this linear
+//    page may be read/written right now, and here are its bytes". They are a
+//    pure accelerator, dropped on every architectural TLB change.
+//
+// Deviations: MAXPHYADDR is 40; PAE PDPTEs are read at each walk rather than
+// loaded at MOV to CR3; protection keys and HLAT are not modelled.
+#include <algorithm>
+
+#include "code_cache.h"
+#include "cpu.h"
+#include "timing.h"
+
+namespace sy {
+
+namespace {
+constexpr unsigned kMaxPhysBits = 40;
+constexpr u64 kAddrMask = ((1ull << kMaxPhysBits) - 1) & ~0xFFFull;  // bits 39:12
+constexpr u64 kRsvdHigh = 0x000FFFFFFFFFFFFFull & ~((1ull << kMaxPhysBits) - 1);  // bits 51:40
+
+inline bool canonical(u64 la) { return static_cast<u64>(static_cast<i64>(la << 16) >> 16) == la; }
+
+// Page-fault error code bits (SDM Vol. 3A, 4.7).
+constexpr u32 kPfPresent = 1, kPfWrite = 2, kPfUser = 4, kPfRsvd = 8, kPfFetch = 16;
+
+struct WalkStep {
+    u64 addr;   // physical address of the entry
+    u64 value;  // its value
+    unsigned size;  // 4 or 8 bytes
+};
+}  // namespace
+
+u64 Cpu::linear(u64 la) const {
+    if (sys.mode == Mode::Long64) {
+        if (!canonical(la)) raise(GP, 0);
+        return la;
+    }
+    return la & 0xFFFFFFFFull;
+}
+
+// Walks the paging structures for `la`. Fills `t` and returns true when a
+// translation exists; otherwise returns false with the error code's P and RSVD
+// bits in `error`. When `set_bits`, sets accessed flags on every entry used and
+// the dirty flag on the leaf for writes (called only once the access is known to
+// be allowed, so a faulting access changes no entry).
+bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool set_bits) {
+    error = 0;
+    const bool nxe = sys.efer & efer::NXE;
+    const bool pge = sys.cr4 & cr4::PGE;
+    WalkStep steps[4];
+    int nsteps = 0;
+    bool writable = true, usr = true, nx = false;
+    u64 leaf = 0, page_size = 0x1000;
+
+    auto read_entry = [&](u64 addr, unsigned size) {
+        u64 v = phys_read(addr, size);
+        steps[nsteps++] = WalkStep{addr, v, size};
+        return v;
+    };
+
+    if (sys.cr4 & cr4::PAE) {
+        const bool four_level = sys.efer & efer::LMA;
+        int level = four_level ? 4 : 3;
+        u64 table = four_level ? (sys.cr3 & kAddrMask) : (sys.cr3 & 0xFFFFFFE0ull);
+        for (;; --level) {
+            unsigned shift = 12 + 9 * (level - 1);
+            u64 index = (la >> shift) & (level == 3 && !four_level ? 3 : 511);
+            u64 e = read_entry(table + index * 8, 8);
+            if (!(e & 1)) return false;
+            u64 rsvd = kRsvdHigh | (nxe ? 0 : (1ull << 63));
+            if (level == 3 && !four_level) rsvd |= 0x1E6 | (1ull << 63);  // PAE PDPTE: bits 2:1, 8:5, XD
+            if (level == 4) rsvd |= 0x80;
+            if (level == 3 && four_level && (e & 0x80)) rsvd |= 0x3FFFE000;
+            if (level == 2 && (e & 0x80)) rsvd |= 0x1FE000;
+            if (e & rsvd) {
+                error = kPfPresent | kPfRsvd;
+                return false;
+            }
+            if (!(level == 3 && !four_level)) {  // PAE PDPTEs carry no rights
+                writable &= (e >> 1) & 1;
+                usr &= (e >> 2) & 1;
+            }
+            nx |= nxe && (e >> 63);
+            bool large = (level == 2 || (level == 3 && four_level)) && (e & 0x80);
+            if (level == 1 || large) {
+                leaf = e;
+                page_size = 1ull << shift;
+                break;
+            }
+            table = e & kAddrMask;
+        }
+        t.ppn = (((leaf & kAddrMask) & ~(page_size - 1)) | (la & (page_size - 1))) >> 12;
+    } else {
+        // 32-bit paging: two levels of 4-byte entries, 4 MiB pages with CR4.PSE.
+        u64 pde = read_entry((sys.cr3 & 0xFFFFF000ull) + ((la >> 22) & 1023) * 4, 4);
+        if (!(pde & 1)) return false;
+        writable &= (pde >> 1) & 1;
+        usr &= (pde >> 2) & 1;
+        if ((pde & 0x80) && (sys.cr4 & cr4::PSE)) {
+            if (pde & (1u << 21)) {  // bit 21 reserved with MAXPHYADDR 40 (bits 20:13 hold PA 39:32)
+                error = kPfPresent | kPfRsvd;
+                return false;
+            }
+            leaf = pde;
+            page_size = 1ull << 22;
+            u64 base = (pde & 0xFFC00000ull) | (((pde >> 13) & 0xFF) << 32);
+            t.ppn = (base | (la & 0x3FFFFF)) >> 12;
+        } else {
+            u64 pte = read_entry((pde & 0xFFFFF000ull) + ((la >> 12) & 1023) * 4, 4);
+            if (!(pte & 1)) return false;
+            writable &= (pte >> 1) & 1;
+            usr &= (pte >> 2) & 1;
+            leaf = pte;
+            t.ppn = (pte & 0xFFFFF000ull) >> 12;
+        }
+    }
+    t.vpn = la >> 12;
+    t.page_mask = page_size - 1;
+    t.pcid = (sys.cr4 & cr4::PCIDE) ? static_cast<u16>(sys.cr3 & 0xFFF) : 0;
+    t.global = pge && (leaf & 0x100);
+    t.writable = writable;
+    t.user = usr;
+    t.nx = nx;
+    t.dirty = leaf & 0x40;
+    if (set_bits) {
+        for (int k = 0; k < nsteps; ++k) {
+            u64 v = steps[k].value | 0x20;
+            if (k == nsteps - 1 && kind == Access::Write) v |= 0x40;
+            if (v != steps[k].value) phys_write(steps[k].addr, steps[k].size, v);
+        }
+        if (kind == Access::Write) t.dirty = true;
+    }
+    return true;
+}
+
+// Access rights (SDM Vol. 3A, 4.6). Returns normally or raises #PF with P=1.
+void Cpu::check_rights(const Translation& t, u64 la, Access kind, bool user_access, bool implicit) {
+    bool ok = true;
+    if (user_access) {
+        ok = t.user && (kind != Access::Write || t.writable) && (kind != Access::Exec || !t.nx);
+    } else if (kind == Access::Exec) {
+        ok = !t.nx && !(t.user && (sys.cr4 & cr4::SMEP));
+    } else {
+        if (t.user && (sys.cr4 & cr4::SMAP) && (implicit || sys.cpl == 3 || !(s.rflags & fl::AC))) ok = false;
+        if (kind == Access::Write && !t.writable && (sys.cr0 & cr0::WP)) ok = false;
+    }
+    if (ok) return;
+    u32 err = kPfPresent | (kind == Access::Write ? kPfWrite : 0) | (user_access ? kPfUser : 0);
+    if (kind == Access::Exec && ((sys.efer & efer::NXE) || (sys.cr4 & cr4::SMEP)) && (sys.cr4 & cr4::PAE)) err |= kPfFetch;
+    sys.cr2 = la;
+    raise(PF_, err);
+}
+
+u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
+    const bool user_access = sys.cpl == 3 && !supervisor;
+    u64 pa;
+    bool host_ok = true;  // may the host TLB remember this page for this privilege?
+    if (!(sys.cr0 & cr0::PG)) {
+        pa = la;
+    } else {
+        Translation& e = atlb_[(la >> 12) & (kArchTlbSize - 1)];
+        u16 pcid = (sys.cr4 & cr4::PCIDE) ? static_cast<u16>(sys.cr3 & 0xFFF) : 0;
+        bool hit = e.vpn == (la >> 12) && (e.global || e.pcid == pcid) && !(kind == Access::Write && !e.dirty);
+        Translation t;
+        if (hit) {
+            t = e;
+            // A cached entry whose rights forbid the access is re-walked: the
+            // entry may be stale, and the fault must reflect the tables.
+            bool rights = user_access ? (t.user && (kind != Access::Write || t.writable) && (kind != Access::Exec || !t.nx))
+                                      : true;
+            if (!rights) hit = false;
+        }
+        if (!hit) {
+            u32 err;
+            cycles += timing::kPageWalk;
+            if (!walk(la, kind, user_access, t, err, false)) {
+                err |= (kind == Access::Write ? kPfWrite : 0) | (user_access ? kPfUser : 0);
+                if (kind == Access::Exec && ((sys.efer & efer::NXE) || (sys.cr4 & cr4::SMEP)) && (sys.cr4 & cr4::PAE))
+                    err |= kPfFetch;
+                sys.cr2 = la;
+                raise(PF_, err);
+            }
+            check_rights(t, la, kind, user_access, supervisor);
+            walk(la, kind, user_access, t, err, true);  // now set A/D
+            e = t;
+        } else {
+            check_rights(t, la, kind, user_access, supervisor);
+        }
+        pa = (t.ppn << 12) | (la & 0xFFF);
+        // SMAP makes supervisor access to user pages depend on RFLAGS.AC: keep
+        // those on the checked path.
+        host_ok = !(t.user && !user_access && (sys.cr4 & cr4::SMAP));
+    }
+    if (host_ok && kind != Access::Exec && !supervisor) {
+        if (u8* page = bus_.ram_page(pa)) {
+            size_t idx = (la >> 12) & (kTlbSize - 1);
+            if (kind == Access::Read) rtlb_[user_][idx] = TlbEntry{la >> 12, page};
+            else if (!code_->is_code_page(pa >> 12)) wtlb_[user_][idx] = TlbEntry{la >> 12, page};
+        }
+    }
+    return pa;
+}
+
+bool Cpu::translate_peek(u64 la, u64& pa) const {
+    if (sys.mode == Mode::Long64 ? !canonical(la) : false) return false;
+    if (sys.mode != Mode::Long64) la &= 0xFFFFFFFFull;
+    if (!(sys.cr0 & cr0::PG)) {
+        pa = la;
+        return true;
+    }
+    Translation t;
+    u32 err;
+    // walk() only reads memory when set_bits is false; it is not const because
+    // it shares code with the real walk.
+    if (!const_cast<Cpu*>(this)->walk(la, Access::Read, false, t, err, false)) return false;
+    pa = (t.ppn << 12) | (la & 0xFFF);
+    return true;
+}
+
+void Cpu::flush_host_tlbs() {
+    for (auto& set : rtlb_) std::fill(std::begin(set), std::end(set), TlbEntry{});
+    for (auto& set : wtlb_) std::fill(std::begin(set), std::end(set), TlbEntry{});
+}
+
+void Cpu::flush_write_tlb() {
+    for (auto& set : wtlb_) std::fill(std::begin(set), std::end(set), TlbEntry{});
+}
+
+void Cpu::flush_tlb() {
+    std::fill(std::begin(atlb_), std::end(atlb_), Translation{});
+    flush_host_tlbs();
+}
+
+void Cpu::flush_tlb_nonglobal() {
+    for (Translation& t : atlb_)
+        if (!t.global) t = Translation{};
+    flush_host_tlbs();
+}
+
+void Cpu::flush_tlb_pcid(u16 pcid) {
+    for (Translation& t : atlb_)
+        if (!t.global && t.pcid == pcid) t = Translation{};
+    flush_host_tlbs();
+}
+
+void Cpu::flush_tlb_page(u64 la) {
+    for (Translation& t : atlb_)
+        if (t.vpn != ~0ull && ((t.vpn << 12) & ~t.page_mask) == (la & ~t.page_mask)) t = Translation{};
+    flush_host_tlbs();
+}
+
+}  // namespace sy

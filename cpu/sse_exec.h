@@ -65,7 +65,8 @@ inline void commit_flags(Cpu& c, u32 raised) {
     if (unmasked) {
         if (unmasked & mx::PRE_COMPUTATION) raised &= mx::PRE_COMPUTATION;
         c.s.mxcsr |= raised;
-        raise(XM);
+        // Without CR4.OSXMMEXCPT the OS has no #XM handler: #UD instead (SDM Vol. 3A, 2.5 CR4).
+        raise((c.sys.cr4 & cr4::OSXMMEXCPT) ? XM : UD);
     }
     c.s.mxcsr |= raised;
 }

@@ -184,3 +184,15 @@ TEST_CASE("sse: unmasked overflow of an exact quotient records OE without PE") {
     CHECK(m.cpu.s.xmm[0] == Xmm{f2u(45.0f), 0});
     CHECK((m.cpu.s.mxcsr & 0x3F) == (0x08 | 0x02));
 }
+
+TEST_CASE("sse: an unmasked exception with CR4.OSXMMEXCPT clear raises #UD (SDM Vol. 3A, 2.5)") {
+    Machine m;
+    m.cpu.sys.cr4 &= ~cr4::OSXMMEXCPT;
+    m.cpu.s.mxcsr = kDefault & ~0x200u;  // ZM clear
+    m.cpu.s.xmm[0] = Xmm{f2u(1.0f), 0};
+    m.cpu.s.xmm[1] = Xmm{f2u(0.0f), 0};
+    auto r = run_one(m, {0xF3, 0x0F, 0x5E, 0xC1});  // divss xmm0, xmm1
+    REQUIRE(r.reason == StopReason::Fault);
+    CHECK(r.fault->vector == UD);
+    CHECK(m.cpu.s.xmm[0] == Xmm{f2u(1.0f), 0});
+}

@@ -2,6 +2,7 @@
 // 10.4.6 and 11.4.1.1, 11.4.4; Vol. 2 per instruction), and the builder list of
 // the whole group: the arithmetic lives in sse_float.cpp, the packed integer
 // instructions in sse_int.cpp, the shared operand shapes in sse_exec.h.
+#include <cstring>
 #include <vector>
 
 #include "sse_exec.h"
@@ -150,6 +151,37 @@ bool build_movnti(Insn& i, const Decoded& d) {
     return true;
 }
 
+// 66 0F F7 /r MASKMOVDQU xmm1, xmm2: the bytes of xmm1 whose mask byte in xmm2
+// has its top bit set go to DS:[RDI] (segment overridable). Every selected byte is
+// checked before the first is written; unselected bytes are not accessed.
+void MASKMOVDQU_Vdq_Udq(Cpu& c, const Insn& i) {
+    u8 data[16], mask[16];
+    std::memcpy(data, &c.s.xmm[i.r0], 16);
+    std::memcpy(mask, &c.s.xmm[i.r1], 16);
+    u64 a = ea(c, i);
+    for (unsigned k = 0; k < 16; ++k)
+        if (mask[k] & 0x80) c.check_write(a + k, 1);
+    for (unsigned k = 0; k < 16; ++k)
+        if (mask[k] & 0x80) c.write<u8>(a + k, data[k]);
+    next(c, i);
+}
+bool build_maskmovdqu(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || !is_xmm(d, 0) || !is_xmm(d, 1) || d.in.operand_count < 3) return false;
+    const ZydisDecodedOperand& m = d.op[2];  // the implicit [rDI]
+    if (m.type != ZYDIS_OPERAND_TYPE_MEMORY) return false;
+    i.base = static_cast<u8>(ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, m.mem.base) - ZYDIS_REGISTER_RAX);
+    i.index = ZERO_REG;
+    i.disp = 0;
+    // As decode_one() does for visible operands: in 64-bit mode only FS and GS have a base.
+    if (m.mem.segment >= ZYDIS_REGISTER_ES && m.mem.segment <= ZYDIS_REGISTER_GS) {
+        u8 sg = static_cast<u8>(m.mem.segment - ZYDIS_REGISTER_ES);
+        if (!d.long64() || sg == FS || sg == GS) i.seg = sg;
+    }
+    i.fn = MASKMOVDQU_Vdq_Udq;
+    i.cycles = cost(Cls::SseMove, d) + timing::kMemOperand;
+    return true;
+}
+
 // ---- MXCSR ------------------------------------------------------------------------
 // 0F AE /2 LDMXCSR m32: #GP(0) when a reserved bit (31:16) is set (SDM Vol. 2A, LDMXCSR).
 void LDMXCSR_Md(Cpu& c, const Insn& i) {
@@ -193,6 +225,7 @@ const BuilderEntry kMoveBuilders[] = {
     {ZYDIS_MNEMONIC_MOVNTPD, build_store<16, true>},
     {ZYDIS_MNEMONIC_MOVNTDQ, build_store<16, true>},
     {ZYDIS_MNEMONIC_MOVNTI, build_movnti},
+    {ZYDIS_MNEMONIC_MASKMOVDQU, build_maskmovdqu},
     {ZYDIS_MNEMONIC_LDMXCSR, build_mxcsr<LDMXCSR_Md>},
     {ZYDIS_MNEMONIC_STMXCSR, build_mxcsr<STMXCSR_Md>},
 };

@@ -77,6 +77,9 @@ void valid_mxcsr_operand(Case& c, Rng& rng) {
     std::memcpy(&c.init.data[c.mem_addr - kData], &v, 4);
 }
 
+// MASKMOVDQU writes to [RDI]: point it into the data area.
+void rdi_at_data(Case& c, Rng& rng) { c.init.gpr[RDI] = kData + 0x40 + rng() % (kDataSize - 0x80); }
+
 void moves(std::vector<Form>& f) {
     Adder a{f, "sse-move"};
     for (auto [n, mn] : {std::pair{"movaps", ZYDIS_MNEMONIC_MOVAPS}, {"movapd", ZYDIS_MNEMONIC_MOVAPD},
@@ -116,6 +119,7 @@ void moves(std::vector<Form>& f) {
     a.store("movntdq", ZYDIS_MNEMONIC_MOVNTDQ, 128, true);
     a.add("movnti m32, r32", ZYDIS_MNEMONIC_MOVNTI, {mem(32), gpr(32)});
     a.add("movnti m64, r64", ZYDIS_MNEMONIC_MOVNTI, {mem(64), gpr(64)});
+    a.add("maskmovdqu xmm, xmm", ZYDIS_MNEMONIC_MASKMOVDQU, {xmm(), xmm()}, 1, rdi_at_data);
     Adder s{f, "sse-mxcsr", Lanes::Bits, true};
     s.add("ldmxcsr m32", ZYDIS_MNEMONIC_LDMXCSR, {mem(32)}, 1, valid_mxcsr_operand);
     s.add("stmxcsr m32", ZYDIS_MNEMONIC_STMXCSR, {mem(32)});

@@ -141,3 +141,22 @@ SY_INT_CASE("shufps $0xb1, %[b], %[a]", 0x0F, 0xC6, 0xC1, 0xB1)
 SY_INT_CASE("shufpd $2, %[b], %[a]", 0x66, 0x0F, 0xC6, 0xC1, 0x02)
 SY_INT_CASE("unpckhps %[b], %[a]", 0x0F, 0x15, 0xC1)
 SY_INT_CASE("pmulhuw %[b], %[a]", 0x66, 0x0F, 0xE4, 0xC1)
+
+TEST_CASE("sse moves: maskmovdqu stores the selected bytes at [rdi] like the host") {
+    Machine m;
+    fill(m);
+    const Xmm data{0x0123456789ABCDEF, 0xFEDCBA9876543210}, mask{0x80FF007F80000081, 0x00000000000080C0};
+    m.cpu.s.xmm[0] = data;
+    m.cpu.s.xmm[1] = mask;
+    m.cpu.s.gpr[RDI] = kData + 3;
+    REQUIRE(run_one(m, {0x66, 0x0F, 0xF7, 0xC1}).reason == StopReason::Halt);  // maskmovdqu xmm0, xmm1
+    alignas(16) u8 host[32];
+    for (unsigned k = 0; k < 32; ++k) host[k] = static_cast<u8>(0x11 * k + 3);
+    __m128i d = _mm_set_epi64x(static_cast<long long>(data.hi), static_cast<long long>(data.lo));
+    __m128i k = _mm_set_epi64x(static_cast<long long>(mask.hi), static_cast<long long>(mask.lo));
+    asm volatile("maskmovdqu %[k], %[d]" : : [d] "x"(d), [k] "x"(k), "D"(host + 3) : "memory");
+    for (unsigned n = 0; n < 32; ++n) {
+        INFO("byte " << n);
+        CHECK(m.bus.ram[kData + n] == host[n]);
+    }
+}

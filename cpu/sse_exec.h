@@ -12,7 +12,7 @@
 //   static void run(Cpu&, Xmm& dst, const Xmm& src, u8 imm)
 // (or `template <class T> static T run(Cpu&, const Xmm& src, u8 imm)` when the
 // destination is a general register) and `kMem`, the width of its memory operand
-// in bytes. A floating-point op raises #XM from run() before `dst` is written.
+// in bytes (0: register operand only). A floating-point op raises #XM from run() before `dst` is written.
 #pragma once
 #include <immintrin.h>
 
@@ -178,8 +178,10 @@ inline bool is_mem(const Decoded& d, int n, unsigned bytes) {
 template <class Op, Cls C, bool Align = true> bool build_vw(Insn& i, const Decoded& d) {
     if (d.count() < 2 || !is_xmm(d, 0)) return false;
     if (is_xmm(d, 1)) i.fn = OP_Vx_Wx<Op, Src::Xmm, 16, false>;
-    else if (is_mem(d, 1, Op::kMem)) i.fn = OP_Vx_Wx<Op, Src::Mem, Op::kMem, Align && Op::kMem == 16>;
-    else return false;
+    else if constexpr (Op::kMem != 0) {
+        if (is_mem(d, 1, Op::kMem)) i.fn = OP_Vx_Wx<Op, Src::Mem, Op::kMem, Align && Op::kMem == 16>;
+        else return false;
+    } else return false;
     i.cycles = cost(C, d);
     return true;
 }
@@ -190,8 +192,10 @@ template <class Op, Cls C> bool build_gw(Insn& i, const Decoded& d) {
     bool q = is_gpr(d, 0, 8);
     if (!q && !is_gpr(d, 0, 4)) return false;
     if (is_xmm(d, 1)) i.fn = q ? OP_Gy_Wx<Op, u64, Src::Xmm, 16> : OP_Gy_Wx<Op, u32, Src::Xmm, 16>;
-    else if (is_mem(d, 1, Op::kMem)) i.fn = q ? OP_Gy_Wx<Op, u64, Src::Mem, Op::kMem> : OP_Gy_Wx<Op, u32, Src::Mem, Op::kMem>;
-    else return false;
+    else if constexpr (Op::kMem != 0) {
+        if (is_mem(d, 1, Op::kMem)) i.fn = q ? OP_Gy_Wx<Op, u64, Src::Mem, Op::kMem> : OP_Gy_Wx<Op, u32, Src::Mem, Op::kMem>;
+        else return false;
+    } else return false;
     i.cycles = cost(C, d);
     return true;
 }

@@ -34,40 +34,40 @@ SY_FP_OP(Divss, "divss", 4, Fp::Div, SS);
 SY_FP_OP(Divpd, "divpd", 16, Fp::Div, PD);
 SY_FP_OP(Divsd, "divsd", 8, Fp::Div, SD);
 // 0F 51 SQRTPS; F3 0F 51 SQRTSS; 66 0F 51 SQRTPD; F2 0F 51 SQRTSD
-SY_FP_OP(Sqrtps, "sqrtps", 16, Fp::Other, PS);
-SY_FP_OP(Sqrtss, "sqrtss", 4, Fp::Other, PS);
-SY_FP_OP(Sqrtpd, "sqrtpd", 16, Fp::Other, PS);
-SY_FP_OP(Sqrtsd, "sqrtsd", 8, Fp::Other, PS);
+SY_FP_OP(Sqrtps, "sqrtps", 16, Fp::Other, NONE);
+SY_FP_OP(Sqrtss, "sqrtss", 4, Fp::Other, NONE);
+SY_FP_OP(Sqrtpd, "sqrtpd", 16, Fp::Other, NONE);
+SY_FP_OP(Sqrtsd, "sqrtsd", 8, Fp::Other, NONE);
 // 0F 5D MINPS; F3 0F 5D MINSS; 66 0F 5D MINPD; F2 0F 5D MINSD (5F: MAX*)
-SY_FP_OP(Minps, "minps", 16, Fp::Other, PS);
-SY_FP_OP(Minss, "minss", 4, Fp::Other, PS);
-SY_FP_OP(Minpd, "minpd", 16, Fp::Other, PS);
-SY_FP_OP(Minsd, "minsd", 8, Fp::Other, PS);
-SY_FP_OP(Maxps, "maxps", 16, Fp::Other, PS);
-SY_FP_OP(Maxss, "maxss", 4, Fp::Other, PS);
-SY_FP_OP(Maxpd, "maxpd", 16, Fp::Other, PS);
-SY_FP_OP(Maxsd, "maxsd", 8, Fp::Other, PS);
+SY_FP_OP(Minps, "minps", 16, Fp::Other, NONE);
+SY_FP_OP(Minss, "minss", 4, Fp::Other, NONE);
+SY_FP_OP(Minpd, "minpd", 16, Fp::Other, NONE);
+SY_FP_OP(Minsd, "minsd", 8, Fp::Other, NONE);
+SY_FP_OP(Maxps, "maxps", 16, Fp::Other, NONE);
+SY_FP_OP(Maxss, "maxss", 4, Fp::Other, NONE);
+SY_FP_OP(Maxpd, "maxpd", 16, Fp::Other, NONE);
+SY_FP_OP(Maxsd, "maxsd", 8, Fp::Other, NONE);
 // 0F 53 RCPPS; F3 0F 53 RCPSS; 0F 52 RSQRTPS; F3 0F 52 RSQRTSS. The
 // approximations are implementation-specific (SDM Vol. 2B, RCPPS): these are
 // the host's.
-SY_FP_OP(Rcpps, "rcpps", 16, Fp::Other, PS);
-SY_FP_OP(Rcpss, "rcpss", 4, Fp::Other, PS);
-SY_FP_OP(Rsqrtps, "rsqrtps", 16, Fp::Other, PS);
-SY_FP_OP(Rsqrtss, "rsqrtss", 4, Fp::Other, PS);
+SY_FP_OP(Rcpps, "rcpps", 16, Fp::Other, NONE);
+SY_FP_OP(Rcpss, "rcpss", 4, Fp::Other, NONE);
+SY_FP_OP(Rsqrtps, "rsqrtps", 16, Fp::Other, NONE);
+SY_FP_OP(Rsqrtss, "rsqrtss", 4, Fp::Other, NONE);
 
 // ---- Conversions between float formats and packed integers --------------------
 // F3 0F 5A CVTSS2SD; F2 0F 5A CVTSD2SS; 0F 5B CVTDQ2PS; 66 0F 5B CVTPS2DQ;
 // F3 0F 5B CVTTPS2DQ; F3 0F E6 CVTDQ2PD; F2 0F E6 CVTPD2DQ; 66 0F E6 CVTTPD2DQ;
 // 0F 5A CVTPS2PD; 66 0F 5A CVTPD2PS
-SY_FP_OP(Cvtss2sd, "cvtss2sd", 4, Fp::Other, PS);
+SY_FP_OP(Cvtss2sd, "cvtss2sd", 4, Fp::Other, NONE);
 SY_FP_OP(Cvtsd2ss, "cvtsd2ss", 8, Fp::Narrow, SD2SS);
-SY_FP_OP(Cvtdq2ps, "cvtdq2ps", 16, Fp::Other, PS);
-SY_FP_OP(Cvtps2dq, "cvtps2dq", 16, Fp::Other, PS);
-SY_FP_OP(Cvttps2dq, "cvttps2dq", 16, Fp::Other, PS);
-SY_FP_OP(Cvtdq2pd, "cvtdq2pd", 8, Fp::Other, PS);
-SY_FP_OP(Cvtpd2dq, "cvtpd2dq", 16, Fp::Other, PS);
-SY_FP_OP(Cvttpd2dq, "cvttpd2dq", 16, Fp::Other, PS);
-SY_FP_OP(Cvtps2pd, "cvtps2pd", 8, Fp::Other, PS);
+SY_FP_OP(Cvtdq2ps, "cvtdq2ps", 16, Fp::Other, NONE);
+SY_FP_OP(Cvtps2dq, "cvtps2dq", 16, Fp::Other, NONE);
+SY_FP_OP(Cvttps2dq, "cvttps2dq", 16, Fp::Other, NONE);
+SY_FP_OP(Cvtdq2pd, "cvtdq2pd", 8, Fp::Other, NONE);
+SY_FP_OP(Cvtpd2dq, "cvtpd2dq", 16, Fp::Other, NONE);
+SY_FP_OP(Cvttpd2dq, "cvttpd2dq", 16, Fp::Other, NONE);
+SY_FP_OP(Cvtps2pd, "cvtps2pd", 8, Fp::Other, NONE);
 SY_FP_OP(Cvtpd2ps, "cvtpd2ps", 16, Fp::Narrow, PD2PS);
 
 // F3 0F 2A CVTSI2SS xmm, r/m32|r/m64; F2 0F 2A CVTSI2SD: T is the source width.

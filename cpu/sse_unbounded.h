@@ -24,7 +24,7 @@ struct Layout {
     u8 lanes;
     bool in64, out64;
 };
-inline constexpr Layout PS{4, false, false}, SS{1, false, false}, PD{2, true, true}, SD{1, true, true},
+inline constexpr Layout NONE{0, false, false}, PS{4, false, false}, SS{1, false, false}, PD{2, true, true}, SD{1, true, true},
     PD2PS{2, true, false}, SD2SS{1, true, false};
 
 namespace unbounded {

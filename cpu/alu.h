@@ -341,4 +341,13 @@ struct Popcnt { template <class T> static bool op(u64& f, T v, T& out) { return 
 // CMPXCHG8B/16B change ZF only (SDM Vol. 2A CMPXCHG8B/CMPXCHG16B).
 inline void set_zf(u64& f, bool z) { set_flag(f, fl::ZF, z); }
 
+
+// COMISS/COMISD/UCOMISS/UCOMISD: the comparison sets ZF, PF and CF (unordered:
+// all three; greater: none; less: CF; equal: ZF) and clears OF, SF and AF
+// (SDM Vol. 2A, COMISS "Operation"). `zf`/`pf`/`cf` are the outcome as the
+// SSE unit reports it.
+inline void fp_compare(u64& f, bool zf, bool pf, bool cf) {
+    set_arith(f, (zf ? fl::ZF : 0) | (pf ? fl::PF : 0) | (cf ? fl::CF : 0));
+}
+
 }  // namespace sy::alu

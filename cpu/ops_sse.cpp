@@ -1,51 +1,252 @@
-// SSE and SSE2 instructions (SDM Vol. 1, ch. 10-11; Vol. 2 per instruction).
-#include "decode.h"
+// SSE and SSE2 data movement and MXCSR state management (SDM Vol. 1, 10.4.1,
+// 10.4.6 and 11.4.1.1, 11.4.4; Vol. 2 per instruction), and the builder list of
+// the whole group: the arithmetic lives in sse_float.cpp, the packed integer
+// instructions in sse_int.cpp, the shared operand shapes in sse_exec.h.
+#include <cstring>
+#include <vector>
+
+#include "sse_exec.h"
 
 namespace sy {
+namespace sse {
 namespace {
 
-using timing::Cls;
-
-// 66 0F 6F MOVDQA xmm, xmm/m128; F3 0F 6F MOVDQU; 66 0F 7F / F3 0F 7F stores.
-// MOVDQA faults with #GP(0) on a misaligned memory operand (SDM Vol. 2B, MOVDQA).
-template <K D, K S, bool Aligned> void MOVDQ(Cpu& c, const Insn& i) {
-    Xmm v;
-    if constexpr (S == K::M) {
-        u64 a = ea(c, i);
-        if (Aligned && (a & 15)) raise(GP, 0);
-        v.lo = c.read<u64>(a);
-        v.hi = c.read<u64>(a + 8);
-    } else {
-        v = c.s.xmm[i.r1];
+// ---- Register and load forms (Vx, Wx) ------------------------------------------
+// 0F 28/10 MOVAPS/MOVUPS, 66 0F 28/10 MOVAPD/MOVUPD, 66/F3 0F 6F MOVDQA/MOVDQU
+// (and their 29/11/7F register-to-register encodings): the whole register.
+struct Copy {
+    static constexpr unsigned kMem = 16;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8) { d = s; }
+};
+// 66 0F 6E MOVD xmm, r/m32; 66 REX.W 0F 6E / F3 0F 7E / 66 0F D6 MOVQ xmm, r/m64|xmm;
+// F3 0F 10 MOVSS xmm, m32; F2 0F 10 MOVSD xmm, m64: the low N bytes, the rest zeroed.
+template <unsigned N> struct ZeroExtend {
+    static constexpr unsigned kMem = N;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8) { d = Xmm{N == 4 ? s.lo & 0xFFFFFFFF : s.lo, 0}; }
+};
+// F3 0F 10 MOVSS xmm, xmm; F2 0F 10 MOVSD xmm, xmm; 0F 12 MOVLPS / 66 0F 12 MOVLPD
+// xmm, m64: the low N bytes replaced, the rest kept.
+template <unsigned N> struct MergeLow {
+    static constexpr unsigned kMem = N;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8) {
+        d.lo = N == 4 ? (d.lo & ~0xFFFFFFFFull) | (s.lo & 0xFFFFFFFF) : s.lo;
     }
-    if constexpr (D == K::M) {
-        u64 a = ea(c, i);
-        if (Aligned && (a & 15)) raise(GP, 0);
+};
+// 0F 16 MOVHPS / 66 0F 16 MOVHPD xmm, m64; 0F 16 MOVLHPS xmm, xmm: high quadword
+// from the low quadword of the source.
+struct LowToHigh {
+    static constexpr unsigned kMem = 8;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8) { d.hi = s.lo; }
+};
+// 0F 12 MOVHLPS xmm, xmm: low quadword from the high quadword of the source.
+struct HighToLow {
+    static constexpr unsigned kMem = 0;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8) { d.lo = s.hi; }
+};
+
+// ---- To general registers (Gy, Ux) ---------------------------------------------
+// 66 0F 7E MOVD r32, xmm; 66 REX.W 0F 7E MOVQ r64, xmm
+struct LowBits {
+    static constexpr unsigned kMem = 0;
+    template <class T> static T run(Cpu&, const Xmm& s, u8) { return static_cast<T>(s.lo); }
+};
+// 0F 50 MOVMSKPS r32, xmm; 66 0F 50 MOVMSKPD: the sign bit of each element.
+struct Movmskps {
+    static constexpr unsigned kMem = 0;
+    template <class T> static T run(Cpu&, const Xmm& s, u8) { return static_cast<u32>(_mm_movemask_ps(_mm_castsi128_ps(vec(s)))); }
+};
+struct Movmskpd {
+    static constexpr unsigned kMem = 0;
+    template <class T> static T run(Cpu&, const Xmm& s, u8) { return static_cast<u32>(_mm_movemask_pd(_mm_castsi128_pd(vec(s)))); }
+};
+
+// ---- Stores (Mx, Vx) --------------------------------------------------------------
+// Bytes of the register (the high quadword when High) to memory. 16-byte stores
+// of the aligned forms (MOVAPS/MOVAPD/MOVDQA, MOVNTPS/MOVNTPD/MOVNTDQ) fault
+// with #GP(0) when misaligned; non-temporal hints have no architectural effect.
+template <unsigned Bytes, bool Align, bool High> void STORE_Mx_Vx(Cpu& c, const Insn& i) {
+    const Xmm v = c.s.xmm[i.r1];
+    u64 a = checked_ea(c, i, Align);
+    if constexpr (Bytes == 16) {
         c.check_write(a, 16);
         c.write<u64>(a, v.lo);
         c.write<u64>(a + 8, v.hi);
+    } else if constexpr (Bytes == 8) {
+        c.write<u64>(a, High ? v.hi : v.lo);
     } else {
-        c.s.xmm[i.r0] = v;
+        c.write<u32>(a, static_cast<u32>(v.lo));
     }
     next(c, i);
 }
 
-template <bool Aligned> bool build_movdq(Insn& i, const Decoded& d) {
-    K a = d.kind(0), b = d.kind(1);
-    if (a == K::R && b == K::R) i.fn = MOVDQ<K::R, K::R, Aligned>;
-    else if (a == K::R) i.fn = MOVDQ<K::R, K::M, Aligned>;
-    else i.fn = MOVDQ<K::M, K::R, Aligned>;
+// 0F C3 MOVNTI m32/m64, r32/r64
+template <class T> void MOVNTI_My_Gy(Cpu& c, const Insn& i) {
+    c.write<T>(ea(c, i), getr<T>(c, i.r1));
+    next(c, i);
+}
+
+// A store form: memory destination of `bytes`, XMM source.
+template <unsigned Bytes, bool Align, bool High = false> bool build_store(Insn& i, const Decoded& d) {
+    if (!is_mem(d, 0, Bytes) || !is_xmm(d, 1)) return false;
+    i.fn = STORE_Mx_Vx<Bytes, Align, High>;
     i.cycles = cost(Cls::SseMove, d);
     return true;
 }
 
-const BuilderEntry kBuilders[] = {
-    {ZYDIS_MNEMONIC_MOVDQA, build_movdq<true>},
-    {ZYDIS_MNEMONIC_MOVDQU, build_movdq<false>},
+// MOVAPS/MOVUPS/MOVAPD/MOVUPD/MOVDQA/MOVDQU: load, store or register copy.
+template <bool Align> bool build_mov128(Insn& i, const Decoded& d) {
+    if (d.count() == 2 && d.kind(0) == K::M) return build_store<16, Align>(i, d);
+    return build_vw<Copy, Cls::SseMove, Align>(i, d);
+}
+
+// MOVD and MOVQ in all their XMM forms (the MMX forms are not modelled: #UD).
+bool build_movd_movq(Insn& i, const Decoded& d) {
+    if (d.count() != 2) return false;
+    if (is_xmm(d, 0)) {
+        if (is_gpr(d, 1, 4)) i.fn = OP_Vx_Wx<ZeroExtend<4>, Src::Gpr, 4, false>;
+        else if (is_gpr(d, 1, 8)) i.fn = OP_Vx_Wx<ZeroExtend<8>, Src::Gpr, 8, false>;
+        else if (is_mem(d, 1, 4)) i.fn = OP_Vx_Wx<ZeroExtend<4>, Src::Mem, 4, false>;
+        else if (is_mem(d, 1, 8)) i.fn = OP_Vx_Wx<ZeroExtend<8>, Src::Mem, 8, false>;
+        else if (is_xmm(d, 1)) i.fn = OP_Vx_Wx<ZeroExtend<8>, Src::Xmm, 16, false>;
+        else return false;
+    } else if (is_xmm(d, 1)) {
+        if (is_gpr(d, 0, 4)) i.fn = OP_Gy_Wx<LowBits, u32, Src::Xmm, 16>;
+        else if (is_gpr(d, 0, 8)) i.fn = OP_Gy_Wx<LowBits, u64, Src::Xmm, 16>;
+        else if (is_mem(d, 0, 4)) i.fn = STORE_Mx_Vx<4, false, false>;
+        else if (is_mem(d, 0, 8)) i.fn = STORE_Mx_Vx<8, false, false>;
+        else return false;
+    } else {
+        return false;
+    }
+    i.cycles = cost(Cls::SseMove, d);
+    return true;
+}
+
+// MOVSS (N = 4) and MOVSD (N = 8): the register form merges, the load zeroes.
+template <unsigned N> bool build_movs(Insn& i, const Decoded& d) {
+    if (d.count() != 2) return false;
+    if (d.kind(0) == K::M) return build_store<N, false>(i, d);
+    if (!is_xmm(d, 0)) return false;
+    if (is_xmm(d, 1)) i.fn = OP_Vx_Wx<MergeLow<N>, Src::Xmm, 16, false>;
+    else if (is_mem(d, 1, N)) i.fn = OP_Vx_Wx<ZeroExtend<N>, Src::Mem, N, false>;
+    else return false;
+    i.cycles = cost(Cls::SseMove, d);
+    return true;
+}
+
+// MOVLPS/MOVLPD (Op = MergeLow<8>) and MOVHPS/MOVHPD (Op = LowToHigh): memory only.
+template <class Op, bool High> bool build_movlh(Insn& i, const Decoded& d) {
+    if (d.count() != 2) return false;
+    if (d.kind(0) == K::M) return build_store<8, false, High>(i, d);
+    if (d.kind(1) != K::M) return false;
+    return build_vw<Op, Cls::SseMove>(i, d);
+}
+
+bool build_movnti(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || d.kind(0) != K::M) return false;
+    if (is_gpr(d, 1, 4)) i.fn = MOVNTI_My_Gy<u32>;
+    else if (is_gpr(d, 1, 8)) i.fn = MOVNTI_My_Gy<u64>;
+    else return false;
+    i.cycles = cost(Cls::Mov, d);
+    return true;
+}
+
+// 66 0F F7 /r MASKMOVDQU xmm1, xmm2: the bytes of xmm1 whose mask byte in xmm2
+// has its top bit set go to DS:[RDI] (segment overridable). Every selected byte is
+// checked before the first is written; unselected bytes are not accessed.
+void MASKMOVDQU_Vdq_Udq(Cpu& c, const Insn& i) {
+    u8 data[16], mask[16];
+    std::memcpy(data, &c.s.xmm[i.r0], 16);
+    std::memcpy(mask, &c.s.xmm[i.r1], 16);
+    u64 a = ea(c, i);
+    for (unsigned k = 0; k < 16; ++k)
+        if (mask[k] & 0x80) c.check_write(a + k, 1);
+    for (unsigned k = 0; k < 16; ++k)
+        if (mask[k] & 0x80) c.write<u8>(a + k, data[k]);
+    next(c, i);
+}
+bool build_maskmovdqu(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || !is_xmm(d, 0) || !is_xmm(d, 1) || d.in.operand_count < 3) return false;
+    const ZydisDecodedOperand& m = d.op[2];  // the implicit [rDI]
+    if (m.type != ZYDIS_OPERAND_TYPE_MEMORY) return false;
+    i.base = static_cast<u8>(ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, m.mem.base) - ZYDIS_REGISTER_RAX);
+    i.index = ZERO_REG;
+    i.disp = 0;
+    // As decode_one() does for visible operands: in 64-bit mode only FS and GS have a base.
+    if (m.mem.segment >= ZYDIS_REGISTER_ES && m.mem.segment <= ZYDIS_REGISTER_GS) {
+        u8 sg = static_cast<u8>(m.mem.segment - ZYDIS_REGISTER_ES);
+        if (!d.long64() || sg == FS || sg == GS) i.seg = sg;
+    }
+    i.fn = MASKMOVDQU_Vdq_Udq;
+    i.cycles = cost(Cls::SseMove, d) + timing::kMemOperand;
+    return true;
+}
+
+// ---- MXCSR ------------------------------------------------------------------------
+// 0F AE /2 LDMXCSR m32: #GP(0) when a reserved bit (31:16) is set (SDM Vol. 2A, LDMXCSR).
+void LDMXCSR_Md(Cpu& c, const Insn& i) {
+    u32 v = c.read<u32>(ea(c, i));
+    if (v & mx::RESERVED) raise(GP, 0);
+    c.s.mxcsr = v;
+    next(c, i);
+}
+// 0F AE /3 STMXCSR m32
+void STMXCSR_Md(Cpu& c, const Insn& i) {
+    c.write<u32>(ea(c, i), c.s.mxcsr);
+    next(c, i);
+}
+template <Handler H> bool build_mxcsr(Insn& i, const Decoded& d) {
+    if (d.count() != 1 || !is_mem(d, 0, 4)) return false;
+    i.fn = H;
+    i.cycles = cost(Cls::SseMove, d);
+    return true;
+}
+
+const BuilderEntry kMoveBuilders[] = {
+    {ZYDIS_MNEMONIC_MOVAPS, build_mov128<true>},
+    {ZYDIS_MNEMONIC_MOVAPD, build_mov128<true>},
+    {ZYDIS_MNEMONIC_MOVDQA, build_mov128<true>},
+    {ZYDIS_MNEMONIC_MOVUPS, build_mov128<false>},
+    {ZYDIS_MNEMONIC_MOVUPD, build_mov128<false>},
+    {ZYDIS_MNEMONIC_MOVDQU, build_mov128<false>},
+    {ZYDIS_MNEMONIC_MOVD, build_movd_movq},
+    {ZYDIS_MNEMONIC_MOVQ, build_movd_movq},
+    {ZYDIS_MNEMONIC_MOVSS, build_movs<4>},
+    {ZYDIS_MNEMONIC_MOVLPS, build_movlh<MergeLow<8>, false>},
+    {ZYDIS_MNEMONIC_MOVLPD, build_movlh<MergeLow<8>, false>},
+    {ZYDIS_MNEMONIC_MOVHPS, build_movlh<LowToHigh, true>},
+    {ZYDIS_MNEMONIC_MOVHPD, build_movlh<LowToHigh, true>},
+    {ZYDIS_MNEMONIC_MOVLHPS, build_vw<LowToHigh, Cls::SseMove>},
+    {ZYDIS_MNEMONIC_MOVHLPS, build_vw<HighToLow, Cls::SseMove>},
+    {ZYDIS_MNEMONIC_MOVMSKPS, build_gw<Movmskps, Cls::SseMove>},
+    {ZYDIS_MNEMONIC_MOVMSKPD, build_gw<Movmskpd, Cls::SseMove>},
+    // 0F 2B MOVNTPS, 66 0F 2B MOVNTPD, 66 0F E7 MOVNTDQ m128, xmm
+    {ZYDIS_MNEMONIC_MOVNTPS, build_store<16, true>},
+    {ZYDIS_MNEMONIC_MOVNTPD, build_store<16, true>},
+    {ZYDIS_MNEMONIC_MOVNTDQ, build_store<16, true>},
+    {ZYDIS_MNEMONIC_MOVNTI, build_movnti},
+    {ZYDIS_MNEMONIC_MASKMOVDQU, build_maskmovdqu},
+    {ZYDIS_MNEMONIC_LDMXCSR, build_mxcsr<LDMXCSR_Md>},
+    {ZYDIS_MNEMONIC_STMXCSR, build_mxcsr<STMXCSR_Md>},
 };
 
-}  // namespace
+std::vector<BuilderEntry> all_builders() {
+    std::vector<BuilderEntry> v(std::begin(kMoveBuilders), std::end(kMoveBuilders));
+    for (auto list : {int_builders(), float_builders()}) v.insert(v.end(), list.begin(), list.end());
+    return v;
+}
 
-std::span<const BuilderEntry> sse_builders() { return kBuilders; }
+}  // namespace
+}  // namespace sse
+
+std::span<const BuilderEntry> sse_builders() {
+    static const std::vector<BuilderEntry> all = sse::all_builders();
+    return all;
+}
+
+// F2 0F 10/11 MOVSD xmm, xmm/m64 and m64, xmm. ZYDIS_MNEMONIC_MOVSD is registered
+// by the string group, which forwards these forms here; likewise CMPSD.
+bool build_sse_movsd(Insn& i, const Decoded& d) { return sse::build_movs<8>(i, d); }
+bool build_sse_cmpsd(Insn& i, const Decoded& d) { return sse::build_cmpsd(i, d); }
 
 }  // namespace sy

@@ -1,0 +1,283 @@
+// SSE and SSE2 floating-point instructions: arithmetic, comparison, logic,
+// shuffles and conversions (SDM Vol. 1, 10.4.2-10.4.6 and 11.4.1-11.4.6; Vol. 2
+// per instruction).
+//
+// Every operation that can round or raise a floating-point exception runs as the
+// host's own instruction under the guest's MXCSR (sse_exec.h): rounding control,
+// FTZ, DAZ, the NaN rules of SDM Vol. 1, 4.8.3.5 (Table 4-7), the
+// second-operand rule of MIN/MAX and the six exception flags are then exactly the
+// hardware's. Bitwise ops and shuffles cannot raise and are written out.
+#include "sse_exec.h"
+
+namespace sy::sse {
+namespace {
+
+// ---- Arithmetic (mnemonic, memory operand width) ------------------------------
+// 0F 58 ADDPS; F3 0F 58 ADDSS; 66 0F 58 ADDPD; F2 0F 58 ADDSD
+SY_FP_OP(Addps, "addps", 16, Fp::Add, PS);
+SY_FP_OP(Addss, "addss", 4, Fp::Add, SS);
+SY_FP_OP(Addpd, "addpd", 16, Fp::Add, PD);
+SY_FP_OP(Addsd, "addsd", 8, Fp::Add, SD);
+// 0F 5C SUBPS; F3 0F 5C SUBSS; 66 0F 5C SUBPD; F2 0F 5C SUBSD
+SY_FP_OP(Subps, "subps", 16, Fp::Sub, PS);
+SY_FP_OP(Subss, "subss", 4, Fp::Sub, SS);
+SY_FP_OP(Subpd, "subpd", 16, Fp::Sub, PD);
+SY_FP_OP(Subsd, "subsd", 8, Fp::Sub, SD);
+// 0F 59 MULPS; F3 0F 59 MULSS; 66 0F 59 MULPD; F2 0F 59 MULSD
+SY_FP_OP(Mulps, "mulps", 16, Fp::Mul, PS);
+SY_FP_OP(Mulss, "mulss", 4, Fp::Mul, SS);
+SY_FP_OP(Mulpd, "mulpd", 16, Fp::Mul, PD);
+SY_FP_OP(Mulsd, "mulsd", 8, Fp::Mul, SD);
+// 0F 5E DIVPS; F3 0F 5E DIVSS; 66 0F 5E DIVPD; F2 0F 5E DIVSD
+SY_FP_OP(Divps, "divps", 16, Fp::Div, PS);
+SY_FP_OP(Divss, "divss", 4, Fp::Div, SS);
+SY_FP_OP(Divpd, "divpd", 16, Fp::Div, PD);
+SY_FP_OP(Divsd, "divsd", 8, Fp::Div, SD);
+// 0F 51 SQRTPS; F3 0F 51 SQRTSS; 66 0F 51 SQRTPD; F2 0F 51 SQRTSD
+SY_FP_OP(Sqrtps, "sqrtps", 16, Fp::Other, NONE);
+SY_FP_OP(Sqrtss, "sqrtss", 4, Fp::Other, NONE);
+SY_FP_OP(Sqrtpd, "sqrtpd", 16, Fp::Other, NONE);
+SY_FP_OP(Sqrtsd, "sqrtsd", 8, Fp::Other, NONE);
+// 0F 5D MINPS; F3 0F 5D MINSS; 66 0F 5D MINPD; F2 0F 5D MINSD (5F: MAX*)
+SY_FP_OP(Minps, "minps", 16, Fp::Other, NONE);
+SY_FP_OP(Minss, "minss", 4, Fp::Other, NONE);
+SY_FP_OP(Minpd, "minpd", 16, Fp::Other, NONE);
+SY_FP_OP(Minsd, "minsd", 8, Fp::Other, NONE);
+SY_FP_OP(Maxps, "maxps", 16, Fp::Other, NONE);
+SY_FP_OP(Maxss, "maxss", 4, Fp::Other, NONE);
+SY_FP_OP(Maxpd, "maxpd", 16, Fp::Other, NONE);
+SY_FP_OP(Maxsd, "maxsd", 8, Fp::Other, NONE);
+// 0F 53 RCPPS; F3 0F 53 RCPSS; 0F 52 RSQRTPS; F3 0F 52 RSQRTSS. The
+// approximations are implementation-specific (SDM Vol. 2B, RCPPS): these are
+// the host's.
+SY_FP_OP(Rcpps, "rcpps", 16, Fp::Other, NONE);
+SY_FP_OP(Rcpss, "rcpss", 4, Fp::Other, NONE);
+SY_FP_OP(Rsqrtps, "rsqrtps", 16, Fp::Other, NONE);
+SY_FP_OP(Rsqrtss, "rsqrtss", 4, Fp::Other, NONE);
+
+// ---- Conversions between float formats and packed integers --------------------
+// F3 0F 5A CVTSS2SD; F2 0F 5A CVTSD2SS; 0F 5B CVTDQ2PS; 66 0F 5B CVTPS2DQ;
+// F3 0F 5B CVTTPS2DQ; F3 0F E6 CVTDQ2PD; F2 0F E6 CVTPD2DQ; 66 0F E6 CVTTPD2DQ;
+// 0F 5A CVTPS2PD; 66 0F 5A CVTPD2PS
+SY_FP_OP(Cvtss2sd, "cvtss2sd", 4, Fp::Other, NONE);
+SY_FP_OP(Cvtsd2ss, "cvtsd2ss", 8, Fp::Narrow, SD2SS);
+SY_FP_OP(Cvtdq2ps, "cvtdq2ps", 16, Fp::Other, NONE);
+SY_FP_OP(Cvtps2dq, "cvtps2dq", 16, Fp::Other, NONE);
+SY_FP_OP(Cvttps2dq, "cvttps2dq", 16, Fp::Other, NONE);
+SY_FP_OP(Cvtdq2pd, "cvtdq2pd", 8, Fp::Other, NONE);
+SY_FP_OP(Cvtpd2dq, "cvtpd2dq", 16, Fp::Other, NONE);
+SY_FP_OP(Cvttpd2dq, "cvttpd2dq", 16, Fp::Other, NONE);
+SY_FP_OP(Cvtps2pd, "cvtps2pd", 8, Fp::Other, NONE);
+SY_FP_OP(Cvtpd2ps, "cvtpd2ps", 16, Fp::Narrow, PD2PS);
+
+// F3 0F 2A CVTSI2SS xmm, r/m32|r/m64; F2 0F 2A CVTSI2SD: T is the source width.
+#define SY_FP_FROM_INT(Name, mnem)                                                         \
+    template <class T> struct Name {                                                       \
+        static constexpr unsigned kMem = sizeof(T);                                        \
+        static void run(Cpu& c, Xmm& d, const Xmm& s, u8) {                                \
+            __m128i a = vec(d);                                                            \
+            T v = static_cast<T>(s.lo);                                                    \
+            u32 csr = host_csr(c), saved;                                                  \
+            asm volatile(SY_UNDER_GUEST_CSR(mnem " %[b], %[a]")                            \
+                         : [a] "+x"(a), [csr] "+m"(csr), [saved] "=m"(saved)               \
+                         : [b] "r"(v));                                                    \
+            commit_flags(c, csr);                                                          \
+            d = xmm(a);                                                                    \
+        }                                                                                  \
+    }
+SY_FP_FROM_INT(Cvtsi2ss, "cvtsi2ss");
+SY_FP_FROM_INT(Cvtsi2sd, "cvtsi2sd");
+
+// F3 0F 2C CVTTSS2SI; F3 0F 2D CVTSS2SI; F2 0F 2C CVTTSD2SI; F2 0F 2D CVTSD2SI
+// (r32 or r64). NaN or out of range: IE and the integer indefinite, 1 << (w-1).
+#define SY_FP_TO_INT(Name, mnem, mem_bytes)                                                \
+    struct Name {                                                                          \
+        static constexpr unsigned kMem = mem_bytes;                                        \
+        template <class T> static T run(Cpu& c, const Xmm& s, u8) {                        \
+            __m128i b = vec(s);                                                            \
+            T r;                                                                           \
+            u32 csr = host_csr(c), saved;                                                  \
+            asm volatile(SY_UNDER_GUEST_CSR(mnem " %[b], %[a]")                            \
+                         : [a] "=r"(r), [csr] "+m"(csr), [saved] "=m"(saved)               \
+                         : [b] "x"(b));                                                    \
+            commit_flags(c, csr);                                                          \
+            return r;                                                                      \
+        }                                                                                  \
+    }
+SY_FP_TO_INT(Cvttss2si, "cvttss2si", 4);
+SY_FP_TO_INT(Cvtss2si, "cvtss2si", 4);
+SY_FP_TO_INT(Cvttsd2si, "cvttsd2si", 8);
+SY_FP_TO_INT(Cvtsd2si, "cvtsd2si", 8);
+
+// ---- Comparisons --------------------------------------------------------------
+// 0F C2 /r ib CMPPS; F3 0F C2 CMPSS; 66 0F C2 CMPPD; F2 0F C2 CMPSD: legacy SSE
+// uses predicate imm8[2:0] (EQ LT LE UNORD NEQ NLT NLE ORD).
+#define SY_FP_CMP(Name, mnem, mem_bytes)                                                   \
+    template <u8 P> struct Name {                                                          \
+        static constexpr unsigned kMem = mem_bytes;                                        \
+        static void run(Cpu& c, Xmm& d, const Xmm& s, u8) {                                \
+            __m128i a = vec(d), b = vec(s);                                                \
+            u32 csr = host_csr(c), saved;                                                  \
+            asm volatile(SY_UNDER_GUEST_CSR(mnem " %[p], %[b], %[a]")                      \
+                         : [a] "+x"(a), [csr] "+m"(csr), [saved] "=m"(saved)               \
+                         : [b] "x"(b), [p] "i"(P));                                        \
+            commit_flags(c, csr);                                                          \
+            d = xmm(a);                                                                    \
+        }                                                                                  \
+    }
+SY_FP_CMP(Cmpps, "cmpps", 16);
+SY_FP_CMP(Cmpss, "cmpss", 4);
+SY_FP_CMP(Cmppd, "cmppd", 16);
+SY_FP_CMP(Cmpsd, "cmpsd", 8);
+
+template <template <u8> class Op> bool build_cmp(Insn& i, const Decoded& d) {
+    if (d.count() != 3) return false;
+    switch (i.imm & 7) {
+        case 0: return build_vw<Op<0>, Cls::SseCmp>(i, d);
+        case 1: return build_vw<Op<1>, Cls::SseCmp>(i, d);
+        case 2: return build_vw<Op<2>, Cls::SseCmp>(i, d);
+        case 3: return build_vw<Op<3>, Cls::SseCmp>(i, d);
+        case 4: return build_vw<Op<4>, Cls::SseCmp>(i, d);
+        case 5: return build_vw<Op<5>, Cls::SseCmp>(i, d);
+        case 6: return build_vw<Op<6>, Cls::SseCmp>(i, d);
+        default: return build_vw<Op<7>, Cls::SseCmp>(i, d);
+    }
+}
+
+// 0F 2F COMISS; 66 0F 2F COMISD (IE on any NaN); 0F 2E UCOMISS; 66 0F 2E
+// UCOMISD (IE on SNaN only). Result in ZF PF CF; OF SF AF cleared (alu.h).
+#define SY_FP_COMI(Name, mnem, mem_bytes)                                                  \
+    struct Name {                                                                          \
+        static constexpr unsigned kMem = mem_bytes;                                        \
+        static void run(Cpu& c, const Xmm& x, const Xmm& s) {                              \
+            __m128i a = vec(x), b = vec(s);                                                \
+            bool zf, pf, cf;                                                               \
+            u32 csr = host_csr(c), saved;                                                  \
+            asm volatile(SY_UNDER_GUEST_CSR(mnem " %[b], %[a]")                            \
+                         : "=@ccz"(zf), "=@ccp"(pf), "=@ccc"(cf), [csr] "+m"(csr),         \
+                           [saved] "=m"(saved)                                             \
+                         : [a] "x"(a), [b] "x"(b));                                        \
+            commit_flags(c, csr);                                                          \
+            alu::fp_compare(c.s.rflags, zf, pf, cf);                                       \
+        }                                                                                  \
+    }
+SY_FP_COMI(Comiss, "comiss", 4);
+SY_FP_COMI(Comisd, "comisd", 8);
+SY_FP_COMI(Ucomiss, "ucomiss", 4);
+SY_FP_COMI(Ucomisd, "ucomisd", 8);
+
+template <class Op, Src S> void COMIS_Vx_Wx(Cpu& c, const Insn& i) {
+    Op::run(c, c.s.xmm[i.r0], source<S, Op::kMem, false>(c, i));
+    next(c, i);
+}
+template <class Op> bool build_comi(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || !is_xmm(d, 0)) return false;
+    if (is_xmm(d, 1)) i.fn = COMIS_Vx_Wx<Op, Src::Xmm>;
+    else if (is_mem(d, 1, Op::kMem)) i.fn = COMIS_Vx_Wx<Op, Src::Mem>;
+    else return false;
+    i.cycles = cost(Cls::SseCmp, d);
+    return true;
+}
+
+// ---- Bitwise logic and shuffles (no rounding, no exceptions) ------------------
+// 0F C6 /r ib SHUFPS: two singles from the destination, two from the source.
+struct Shufps {
+    static constexpr unsigned kMem = 16;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8 imm) {
+        Xmm r;
+        set_lane<u32>(r, 0, lane<u32>(d, imm & 3));
+        set_lane<u32>(r, 1, lane<u32>(d, (imm >> 2) & 3));
+        set_lane<u32>(r, 2, lane<u32>(s, (imm >> 4) & 3));
+        set_lane<u32>(r, 3, lane<u32>(s, (imm >> 6) & 3));
+        d = r;
+    }
+};
+// 66 0F C6 /r ib SHUFPD: one double from each.
+struct Shufpd {
+    static constexpr unsigned kMem = 16;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8 imm) { d = Xmm{imm & 1 ? d.hi : d.lo, imm & 2 ? s.hi : s.lo}; }
+};
+
+const BuilderEntry kBuilders[] = {
+    {ZYDIS_MNEMONIC_ADDPS, build_vw<Addps, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_ADDSS, build_vw<Addss, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_ADDPD, build_vw<Addpd, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_ADDSD, build_vw<Addsd, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_SUBPS, build_vw<Subps, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_SUBSS, build_vw<Subss, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_SUBPD, build_vw<Subpd, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_SUBSD, build_vw<Subsd, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_MULPS, build_vw<Mulps, Cls::SseMul>},
+    {ZYDIS_MNEMONIC_MULSS, build_vw<Mulss, Cls::SseMul>},
+    {ZYDIS_MNEMONIC_MULPD, build_vw<Mulpd, Cls::SseMul>},
+    {ZYDIS_MNEMONIC_MULSD, build_vw<Mulsd, Cls::SseMul>},
+    {ZYDIS_MNEMONIC_DIVPS, build_vw<Divps, Cls::SseDiv>},
+    {ZYDIS_MNEMONIC_DIVSS, build_vw<Divss, Cls::SseDiv>},
+    {ZYDIS_MNEMONIC_DIVPD, build_vw<Divpd, Cls::SseDiv>},
+    {ZYDIS_MNEMONIC_DIVSD, build_vw<Divsd, Cls::SseDiv>},
+    {ZYDIS_MNEMONIC_SQRTPS, build_vw<Sqrtps, Cls::SseSqrt>},
+    {ZYDIS_MNEMONIC_SQRTSS, build_vw<Sqrtss, Cls::SseSqrt>},
+    {ZYDIS_MNEMONIC_SQRTPD, build_vw<Sqrtpd, Cls::SseSqrt>},
+    {ZYDIS_MNEMONIC_SQRTSD, build_vw<Sqrtsd, Cls::SseSqrt>},
+    {ZYDIS_MNEMONIC_MINPS, build_vw<Minps, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_MINSS, build_vw<Minss, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_MINPD, build_vw<Minpd, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_MINSD, build_vw<Minsd, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_MAXPS, build_vw<Maxps, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_MAXSS, build_vw<Maxss, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_MAXPD, build_vw<Maxpd, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_MAXSD, build_vw<Maxsd, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_RCPPS, build_vw<Rcpps, Cls::SseMul>},
+    {ZYDIS_MNEMONIC_RCPSS, build_vw<Rcpss, Cls::SseMul>},
+    {ZYDIS_MNEMONIC_RSQRTPS, build_vw<Rsqrtps, Cls::SseMul>},
+    {ZYDIS_MNEMONIC_RSQRTSS, build_vw<Rsqrtss, Cls::SseMul>},
+    {ZYDIS_MNEMONIC_CVTSS2SD, build_vw<Cvtss2sd, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTSD2SS, build_vw<Cvtsd2ss, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTDQ2PS, build_vw<Cvtdq2ps, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTPS2DQ, build_vw<Cvtps2dq, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTTPS2DQ, build_vw<Cvttps2dq, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTDQ2PD, build_vw<Cvtdq2pd, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTPD2DQ, build_vw<Cvtpd2dq, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTTPD2DQ, build_vw<Cvttpd2dq, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTPS2PD, build_vw<Cvtps2pd, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTPD2PS, build_vw<Cvtpd2ps, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTSI2SS, build_ve<Cvtsi2ss, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTSI2SD, build_ve<Cvtsi2sd, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTTSS2SI, build_gw<Cvttss2si, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTSS2SI, build_gw<Cvtss2si, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTTSD2SI, build_gw<Cvttsd2si, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CVTSD2SI, build_gw<Cvtsd2si, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_CMPPS, build_cmp<Cmpps>},
+    {ZYDIS_MNEMONIC_CMPSS, build_cmp<Cmpss>},
+    {ZYDIS_MNEMONIC_CMPPD, build_cmp<Cmppd>},
+    {ZYDIS_MNEMONIC_COMISS, build_comi<Comiss>},
+    {ZYDIS_MNEMONIC_COMISD, build_comi<Comisd>},
+    {ZYDIS_MNEMONIC_UCOMISS, build_comi<Ucomiss>},
+    {ZYDIS_MNEMONIC_UCOMISD, build_comi<Ucomisd>},
+    // 0F 54/55/56/57 ANDPS ANDNPS ORPS XORPS; 66 0F 54..57 the PD forms
+    {ZYDIS_MNEMONIC_ANDPS, build_vw<SY_VEC(_mm_and_si128), Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_ANDNPS, build_vw<SY_VEC(_mm_andnot_si128), Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_ORPS, build_vw<SY_VEC(_mm_or_si128), Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_XORPS, build_vw<SY_VEC(_mm_xor_si128), Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_ANDPD, build_vw<SY_VEC(_mm_and_si128), Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_ANDNPD, build_vw<SY_VEC(_mm_andnot_si128), Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_ORPD, build_vw<SY_VEC(_mm_or_si128), Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_XORPD, build_vw<SY_VEC(_mm_xor_si128), Cls::SseLogic>},
+    // 0F 14/15 UNPCKLPS/UNPCKHPS; 66 0F 14/15 UNPCKLPD/UNPCKHPD
+    {ZYDIS_MNEMONIC_UNPCKLPS, build_vw<SY_VEC(_mm_unpacklo_epi32), Cls::SseInt>},
+    {ZYDIS_MNEMONIC_UNPCKHPS, build_vw<SY_VEC(_mm_unpackhi_epi32), Cls::SseInt>},
+    {ZYDIS_MNEMONIC_UNPCKLPD, build_vw<SY_VEC(_mm_unpacklo_epi64), Cls::SseInt>},
+    {ZYDIS_MNEMONIC_UNPCKHPD, build_vw<SY_VEC(_mm_unpackhi_epi64), Cls::SseInt>},
+    {ZYDIS_MNEMONIC_SHUFPS, build_vw<Shufps, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_SHUFPD, build_vw<Shufpd, Cls::SseInt>},
+};
+
+}  // namespace
+
+std::span<const BuilderEntry> float_builders() { return kBuilders; }
+
+// F2 0F C2 /r ib CMPSD xmm, xmm/m64, imm8 (ZYDIS_MNEMONIC_CMPSD is registered by
+// the string group, which forwards the XMM form here).
+bool build_cmpsd(Insn& i, const Decoded& d) { return build_cmp<Cmpsd>(i, d); }
+
+}  // namespace sy::sse

@@ -101,6 +101,7 @@ void load_kludge(std::span<const u8> image, const Header& h, KernelImage& k) {
 // ELF32 executable: PT_LOAD segments at p_paddr.
 void load_elf32(std::span<const u8> image, KernelImage& k) {
     Reader r{image, "ELF header"};
+    r.get<u8>(51);  // the whole 52-byte header is in the file
     u16 type = r.get<u16>(16), machine = r.get<u16>(18);
     if (r.get<u8>(5) != 1) throw BootError("ELF image is not little-endian");
     if (machine != 3) throw BootError("ELF32 image is for machine " + std::to_string(machine) + ", not i386 (3)");

@@ -5,11 +5,23 @@
 
     .text
 
-/* void serial_init(void): 115200 8N1, FIFOs on, interrupts off. */
+/* void serial_init(void): 115200 8N1, FIFOs on (and cleared), interrupts off. */
     .globl serial_init
 serial_init:
     push %eax
+    mov $0xC7, %al          /* enable and clear FIFOs, trigger 14 */
+    call serial_init_fcr
+    pop %eax
+    ret
+
+/* void serial_init_fcr(u8 fcr in %al): as serial_init with a chosen FCR value.
+ * A kernel that must not lose input typed before it starts passes 0: enabling
+ * or clearing the FIFOs throws away what the UART already holds. */
+    .globl serial_init_fcr
+serial_init_fcr:
+    push %eax
     push %edx
+    push %eax               /* the FCR value, for later */
     mov $COM1 + 1, %dx      /* IER: no interrupts */
     mov $0x00, %al
     out %al, %dx
@@ -25,8 +37,8 @@ serial_init:
     mov $COM1 + 3, %dx      /* LCR: 8 bits, no parity, 1 stop, DLAB off */
     mov $0x03, %al
     out %al, %dx
-    mov $COM1 + 2, %dx      /* FCR: enable and clear FIFOs, trigger 14 */
-    mov $0xC7, %al
+    mov $COM1 + 2, %dx      /* FCR */
+    pop %eax
     out %al, %dx
     mov $COM1 + 4, %dx      /* MCR: DTR, RTS, OUT2 */
     mov $0x0B, %al

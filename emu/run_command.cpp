@@ -341,10 +341,11 @@ void add_run(CLI::App& app) {
     cmd->add_option("--max-cycles", o->max_cycles, "stop (status 8) when the clock reaches N cycles; 0: no limit");
     cmd->add_option("--append", o->append, "kernel command line (Multiboot cmdline is \"KERNEL STR\", as in QEMU)");
     cmd->add_option("--module", o->modules,
-                    "load FILE as a Multiboot module (repeatable, in order); \"FILE args\" sets its string");
-    cmd->add_option("--initrd", o->initrd, "QEMU -initrd: comma-separated modules, placed before --module ones");
-    cmd->add_option("--drive", o->drives, "QEMU -drive file=IMG,index=0|1,format=raw (ignored until ATA exists)");
-    cmd->add_option("--device", o->devices, "QEMU -device: only isa-debug-exit,iobase=0xf4,iosize=0x04");
+                    "load FILE as a Multiboot module (repeatable, in order); \"FILE args\" sets its string")
+        ->allow_extra_args(false);
+    cmd->add_option("--initrd", o->initrd, "QEMU -initrd: comma-separated modules, placed before --module ones")->allow_extra_args(false);
+    cmd->add_option("--drive", o->drives, "QEMU -drive file=IMG,index=0|1,format=raw (ignored until ATA exists)")->allow_extra_args(false);
+    cmd->add_option("--device", o->devices, "QEMU -device: only isa-debug-exit,iobase=0xf4,iosize=0x04")->allow_extra_args(false);
     cmd->add_option("--serial", o->serial, "where COM1 output goes: stdio, null or file:PATH")->capture_default_str();
     cmd->add_option("--debugcon", o->debugcon, "where port 0xE9 output goes: stdio, null or file:PATH")
         ->capture_default_str();

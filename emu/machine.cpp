@@ -235,6 +235,9 @@ std::string Machine::describe_cpu(unsigned n) const {
 RunResult Machine::run(u64 cycle_limit) {
     RunResult result;
     auto finish_exit = [&] {
+        // CPUs that were not running when the guest exited were idle up to now.
+        for (auto& p : cpus_)
+            if (p->wait_sipi || p->cpu->halted) p->cpu->cycles = std::max(p->cpu->cycles, now_);
         result.end = RunEnd::GuestExit;
         result.exit_status = *debug_exit_.exit_request();
         return result;

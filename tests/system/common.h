@@ -24,15 +24,13 @@
 .endm
 
 /* Shorthand for printing a string literal on both consoles:
- * PRINT "text\n"  (clobbers nothing) */
+ * PRINT "text\n"  (clobbers %eax, %edx, %esi, like puts) */
 .macro PRINT text
     .section .rodata
 1:  .asciz "\text"
     .text
-    push %esi
     mov $1b, %esi
     call puts
-    pop %esi
 .endm
 
 #endif

@@ -37,6 +37,7 @@ end_of_line:
     cmpb $0, 4(%esi)
     je done
 2:  PRINT "> "
+    mov $line, %esi
     call puts
     PRINT "\n"
     jmp next_line

@@ -8,7 +8,7 @@ MULTIBOOT_HEADER
     .globl _start
 _start:
     mov $stack_top, %esp
-    mov %eax, %edi          /* boot magic, kept across calls */
+    mov %eax, %edi          /* boot magic; the console routines keep %edi */
     call serial_init
     PRINT "hello from a multiboot kernel\n"
 
@@ -18,10 +18,12 @@ _start:
 
     /* sum of 1..100 through a called helper */
     mov $100, %ecx
-    xor %eax, %eax
+    xor %ebp, %ebp
 1:  call add_ecx
-    loop 1b
+    dec %ecx
+    jnz 1b
     PRINT "sum 1..100 = "
+    mov %ebp, %eax
     call put_dec
     PRINT "\n"
 
@@ -35,9 +37,12 @@ _start:
     mov %edx, %ebx
     dec %ecx
     jnz 2b
+    mov %eax, %ebp
     PRINT "fib(25) = "
+    mov %ebp, %eax
     call put_dec
     PRINT " = "
+    mov %ebp, %eax
     call put_hex
     PRINT "\n"
 
@@ -53,9 +58,9 @@ bad_magic:
     mov $0x7F, %al
     jmp exit
 
-/* u32 add_ecx(u32 acc in %eax, u32 n in %ecx) -> %eax = acc + n */
+/* void add_ecx(u32 n in %ecx): %ebp += n */
 add_ecx:
-    add %ecx, %eax
+    add %ecx, %ebp
     ret
 
     .bss

@@ -48,40 +48,40 @@ _start:
     mov MBI_MODS_COUNT(%ebp), %eax
     call put_dec
     PRINT "\n"
-    mov MBI_MODS_ADDR(%ebp), %ebx
-    mov MBI_MODS_COUNT(%ebp), %ecx
-    test %ecx, %ecx
-    jz no_mods
-2:  PRINT " module '"
-    mov 8(%ebx), %esi
+    mov MBI_MODS_ADDR(%ebp), %edi   /* the current module entry */
+    mov MBI_MODS_COUNT(%ebp), %eax
+    mov %eax, mods_left
+2:  cmpl $0, mods_left
+    je no_mods
+    PRINT " module '"
+    mov 8(%edi), %esi
     call puts
     PRINT "' size="
-    mov 4(%ebx), %eax
-    sub 0(%ebx), %eax
+    mov 4(%edi), %eax
+    sub 0(%edi), %eax
     call put_dec
     PRINT " aligned="
-    mov 0(%ebx), %eax
-    and $0xFFF, %eax
+    testl $0xFFF, 0(%edi)
     jnz 3f
     PRINT "yes first='"
-    mov 0(%ebx), %esi       /* print up to 8 bytes of the module */
-    mov 4(%ebx), %edx
-    push %ecx
-    mov $8, %ecx
-4:  cmp %edx, %esi
+    mov 0(%edi), %esi       /* up to 8 bytes of the module */
+    mov 0(%edi), %ecx
+    add $8, %ecx
+    cmp 4(%edi), %ecx
+    jbe 4f
+    mov 4(%edi), %ecx
+4:  cmp %ecx, %esi
     jae 5f
     movb (%esi), %al
-    call putc
+    call putc               /* keeps %ecx and %esi */
     inc %esi
-    dec %ecx
-    jnz 4b
-5:  pop %ecx
-    PRINT "'\n"
+    jmp 4b
+5:  PRINT "'\n"
     jmp 6f
 3:  PRINT "no\n"
-6:  add $16, %ebx
-    dec %ecx
-    jnz 2b
+6:  add $16, %edi
+    decl mods_left
+    jmp 2b
 no_mods:
     PRINT "bye\n"
     mov $0x11, %al
@@ -93,6 +93,8 @@ bad:
     jmp exit
 
     .bss
+mods_left:
+    .skip 4
     .balign 16
     .skip 16384
 stack_top:

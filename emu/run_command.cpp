@@ -281,7 +281,8 @@ QEMU spellings accepted (one dash): -kernel K, -smp N, -m SIZE, -append STR,
   -initrd "F1 args,F2" (modules first), -drive file=IMG,index=0|1,format=raw,
   -serial stdio|null|file:P, -debugcon stdio|null|file:P,
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 (always present);
-  -nographic, -no-reboot, -no-shutdown and -display X are accepted and ignored.
+  -nographic, -no-reboot, -no-shutdown, -enable-kvm, -display X, -monitor X and
+  -accel X are accepted and ignored.
 
 Serial input: a file or pipe on stdin is read whole before the guest starts, so
 runs with the same input are reproducible; a terminal is polled when the guest
@@ -301,8 +302,8 @@ std::vector<std::string> rewrite_qemu_run_args(std::vector<std::string> args) {
     std::vector<std::string> out;
     for (size_t k = 0; k < args.size(); ++k) {
         const std::string& a = args[k];
-        if (a == "-nographic" || a == "-no-reboot" || a == "-no-shutdown") continue;
-        if (a == "-display") {
+        if (a == "-nographic" || a == "-no-reboot" || a == "-no-shutdown" || a == "-enable-kvm") continue;
+        if (a == "-display" || a == "-monitor" || a == "-accel") {
             ++k;
             continue;
         }

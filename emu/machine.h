@@ -16,7 +16,6 @@
 // slightly behind the one before it). Everything above depends only on the
 // guest's instructions, so a run is reproducible bit for bit.
 #pragma once
-#include <cstdio>
 #include <functional>
 #include <memory>
 #include <optional>

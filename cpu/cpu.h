@@ -172,6 +172,7 @@ public:
     // the IDT and only a triple fault stops the CPU.
     bool deliver_exceptions = false;
     InterruptSource* interrupts = nullptr;
+    MsrHandler* msr_handler = nullptr;  // MSRs owned by the machine (x2APIC, TSC deadline)
     // Set by STI (when IF was 0) and MOV/POP SS, which must also end the block:
     // interrupts are then not accepted before the next instruction completes.
     bool interrupt_shadow = false;

@@ -20,7 +20,7 @@ using Table = std::array<Builder, ZYDIS_MNEMONIC_MAX_VALUE + 1>;
 
 Table make_table() {
     Table t{};
-    for (auto list : {int_builders(), ctrl_builders(), sse_builders(), string_builders(), system_builders(), x87_builders()}) {
+    for (auto list : {int_builders(), ctrl_builders(), sse_builders(), string_builders(), system_builders(), x87_builders(), priv_builders(), io_builders(), fpstate_builders()}) {
         for (const BuilderEntry& e : list) {
             if (t[e.mnemonic]) {
                 std::fprintf(stderr, "switchyard: two builders for %s\n", ZydisMnemonicGetString(e.mnemonic));
@@ -89,7 +89,10 @@ bool reg_slot(ZydisRegister r, u8& slot) {
 
 bool writes_rip(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
     for (int n = 0; n < in.operand_count; ++n)
-        if (ops[n].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[n].reg.value == ZYDIS_REGISTER_RIP &&
+        // The instruction pointer is RIP, EIP or IP depending on the mode.
+        if (ops[n].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+            (ops[n].reg.value == ZYDIS_REGISTER_RIP || ops[n].reg.value == ZYDIS_REGISTER_EIP ||
+             ops[n].reg.value == ZYDIS_REGISTER_IP) &&
             (ops[n].actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
             return true;
     switch (in.meta.category) {

@@ -47,6 +47,9 @@ std::span<const BuilderEntry> ctrl_builders();  // ops_ctrl.cpp
 std::span<const BuilderEntry> sse_builders();   // ops_sse.cpp
 std::span<const BuilderEntry> string_builders();  // ops_string.cpp
 std::span<const BuilderEntry> x87_builders();     // ops_x87.cpp
+std::span<const BuilderEntry> priv_builders();    // ops_priv.cpp (system instructions)
+std::span<const BuilderEntry> io_builders();      // ops_io.cpp (in/out/ins/outs)
+std::span<const BuilderEntry> fpstate_builders(); // ops_fpstate.cpp (fxsave/xsave)
 std::span<const BuilderEntry> system_builders();  // ops_system.cpp (cpuid, rdtsc, fences, ...)
 
 // Decodes one instruction from `bytes` (at most `avail` bytes, which start at
@@ -59,6 +62,14 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool*
 namespace dctx {
 constexpr u8 kModeMask = 7, TS = 8, EM = 16, OSFXSR = 32, MP = 64, OSXSAVE = 128;
 }
+
+// Builders shared between groups (defined in ops_priv.cpp).
+bool build_mov_system(Insn& i, const Decoded& d, bool& handled);
+bool build_far_jmp(Insn& i, const Decoded& d);
+bool build_far_call(Insn& i, const Decoded& d);
+bool build_far_ret(Insn& i, const Decoded& d);
+bool build_push_sreg(Insn& i, const Decoded& d);
+bool build_pop_sreg(Insn& i, const Decoded& d);
 
 // Handler that raises #UD (exposed for tests).
 void raise_ud_handler(Cpu&, const Insn&);

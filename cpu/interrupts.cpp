@@ -94,15 +94,7 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external) {
     // The handler's code segment.
     if ((sel & 0xFFFC) == 0) raise(GP, ext);
     u64 cs_desc = read_descriptor(sel);
-    SegCache cs;
-    {
-        u64 d = cs_desc;
-        cs.sel = sel;
-        cs.base = ((d >> 16) & 0xFFFFFF) | (((d >> 56) & 0xFF) << 24);
-        u32 limit = static_cast<u32>((d & 0xFFFF) | (((d >> 48) & 0xF) << 16));
-        cs.attr = static_cast<u16>(((d >> 40) & 0xFF) | (((d >> 52) & 0xF) << 12));
-        cs.limit = cs.g() ? (limit << 12) | 0xFFF : limit;
-    }
+    SegCache cs = segment_from_descriptor(sel, cs_desc);
     if (!cs.code() || cs.dpl() > sys.cpl) raise(GP, (sel & 0xFFFC) + ext);
     if (long_mode && (!cs.l() || cs.db())) raise(GP, (sel & 0xFFFC) + ext);
     if (!cs.present()) raise(NP, (sel & 0xFFFC) + ext);

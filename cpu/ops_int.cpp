@@ -65,12 +65,10 @@ template <class T, K D, K S> void MOV_E_G(Cpu& c, const Insn& i) {
 }
 
 bool build_mov(Insn& i, const Decoded& d) {
-    if (d.count() != 2 || (d.op[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-                              ZydisRegisterGetClass(d.op[0].reg.value) == ZYDIS_REGCLASS_SEGMENT))
-        return false;  // segment, control and debug register moves: CPU core II
-    if (d.op[1].type == ZYDIS_OPERAND_TYPE_REGISTER &&
-        ZydisRegisterGetClass(d.op[1].reg.value) == ZYDIS_REGCLASS_SEGMENT)
-        return false;
+    if (d.count() != 2) return false;
+    bool system;  // control, debug and segment register moves live in ops_priv.cpp
+    bool ok = build_mov_system(i, d, system);
+    if (system) return ok;
     K a = d.kind(0), b = d.kind(1);
     if (a == K::R && b == K::R) i.fn = by_width(i.osz, []<class T>() { return &MOV_E_G<T, K::R, K::R>; });
     else if (a == K::R && b == K::M) i.fn = by_width(i.osz, []<class T>() { return &MOV_E_G<T, K::R, K::M>; });

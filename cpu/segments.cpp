@@ -22,9 +22,11 @@ const char* mode_name(Mode m) {
     return "?";
 }
 
-namespace {
-// Descriptor -> cache fields.
-SegCache decode_descriptor(u16 sel, u64 d) {
+SegCache flat_code64(u16 sel, u8 dpl) { return SegCache{sel, 0, 0xFFFFFFFF, static_cast<u16>(0xA09B | dpl << 5)}; }
+SegCache flat_code32(u16 sel, u8 dpl) { return SegCache{sel, 0, 0xFFFFFFFF, static_cast<u16>(0xC09B | dpl << 5)}; }
+SegCache flat_data(u16 sel, u8 dpl) { return SegCache{sel, 0, 0xFFFFFFFF, static_cast<u16>(0xC093 | dpl << 5)}; }
+
+SegCache segment_from_descriptor(u16 sel, u64 d) {
     SegCache c;
     c.sel = sel;
     c.base = ((d >> 16) & 0xFFFFFF) | (((d >> 56) & 0xFF) << 24);
@@ -33,7 +35,6 @@ SegCache decode_descriptor(u16 sel, u64 d) {
     c.limit = c.g() ? (limit << 12) | 0xFFF : limit;
     return c;
 }
-}  // namespace
 
 void Cpu::sync_segment_bases() {
     bool long64 = sys.mode == Mode::Long64;
@@ -59,9 +60,8 @@ void Cpu::set_flat64(u8 cpl) {
     sys.efer = efer::LME | efer::LMA | efer::SCE | efer::NXE;
     // Flat selectors as Linux lays them out: kernel CS 0x10, SS 0x18; user CS 0x33, SS 0x2b.
     u16 cs_sel = cpl == 3 ? 0x33 : 0x10, ss_sel = cpl == 3 ? 0x2B : 0x18;
-    u16 dpl = static_cast<u16>(cpl) << 5;
-    sys.seg[CS] = SegCache{cs_sel, 0, 0xFFFFFFFF, static_cast<u16>(0xA09B | dpl)};  // code, L=1, G=1
-    for (int k : {ES, SS, DS, FS, GS}) sys.seg[k] = SegCache{k == SS ? ss_sel : static_cast<u16>(0), 0, 0xFFFFFFFF, static_cast<u16>(0xC093 | dpl)};
+    sys.seg[CS] = flat_code64(cs_sel, cpl);
+    for (int k : {ES, SS, DS, FS, GS}) sys.seg[k] = flat_data(k == SS ? ss_sel : 0, cpl);
     sys.tr = SegCache{0, 0, 0x67, 0x8B};
     set_cpl(cpl);
     flush_tlb();
@@ -106,7 +106,7 @@ u64 Cpu::read_descriptor(u16 sel, u64* at) {
 }
 
 void Cpu::set_segment(u8 seg, u16 sel, u64 desc) {
-    SegCache c = decode_descriptor(sel, desc);
+    SegCache c = segment_from_descriptor(sel, desc);
     // FS and GS bases in 64-bit mode come from the descriptor's 32-bit base too;
     // WRMSR/WRFSBASE can give them 64-bit values afterwards.
     sys.seg[seg] = c;
@@ -140,7 +140,7 @@ void Cpu::load_data_segment(u8 seg, u16 sel) {
         if (rpl != sys.cpl) raise(GP, sel & 0xFFFC);
         u64 at;
         u64 d = read_descriptor(sel, &at);
-        SegCache c = decode_descriptor(sel, d);
+        SegCache c = segment_from_descriptor(sel, d);
         if (!c.s() || c.code() || !(c.type() & 2) || c.dpl() != sys.cpl) raise(GP, sel & 0xFFFC);
         if (!c.present()) raise(SS_, sel & 0xFFFC);
         if (!(d & (1ull << 40))) phys_write(translate(linear(at + 5), Access::Write, true), 1, (d >> 40) | 1);  // accessed
@@ -156,7 +156,7 @@ void Cpu::load_data_segment(u8 seg, u16 sel) {
     }
     u64 at;
     u64 d = read_descriptor(sel, &at);
-    SegCache c = decode_descriptor(sel, d);
+    SegCache c = segment_from_descriptor(sel, d);
     bool readable = c.s() && (!c.code() || (c.type() & 2));
     if (!readable) raise(GP, sel & 0xFFFC);
     bool conforming_code = c.code() && (c.type() & 4);

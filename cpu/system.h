@@ -61,6 +61,22 @@ constexpr u32 TSC = 0x10, APIC_BASE = 0x1B, MISC_ENABLE = 0x1A0, PAT = 0x277, SY
 enum class Mode : u8 { Real, Prot16, Prot32, Compat16, Compat32, Long64 };
 const char* mode_name(Mode m);
 
+// A descriptor's 8 bytes -> the cache fields (SDM Vol. 3A, 3.4.5).
+SegCache segment_from_descriptor(u16 sel, u64 desc);
+// Flat caches as SYSCALL/SYSRET/SYSENTER/SYSEXIT load them (SDM Vol. 2B SYSCALL).
+SegCache flat_code64(u16 sel, u8 dpl);
+SegCache flat_code32(u16 sel, u8 dpl);
+SegCache flat_data(u16 sel, u8 dpl);
+
+// Optional handler for MSRs the CPU does not own (x2APIC, TSC deadline): the
+// machine wires the local APIC here. Returning false means #GP(0).
+class MsrHandler {
+public:
+    virtual ~MsrHandler() = default;
+    virtual bool read(u32 msr, u64& value) = 0;
+    virtual bool write(u32 msr, u64 value) = 0;
+};
+
 struct SysState {
     SegCache seg[6];  // ES CS SS DS FS GS; bases of FS/GS are IA32_FS_BASE/IA32_GS_BASE
     SegCache ldtr, tr;
@@ -74,6 +90,7 @@ struct SysState {
     u64 tsc_aux = 0, pat = 0x0007040600070406ull, misc_enable = 1;  // fast strings
     u64 apic_base = 0xFEE00000 | (1u << 11) | (1u << 8);            // enabled, BSP
     u64 tsc_offset = 0;  // IA32_TSC = cycles + tsc_offset (a WRMSR to the TSC sets it)
+    u64 dr[8] = {0, 0, 0, 0, 0, 0, 0xFFFF0FF0, 0x400};  // debug registers (stored, not acted on)
     u8 cpl = 0;
     Mode mode = Mode::Long64;
 };

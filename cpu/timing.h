@@ -29,6 +29,14 @@ enum class Cls : u8 {
     Xchg,     // xchg/xadd/cmpxchg with memory (implicitly locked) and lock-prefixed RMW
     SseMove, SseLogic, SseInt, SseAdd, SseMul, SseDiv, SseSqrt, SseCvt, SseCmp,
     Cpuid, Rdtsc, Fence, Flush, Trap,
+    Io,       // in/out/ins/outs per access (a port access on a PC bus is slow)
+    SegLoad,  // mov/pop to a segment register, lds/lss/...
+    Desc,     // lgdt/lidt/lldt/ltr/sgdt/..., lar/lsl/verr/verw
+    CrWrite,  // mov to CR0/CR3/CR4, clts, lmsw, invlpg, invpcid, wbinvd
+    Msr,      // rdmsr/wrmsr
+    Syscall,  // syscall/sysret/sysenter/sysexit/swapgs
+    Iret,     // iret, far call/jmp/ret
+    FxSave,   // fxsave/fxrstor/xsave/xrstor
     Count
 };
 
@@ -46,7 +54,9 @@ inline constexpr std::array<Cost, static_cast<size_t>(Cls::Count)> kTable{{
     {Cls::SseMove, 1}, {Cls::SseLogic, 1}, {Cls::SseInt, 1},   {Cls::SseAdd, 4},
     {Cls::SseMul, 4},  {Cls::SseDiv, 13},  {Cls::SseSqrt, 17}, {Cls::SseCvt, 5},
     {Cls::SseCmp, 3},  {Cls::Cpuid, 100},  {Cls::Rdtsc, 25},   {Cls::Fence, 33},
-    {Cls::Flush, 5},   {Cls::Trap, 20},
+    {Cls::Flush, 5},   {Cls::Trap, 20},    {Cls::Io, 100},     {Cls::SegLoad, 10},
+    {Cls::Desc, 30},   {Cls::CrWrite, 100}, {Cls::Msr, 100},   {Cls::Syscall, 30},
+    {Cls::Iret, 50},   {Cls::FxSave, 60},
 }};
 
 consteval bool table_in_order() {

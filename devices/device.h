@@ -48,7 +48,7 @@ public:
     virtual void mmio_write(u64 offset, unsigned size, u64 value, u64 now) = 0;
 };
 
-// The receiving side of interrupt lines: the PIC pair, later the IOAPIC.
+// The receiving side of interrupt lines: the PIC pair, the IOAPIC, a LAPIC's LINT pins.
 class IrqSink {
 public:
     virtual ~IrqSink() = default;

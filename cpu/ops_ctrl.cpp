@@ -73,10 +73,11 @@ template <class F> Handler near_width(const Decoded& d, unsigned osz, F f) {
 }
 
 bool build_jmp(Insn& i, const Decoded& d) {
+    if (d.in.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return build_far_jmp(i, d);
     if (d.kind(0) == K::I) {
         i.fn = JMP_rel;
     } else {
-        if (d.op[0].size != i.osz * 8u) return false;  // far jumps (m16:16/32/64): not yet
+        if (d.op[0].size != i.osz * 8u) return false;
         if (d.kind(0) == K::R) i.fn = near_width(d, i.osz, []<class T>() { return &JMP_Ev<T, K::R>; });
         else i.fn = near_width(d, i.osz, []<class T>() { return &JMP_Ev<T, K::M>; });
     }
@@ -99,10 +100,11 @@ bool build_jcc(Insn& i, const Decoded& d) {
 }
 
 bool build_call(Insn& i, const Decoded& d) {
+    if (d.in.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return build_far_call(i, d);
     if (d.kind(0) == K::I) {
         i.fn = near_width(d, i.osz, []<class T>() { return &CALL_rel<T>; });
     } else {
-        if (d.op[0].size != i.osz * 8u) return false;  // far calls: not yet
+        if (d.op[0].size != i.osz * 8u) return false;
         if (d.kind(0) == K::R) i.fn = near_width(d, i.osz, []<class T>() { return &CALL_Ev<T, K::R>; });
         else i.fn = near_width(d, i.osz, []<class T>() { return &CALL_Ev<T, K::M>; });
     }
@@ -111,6 +113,7 @@ bool build_call(Insn& i, const Decoded& d) {
 }
 
 bool build_ret(Insn& i, const Decoded& d) {
+    if (d.in.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return build_far_ret(i, d);
     if (d.count() == 1) i.fn = near_width(d, i.osz, []<class T>() { return &RET_near<T, true>; });
     else i.fn = near_width(d, i.osz, []<class T>() { return &RET_near<T, false>; });
     i.cycles = cost(Cls::Call, d);
@@ -119,7 +122,7 @@ bool build_ret(Insn& i, const Decoded& d) {
 
 // ---- PUSH / POP --------------------------------------------------------------
 // 50+/FF /6/6A/68 PUSH; 58+/8F /0 POP. 64-bit mode: 64 or (66h) 16; elsewhere
-// 32 or 16. Segment registers: not yet.
+// 32 or 16. Segment registers: ops_priv.cpp.
 template <class T, K S> void PUSH_E(Cpu& c, const Insn& i) {
     push<T>(c, get<T, S, 0>(c, i));
     next(c, i);
@@ -148,7 +151,8 @@ template <class T, K D> void POP_E(Cpu& c, const Insn& i) {
 inline bool stack_width_ok(const Decoded& d, unsigned w) { return w == 2 || w == (d.long64() ? 8u : 4u); }
 
 bool build_push(Insn& i, const Decoded& d) {
-    if (d.kind(0) == K::R && ZydisRegisterGetClass(d.op[0].reg.value) == ZYDIS_REGCLASS_SEGMENT) return false;
+    if (d.kind(0) == K::R && ZydisRegisterGetClass(d.op[0].reg.value) == ZYDIS_REGCLASS_SEGMENT)
+        return build_push_sreg(i, d);
     if (!stack_width_ok(d, i.osz)) return false;
     if (d.kind(0) == K::R) i.fn = by_width_wdq(i.osz, []<class T>() { return &PUSH_E<T, K::R>; });
     else if (d.kind(0) == K::M) i.fn = by_width_wdq(i.osz, []<class T>() { return &PUSH_E<T, K::M>; });
@@ -158,7 +162,8 @@ bool build_push(Insn& i, const Decoded& d) {
 }
 
 bool build_pop(Insn& i, const Decoded& d) {
-    if (d.kind(0) == K::R && ZydisRegisterGetClass(d.op[0].reg.value) == ZYDIS_REGCLASS_SEGMENT) return false;
+    if (d.kind(0) == K::R && ZydisRegisterGetClass(d.op[0].reg.value) == ZYDIS_REGCLASS_SEGMENT)
+        return build_pop_sreg(i, d);
     if (!stack_width_ok(d, i.osz)) return false;
     if (d.kind(0) == K::R) i.fn = by_width_wdq(i.osz, []<class T>() { return &POP_E<T, K::R>; });
     else i.fn = by_width_wdq(i.osz, []<class T>() { return &POP_E<T, K::M>; });

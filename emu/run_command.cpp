@@ -199,7 +199,7 @@ int run(const RunOptions& o) {
     if (!ram) fail("--mem " + o.mem + ": expected a size such as 256M or 1G");
     for (const auto& d : o.devices) check_device(d);
     for (const auto& d : o.drives)
-        std::fprintf(stderr, "switchyard: warning: -drive %s ignored: the ATA controller is not built yet\n", d.c_str());
+        std::fprintf(stderr, "switchyard: warning: -drive %s ignored: the ATA controller is not wired into the machine yet\n", d.c_str());
 
     MachineConfig cfg;
     cfg.ram_bytes = *ram;
@@ -345,7 +345,7 @@ void add_run(CLI::App& app) {
                     "load FILE as a Multiboot module (repeatable, in order); \"FILE args\" sets its string")
         ->allow_extra_args(false);
     cmd->add_option("--initrd", o->initrd, "QEMU -initrd: comma-separated modules, placed before --module ones")->allow_extra_args(false);
-    cmd->add_option("--drive", o->drives, "QEMU -drive file=IMG,index=0|1,format=raw (ignored until ATA exists)")->allow_extra_args(false);
+    cmd->add_option("--drive", o->drives, "QEMU -drive file=IMG,index=0|1,format=raw (ignored until ATA is wired)")->allow_extra_args(false);
     cmd->add_option("--device", o->devices, "QEMU -device: only isa-debug-exit,iobase=0xf4,iosize=0x04")->allow_extra_args(false);
     cmd->add_option("--serial", o->serial, "where COM1 output goes: stdio, null or file:PATH")->capture_default_str();
     cmd->add_option("--debugcon", o->debugcon, "where port 0xE9 output goes: stdio, null or file:PATH")

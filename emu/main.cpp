@@ -1,5 +1,8 @@
 // switchyard: command-line entry point.
 #include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include "commands.h"
 
@@ -8,10 +11,23 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     sy::cli::add_isa_test(app);
     sy::cli::add_bench(app);
+    sy::cli::add_run(app);
+
+    // `run` also takes QEMU's one-dash options; turn them into ours first.
+    std::vector<std::string> args(argv, argv + argc);
+    if (argc > 1 && std::strcmp(argv[1], "run") == 0) {
+        std::vector<std::string> rest = sy::cli::rewrite_qemu_run_args({args.begin() + 2, args.end()});
+        args.resize(2);
+        args.insert(args.end(), rest.begin(), rest.end());
+    }
+    std::vector<char*> new_argv;
+    for (auto& a : args) new_argv.push_back(a.data());
     try {
-        app.parse(argc, argv);
+        app.parse(int(new_argv.size()), new_argv.data());
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        int status = app.exit(e);
+        // Usage errors share the bad-image status 2 of `run` (CLI11 uses 1xx).
+        return status == 0 ? 0 : 2;
     }
     return sy::cli::exit_status;
 }

@@ -1,0 +1,171 @@
+// The PC machine: RAM, the physical bus (RAM pages, MMIO, port I/O), the PC
+// devices, N processors sharing one decode cache, and the one global cycle clock
+// that interleaves them. docs/machine.md is the overview.
+//
+// Time. `now()` is the machine clock in CPU cycles since power-on. The CPUs run
+// in rounds: a round ends at min(now + quantum, the earliest device event,
+// the cycle limit), and every running CPU executes up to that cycle in turn,
+// CPU 0 first. A CPU's own `cycles` counter (its TSC) therefore stays within one
+// instruction of the machine clock. A halted CPU, or one waiting for SIPI, lets
+// its counter follow the clock. After the round the clock moves to its end and
+// the devices whose events fell due are advanced. When every CPU is halted and
+// none has an interrupt it could take, the clock jumps to the next device event.
+//
+// Device accesses carry the accessing CPU's cycle count, clamped so that the
+// time devices see never goes backwards (a CPU later in the round may be
+// slightly behind the one before it). Everything above depends only on the
+// guest's instructions, so a run is reproducible bit for bit.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bus.h"
+#include "cmos_rtc.h"
+#include "cpu.h"
+#include "debug_ports.h"
+#include "firmware_tables.h"
+#include "fw_cfg.h"
+#include "io_bus.h"
+#include "pic8259.h"
+#include "pit8254.h"
+#include "uart16550.h"
+
+namespace sy {
+
+class CodeCache;
+
+namespace mem {
+inline constexpr u64 KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
+}
+
+struct MachineConfig {
+    u64 ram_bytes = 256 * mem::MiB;  // multiple of 4 KiB, 2 MiB .. kMaxRam
+    unsigned cpus = 2;               // 1 .. kMaxCpus
+    u64 quantum = 2000;              // cycles each CPU runs per turn
+    // Where the transmitted bytes go. Both default to nothing.
+    std::function<void(u8)> serial_out;
+    std::function<void(u8)> debugcon_out;
+};
+
+// Why Machine::run() returned.
+enum class RunEnd {
+    GuestExit,    // the guest wrote the isa-debug-exit port
+    TripleFault,  // a CPU shut down
+    AllHalted,    // no CPU can ever run again (halted with IF=0, or waiting for SIPI)
+    CycleLimit,   // the clock reached the limit given to run()
+};
+
+struct RunResult {
+    RunEnd end = RunEnd::CycleLimit;
+    int exit_status = 0;      // GuestExit: (value << 1) | 1
+    unsigned cpu = 0;         // TripleFault: which CPU
+    std::string detail;       // a human-readable account of the end (CPU states)
+};
+
+class Machine final : public Bus {
+    struct Processor {
+        std::unique_ptr<Cpu> cpu;
+        std::unique_ptr<InterruptSource> interrupts;  // the BSP's: the PIC (the LAPIC later)
+        bool wait_sipi = false;                       // an AP before its startup IPI
+    };
+
+public:
+    static constexpr u64 kCpuHz = 2'000'000'000;  // the clock the devices convert from
+    static constexpr u64 kMaxRam = 3 * mem::GiB;  // RAM stays below the MMIO hole at 0xC0000000
+    static constexpr unsigned kMaxCpus = 64;
+    static constexpr u64 kFirmwareBase = 0xE0000, kFirmwareEnd = 0x100000;  // the BIOS area
+    static constexpr u64 kTablesBase = 0xF0000;                            // ACPI/MP tables
+
+    // Throws std::invalid_argument for a configuration outside the limits above.
+    explicit Machine(MachineConfig cfg);
+    ~Machine() override;
+    Machine(const Machine&) = delete;
+    Machine& operator=(const Machine&) = delete;
+
+    // ---- physical memory ----
+    u64 ram_size() const { return cfg_.ram_bytes; }
+    u8* ram() { return ram_; }
+    // Copies host bytes to guest physical memory; throws std::out_of_range if the
+    // range is not all RAM.
+    void write_phys(u64 pa, const void* src, size_t size);
+    void read_phys(u64 pa, void* dst, size_t size) const;
+
+    // ---- Bus (what the CPUs see) ----
+    u8* ram_page(u64 paddr) override;
+    u64 mmio_read(u64 paddr, unsigned size) override;
+    void mmio_write(u64 paddr, unsigned size, u64 value) override;
+    u32 io_in(u16 port, unsigned size) override;
+    void io_out(u16 port, unsigned size, u32 value) override;
+    dev::IoBus& io() { return io_; }
+
+    // ---- processors ----
+    unsigned cpu_count() const { return unsigned(cpus_.size()); }
+    Cpu& cpu(unsigned n) { return *cpus_[n]->cpu; }
+    // APs (every CPU but 0) power on waiting for INIT-SIPI-SIPI.
+    bool waiting_for_sipi(unsigned n) const { return cpus_[n]->wait_sipi; }
+    // INIT: the CPU resets and waits for a SIPI (the BSP too, as on hardware).
+    void send_init(unsigned n);
+    // Startup IPI: a CPU waiting for SIPI starts in real mode at vector * 0x1000.
+    // Ignored by a CPU that is not waiting (SDM Vol. 3A, 8.4.4.1).
+    void send_sipi(unsigned n, u8 vector);
+
+    // ---- the clock ----
+    u64 now() const { return now_; }
+    // Runs until the guest exits, a CPU triple-faults, no CPU can run again, or
+    // the clock reaches `cycle_limit`.
+    RunResult run(u64 cycle_limit = ~0ull);
+    u64 total_insns() const;
+
+    // ---- serial input ----
+    // The receiver of COM1 is fed from `next` (returning nullopt when nothing is
+    // available now) at moments the guest decides: when it reads the line status
+    // register, and at the end of each round while it has the receive-data
+    // interrupt enabled. See docs/machine.md for why this keeps runs reproducible.
+    void set_serial_input(std::function<std::optional<u8>()> next) { serial_in_ = std::move(next); }
+
+    // ---- devices, for the loader and for tests ----
+    dev::Pic8259Pair& pic() { return pic_; }
+    dev::Uart16550& com1() { return com1_; }
+    dev::DebugExit& debug_exit() { return debug_exit_; }
+    dev::FwCfg& fw_cfg() { return fw_cfg_; }
+    const dev::FirmwareTables& firmware_tables() const { return tables_; }
+
+private:
+    class PicInterrupts;
+
+    u64 device_now();  // the running CPU's time, never behind what devices saw
+    u64 next_device_event() const;
+    void advance_devices(u64 t);
+    void feed_serial(u64 t);
+    bool can_run_again(const Processor& p) const;
+    std::string describe_cpu(unsigned n) const;
+
+    MachineConfig cfg_;
+    u8* ram_ = nullptr;  // mmap'd: pages the guest never touches cost nothing
+    std::shared_ptr<CodeCache> code_;
+    std::vector<std::unique_ptr<Processor>> cpus_;
+    Processor* running_ = nullptr;
+    u64 now_ = 0;         // the machine clock
+    u64 device_time_ = 0; // the latest `now` handed to a device
+    bool stopping_ = false;
+
+    dev::IoBus io_;
+    dev::Pic8259Pair pic_;
+    dev::Pit8254 pit_;
+    dev::Uart16550 com1_;
+    dev::CmosRtc rtc_;
+    dev::DebugCon debugcon_;
+    dev::DebugExit debug_exit_;
+    dev::FwCfg fw_cfg_;
+    dev::FirmwareTables tables_;
+    std::vector<dev::Timed*> timed_;
+
+    std::function<std::optional<u8>()> serial_in_;
+    // What the guest last wrote to COM1's LCR and IER, to know when it listens.
+    u8 com1_lcr_ = 0, com1_ier_ = 0;
+};
+
+}  // namespace sy

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Regenerates tests/system/expected/cpu_<kernel>.txt from QEMU, the independent
+# implementation: the 0xE9 output of each kernel under qemu-system-x86_64 with
+# the CPU model the ctests use. Review the diff before committing it.
+#   gen_expected.sh BUILD_DIR [kernel...]
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+build=$1; shift
+kernels=${*:-modes ring3 pagefault gsbase fpu faults}
+for k in $kernels; do
+  out=$here/../expected/cpu_$k.txt
+  set +e
+  timeout 60 qemu-system-x86_64 -kernel "$build/tests/system/cpu/$k.elf" -cpu qemu64,+fsgsbase \
+    -display none -serial null -monitor none -no-reboot \
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04 -debugcon "file:$out"
+  status=$?
+  set -e
+  echo "$k: QEMU exit status $status (a passing kernel exits with 33)"
+done

@@ -123,9 +123,11 @@ void Cpu::phys_write(u64 pa, unsigned size, u64 value) {
 // (RFLAGS.IF, the STI/MOV SS shadow). Returns true if one was delivered.
 bool Cpu::take_interrupt(StepResult& stop) {
     if (!interrupts || interrupt_shadow) return false;
-    if (interrupts->has_nmi()) {
+    if (!nmi_blocked && interrupts->has_nmi()) {
         interrupts->ack_nmi();
         halted = false;
+        // Further NMIs wait for the next IRET (SDM Vol. 3A, 6.7.1).
+        nmi_blocked = true;
         deliver_event(Fault{NMI}, true, stop);
         return true;
     }

@@ -177,6 +177,8 @@ public:
     // Set by STI (when IF was 0) and MOV/POP SS, which must also end the block:
     // interrupts are then not accepted before the next instruction completes.
     bool interrupt_shadow = false;
+    // Set when an NMI is delivered, cleared by IRET: NMIs do not nest.
+    bool nmi_blocked = false;
     // Delivers an exception or interrupt through the IDT (IVT in real mode),
     // applying the double- and triple-fault rules. Returns false on a triple fault.
     bool deliver_fault(const Fault& f);

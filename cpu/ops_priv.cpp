@@ -819,6 +819,7 @@ void far_return(Cpu& c, const Insn& i, unsigned w, bool iret, u16 imm) {
 // CF IRET/IRETD/IRETQ
 void IRET(Cpu& c, const Insn& i) {
     far_return(c, i, i.osz, true, 0);
+    c.nmi_blocked = false;
     c.cycles += timing::kTakenBranch;
 }
 // CB RETF; CA iw RETF imm16

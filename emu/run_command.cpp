@@ -316,9 +316,15 @@ int run(const RunOptions& o) {
 }
 
 constexpr const char* kFooter = R"(
+The machine (docs/machine.md): CPU n has APIC ID n and its own local APIC at
+0xFEE00000 (x2APIC MSRs too); APs wait for INIT-SIPI-SIPI. I/O APIC at
+0xFEC00000; ISA IRQs reach both the 8259As and the I/O APIC (IRQ 0 on pin 2);
+the 8259As' INT is the BSP's LINT0 (virtual wire). COM1 0x3F8 IRQ 4, PIT IRQ 0,
+RTC IRQ 8, ATA 0x1F0/0x3F6 IRQ 14 (--drive), fw_cfg, debugcon 0xE9, exit 0xF4.
+
 Exit status:
   (v << 1) | 1   the guest wrote v to the isa-debug-exit port 0xf4 (always odd)
-  2              bad option, or a missing or malformed kernel/module image
+  2              bad option, or a missing or malformed kernel/module/disk image
   4              triple fault (the CPU state is printed on stderr)
   6              every CPU halted with interrupts off (or waiting for SIPI)
   8              --max-cycles reached

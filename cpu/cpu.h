@@ -142,7 +142,12 @@ public:
     void set_cpl(u8 cpl) {
         sys.cpl = cpl;
         user_ = cpl == 3;
+        ++fetch_epoch;
     }
+    // Changes whenever instruction fetch could translate differently (TLB
+    // flushes, CR3 and mode changes, CPL changes): chained blocks are followed
+    // only within one epoch.
+    u64 fetch_epoch = 0;
     // Mask of the stack pointer bits in use: RSP, ESP or SP (SS.B, long mode).
     u64 sp_mask = ~0ull;
 

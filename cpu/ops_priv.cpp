@@ -73,6 +73,7 @@ void write_cr3(Cpu& c, u64 v) {
     } else {
         c.flush_tlb_nonglobal();
     }
+    ++c.fetch_epoch;  // new address space: fetches translate anew
     c.end_block = true;
 }
 

@@ -10,15 +10,18 @@
 
 #include "state.h"
 
+// The core helpers are forced inline: they are the body of the hottest handlers.
+#define SY_ALU_INLINE inline __attribute__((always_inline))
+
 namespace sy::alu {
 
 template <class T> inline constexpr u64 kSign = u64(1) << (sizeof(T) * 8 - 1);
 template <class T> inline constexpr unsigned kBits = sizeof(T) * 8;
 
-inline u64 parity(u64 v) { return __builtin_parity(static_cast<u8>(v)) ? 0 : fl::PF; }
+SY_ALU_INLINE u64 parity(u64 v) { return __builtin_parity(static_cast<u8>(v)) ? 0 : fl::PF; }
 
 // SF, ZF, PF of a result.
-template <class T> inline u64 szp(T r) {
+template <class T> SY_ALU_INLINE u64 szp(T r) {
     u64 f = parity(r);
     if (r == 0) f |= fl::ZF;
     if (r & kSign<T>) f |= fl::SF;
@@ -27,7 +30,7 @@ template <class T> inline u64 szp(T r) {
 
 inline void set_arith(u64& f, u64 nf, u64 mask = fl::ARITH) { f = (f & ~mask) | nf; }
 
-template <class T> inline T add(u64& f, T a, T b, unsigned cin = 0) {
+template <class T> SY_ALU_INLINE T add(u64& f, T a, T b, unsigned cin = 0) {
     T r = static_cast<T>(a + b + cin);
     u64 nf = szp(r);
     if (cin ? r <= a : r < a) nf |= fl::CF;
@@ -37,7 +40,7 @@ template <class T> inline T add(u64& f, T a, T b, unsigned cin = 0) {
     return r;
 }
 
-template <class T> inline T sub(u64& f, T a, T b, unsigned bin = 0) {
+template <class T> SY_ALU_INLINE T sub(u64& f, T a, T b, unsigned bin = 0) {
     T r = static_cast<T>(a - b - bin);
     u64 nf = szp(r);
     if (bin ? a <= b : a < b) nf |= fl::CF;
@@ -48,7 +51,7 @@ template <class T> inline T sub(u64& f, T a, T b, unsigned bin = 0) {
 }
 
 // AND/OR/XOR/TEST: CF=OF=0, SF/ZF/PF from the result, AF undefined (we clear it).
-template <class T> inline T logic(u64& f, T r) {
+template <class T> SY_ALU_INLINE T logic(u64& f, T r) {
     set_arith(f, szp(r));
     return r;
 }

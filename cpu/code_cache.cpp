@@ -59,6 +59,7 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
 }
 
 void CodeCache::drop(Block* b) {
+    ++generation;
     fast_[hash(b->la)] = fast_[hash(b->la)] == b ? nullptr : fast_[hash(b->la)];
     for (u64 pg : b->pages) {
         if (pg == ~0ull) continue;
@@ -84,6 +85,7 @@ void CodeCache::invalidate_page(u64 ppage) {
 }
 
 void CodeCache::invalidate_all() {
+    ++generation;
     for (auto& [k, b] : blocks_) graveyard_.push_back(std::move(b));
     blocks_.clear();
     by_page_.clear();

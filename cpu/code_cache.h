@@ -24,6 +24,15 @@ struct Block {
     u64 pa = 0;       // its physical address
     u8 ctx = 0;                // decode context: mode and FPU/SSE enables (Cpu::decode_ctx)
     u64 cs_base = 0;           // branch targets in the records are CS offsets
+    // Block chaining: the blocks that ran after this one, with the cache
+    // generation and CPU fetch epoch they are valid for (Cpu::run).
+    struct Link {
+        u64 la = ~0ull;
+        Block* next = nullptr;
+        u64 generation = 0, epoch = 0;
+    };
+    Link links[2];
+    u8 next_link = 0;
     u64 pages[2] = {~0ull, ~0ull};  // physical pages the bytes came from
     std::vector<Insn> insns;
 };
@@ -50,6 +59,9 @@ public:
     u64 blocks_built = 0;
     u64 insns_decoded = 0;
     u64 invalidations = 0;
+    // Incremented whenever a block is dropped: chain links of an older
+    // generation may point at freed blocks and are not followed.
+    u64 generation = 0;
 
 private:
     static constexpr size_t kFast = 1 << 14;

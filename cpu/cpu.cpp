@@ -123,9 +123,11 @@ void Cpu::phys_write(u64 pa, unsigned size, u64 value) {
 // (RFLAGS.IF, the STI/MOV SS shadow). Returns true if one was delivered.
 bool Cpu::take_interrupt(StepResult& stop) {
     if (!interrupts || interrupt_shadow) return false;
-    if (interrupts->has_nmi()) {
+    if (!nmi_blocked && interrupts->has_nmi()) {
         interrupts->ack_nmi();
         halted = false;
+        // Further NMIs wait for the next IRET (SDM Vol. 3A, 6.7.1).
+        nmi_blocked = true;
         deliver_event(Fault{NMI}, true, stop);
         return true;
     }
@@ -147,9 +149,13 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
 
 StepResult Cpu::run(u64 cycle_limit) {
     StepResult stop;
+    Block* prev = nullptr;  // the block that ran last, for chaining
+    u64 prev_generation = 0;
     while (cycles < cycle_limit) {
-        take_interrupt(stop);
-        if (stop.reason == StopReason::TripleFault) return stop;
+        if (interrupts) {
+            take_interrupt(stop);
+            if (stop.reason == StopReason::TripleFault) return stop;
+        }
         if (halted) return {StopReason::Halt, {}};
         // In an interrupt shadow (after STI or MOV SS), run one instruction and
         // look for interrupts again only after it.
@@ -158,8 +164,26 @@ StepResult Cpu::run(u64 cycle_limit) {
         const Insn* first = nullptr;
         const Insn* i = nullptr;
         try {
-            u64 la = s.seg_base[CS] + s.rip;
-            Block* b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
+            const u64 la = s.seg_base[CS] + s.rip;
+            Block* b = nullptr;
+            // Chaining: the block that followed `prev` last time, if nothing that
+            // could change the fetch (code writes, TLB or mode changes) happened.
+            if (prev && prev_generation == code_->generation) {
+                for (const Block::Link& l : prev->links)
+                    if (l.la == la && l.epoch == fetch_epoch && l.generation == prev_generation) {
+                        b = l.next;
+                        break;
+                    }
+            }
+            if (!b) {
+                b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
+                if (prev && prev_generation == code_->generation) {
+                    prev->next_link ^= 1;
+                    prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch};
+                }
+            }
+            prev = b;
+            prev_generation = code_->generation;
             first = i = b->insns.data();
             const Insn* end = i + b->insns.size();
             // `insns` is added per block: counting per instruction here makes
@@ -175,6 +199,7 @@ StepResult Cpu::run(u64 cycle_limit) {
         } catch (const Fault& f) {
             if (first) insns += static_cast<u64>(i - first);
             end_block = false;
+            prev = nullptr;
             if (!deliver_exceptions) return {StopReason::Fault, f};
             if (!deliver_event(f, false, stop)) return stop;
         }

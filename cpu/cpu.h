@@ -142,7 +142,12 @@ public:
     void set_cpl(u8 cpl) {
         sys.cpl = cpl;
         user_ = cpl == 3;
+        ++fetch_epoch;
     }
+    // Changes whenever instruction fetch could translate differently (TLB
+    // flushes, CR3 and mode changes, CPL changes): chained blocks are followed
+    // only within one epoch.
+    u64 fetch_epoch = 0;
     // Mask of the stack pointer bits in use: RSP, ESP or SP (SS.B, long mode).
     u64 sp_mask = ~0ull;
 
@@ -177,6 +182,8 @@ public:
     // Set by STI (when IF was 0) and MOV/POP SS, which must also end the block:
     // interrupts are then not accepted before the next instruction completes.
     bool interrupt_shadow = false;
+    // Set when an NMI is delivered, cleared by IRET: NMIs do not nest.
+    bool nmi_blocked = false;
     // Delivers an exception or interrupt through the IDT (IVT in real mode),
     // applying the double- and triple-fault rules. Returns false on a triple fault.
     bool deliver_fault(const Fault& f);

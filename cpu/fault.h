@@ -18,6 +18,7 @@ struct Fault {
     // INT n, INT3, INTO: the gate's DPL is checked against CPL and RIP already
     // points past the instruction (SDM Vol. 3A, 6.12.1.1).
     bool software = false;
+    u8 insn_len = 0;  // of the INT instruction: a fault during its delivery reports the INT itself
 };
 
 // Exception classes for the double-fault rules (SDM Vol. 3A, Table 6-4/6-5).
@@ -25,7 +26,7 @@ inline bool contributory(u8 v) { return v == 0 || (v >= 10 && v <= 13); }
 
 [[noreturn]] inline void raise(u8 vector) { throw Fault{vector}; }
 [[noreturn]] inline void raise(u8 vector, u32 error) { throw Fault{vector, true, error}; }
-[[noreturn]] inline void raise_software(u8 vector) { throw Fault{vector, false, 0, true}; }
+[[noreturn]] inline void raise_software(u8 vector, u8 insn_len) { throw Fault{vector, false, 0, true, insn_len}; }
 
 const char* vector_name(u8 vector);  // "#GP" etc.
 

@@ -25,6 +25,9 @@ bool Cpu::deliver_fault(const Fault& first) {
         deliver(f.vector, f.has_error, f.error, f.software, external_event_);
         return true;
     } catch (const Fault& second) {
+        // A fault while delivering a software interrupt is reported at the INT
+        // instruction (SDM Vol. 3A, 6.12.1.1: the #GP for a gate DPL < CPL).
+        if (f.software) s.rip -= f.insn_len;
         // A fault while delivering: Table 6-5 decides between serial handling,
         // a double fault and shutdown.
         if (f.vector == DF) {

@@ -228,6 +228,7 @@ bool Cpu::translate_peek(u64 la, u64& pa) const {
 }
 
 void Cpu::flush_host_tlbs() {
+    ++fetch_epoch;
     for (auto& set : rtlb_) std::fill(std::begin(set), std::end(set), TlbEntry{});
     for (auto& set : wtlb_) std::fill(std::begin(set), std::end(set), TlbEntry{});
 }

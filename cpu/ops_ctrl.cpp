@@ -365,15 +365,15 @@ void HLT(Cpu& c, const Insn& i) {
 // delivery checks the gate's DPL against CPL (Fault::software).
 void INT3(Cpu& c, const Insn& i) {
     next(c, i);
-    raise_software(BP);
+    raise_software(BP, i.len);
 }
 void INT_Ib(Cpu& c, const Insn& i) {
     next(c, i);
-    raise_software(static_cast<u8>(i.imm));
+    raise_software(static_cast<u8>(i.imm), i.len);
 }
 void INTO(Cpu& c, const Insn& i) {
     next(c, i);
-    if (c.s.rflags & fl::OF) raise_software(OF_);
+    if (c.s.rflags & fl::OF) raise_software(OF_, i.len);
 }
 // 0F 0B UD2
 void UD2(Cpu& c, const Insn& i) { raise(UD); }

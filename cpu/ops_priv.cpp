@@ -73,6 +73,7 @@ void write_cr3(Cpu& c, u64 v) {
     } else {
         c.flush_tlb_nonglobal();
     }
+    ++c.fetch_epoch;  // new address space: fetches translate anew
     c.end_block = true;
 }
 
@@ -819,6 +820,7 @@ void far_return(Cpu& c, const Insn& i, unsigned w, bool iret, u16 imm) {
 // CF IRET/IRETD/IRETQ
 void IRET(Cpu& c, const Insn& i) {
     far_return(c, i, i.osz, true, 0);
+    c.nmi_blocked = false;
     c.cycles += timing::kTakenBranch;
 }
 // CB RETF; CA iw RETF imm16

@@ -52,6 +52,7 @@ void Cpu::update_mode() {
     sp_mask = m == Mode::Long64 ? ~0ull : (sys.seg[SS].db() ? 0xFFFFFFFFull : 0xFFFFull);
     sync_segment_bases();
     end_block = true;
+    ++fetch_epoch;
 }
 
 void Cpu::set_flat64(u8 cpl) {

@@ -13,18 +13,54 @@
 
 namespace sy {
 
-// The 8259A pair as the BSP's interrupt source (its INTR pin and the INTA
-// cycles). Once the guest has asked to exit, nothing more is offered, so the
-// CPU stops at its next block boundary.
-class Machine::PicInterrupts final : public InterruptSource {
+// A CPU's local APIC as its interrupt source (cpu/cpu.h). Once the guest has
+// asked to exit, nothing more is offered, so the CPU stops at its next block
+// boundary.
+class Machine::ApicInterrupts final : public InterruptSource {
 public:
-    explicit PicInterrupts(Machine& m) : m_(m) {}
-    bool has_interrupt() override { return !m_.stopping_ && m_.pic_.int_output(); }
-    u8 acknowledge() override { return m_.pic_.acknowledge(); }
+    ApicInterrupts(Machine& m, dev::LocalApic& apic) : m_(m), apic_(apic) {}
+    bool has_nmi() override { return !m_.stopping_ && apic_.has_nmi(); }
+    void ack_nmi() override { apic_.ack_nmi(); }
+    bool has_interrupt() override { return !m_.stopping_ && apic_.has_interrupt(); }
+    u8 acknowledge() override { return apic_.acknowledge(); }
 
 private:
     Machine& m_;
+    dev::LocalApic& apic_;
 };
+
+// The MSRs a CPU forwards (cpu/ops_priv.cpp): the x2APIC range and
+// IA32_TSC_DEADLINE read and write, IA32_APIC_BASE on writes only (the CPU keeps
+// the value it reads back, so the LAPIC's view is copied back into it).
+class Machine::ApicMsrs final : public MsrHandler {
+public:
+    ApicMsrs(Machine& m, Processor& p) : m_(m), p_(p) {}
+    bool read(u32 msr, u64& value) override {
+        p_.lapic->set_tsc_offset(p_.cpu->sys.tsc_offset);
+        return p_.lapic->msr_read(msr, value, p_.cpu->cycles);
+    }
+    bool write(u32 msr, u64 value) override {
+        p_.lapic->set_tsc_offset(p_.cpu->sys.tsc_offset);
+        bool ok = p_.lapic->msr_write(msr, value, p_.cpu->cycles);
+        // A refused IA32_APIC_BASE transition should be #GP, but the CPU has
+        // already accepted it: keep the LAPIC's state and make the CPU agree.
+        if (msr == dev::LocalApic::kMsrApicBase) m_.sync_apic_base(p_);
+        return ok;
+    }
+
+private:
+    Machine& m_;
+    Processor& p_;
+};
+
+void Machine::IsaIrqs::set_irq(unsigned line, bool level) {
+    m_.pic_.set_irq(line, level);
+    m_.ioapic_.set_irq(line == 0 ? 2 : line, level);  // the MADT's IRQ0 -> GSI2 override
+}
+
+void Machine::PicOutput::set_irq(unsigned, bool level) {
+    if (!m_.cpus_.empty()) m_.cpus_[0]->lapic->set_lint0(level);
+}
 
 namespace {
 
@@ -48,12 +84,15 @@ const MachineConfig& checked(const MachineConfig& c) {
 
 Machine::Machine(MachineConfig cfg)
     : cfg_(checked(cfg)),
-      pit_(kCpuHz, {&pic_, dev::Pit8254::kIrq}),
-      com1_(dev::Uart16550::kCom1Base, kCpuHz, {&pic_, dev::Uart16550::kCom1Irq},
+      pic_({&pic_output_, 0}),
+      ioapic_(this),
+      ata_({&isa_irqs_, dev::AtaChannel::kIrq}),
+      pit_(kCpuHz, {&isa_irqs_, dev::Pit8254::kIrq}),
+      com1_(dev::Uart16550::kCom1Base, kCpuHz, {&isa_irqs_, dev::Uart16550::kCom1Irq},
             [this](u8 b) {
                 if (cfg_.serial_out) cfg_.serial_out(b);
             }),
-      rtc_(kCpuHz, cfg_.ram_bytes, 0, {&pic_, dev::CmosRtc::kIrq}),
+      rtc_(kCpuHz, cfg_.ram_bytes, 0, {&isa_irqs_, dev::CmosRtc::kIrq}),
       debugcon_([this](u8 b) {
           if (cfg_.debugcon_out) cfg_.debugcon_out(b);
       }),
@@ -72,6 +111,10 @@ Machine::Machine(MachineConfig cfg)
     io_.add_ports(dev::DebugExit::kPort, dev::DebugExit::kPorts, &debug_exit_, 4, "debug-exit");
     io_.add_ports(dev::FwCfg::kSelectorPort, 1, &fw_cfg_, 2, "fw_cfg selector");
     io_.add_ports(dev::FwCfg::kDataPort, 1, &fw_cfg_, 1, "fw_cfg data");
+    io_.add_ports(dev::AtaChannel::kCmdBase, 1, &ata_, 4, "ata data");
+    io_.add_ports(dev::AtaChannel::kCmdBase + 1, 7, &ata_, 1, "ata command block");
+    io_.add_ports(dev::AtaChannel::kCtrl, 1, &ata_, 1, "ata control");
+    io_.add_mmio(dev::IoApic::kDefaultBase, dev::IoApic::kMmioSize, &ioapic_, "ioapic");
     timed_ = {&pit_, &com1_, &rtc_};
 
     tables_ = dev::build_firmware_tables({.cpu_count = cfg_.cpus}, kTablesBase);
@@ -80,19 +123,28 @@ Machine::Machine(MachineConfig cfg)
     code_ = std::make_shared<CodeCache>();
     for (unsigned n = 0; n < cfg_.cpus; ++n) {
         auto p = std::make_unique<Processor>();
+        p->index = n;
         p->cpu = std::make_unique<Cpu>(*this, code_);
         p->cpu->reset();
         p->cpu->deliver_exceptions = true;
-        if (n == 0) {
-            p->interrupts = std::make_unique<PicInterrupts>(*this);
-            p->cpu->interrupts = p->interrupts.get();
-        } else {
-            p->cpu->sys.apic_base &= ~u64(1u << 8);  // BSP flag only on CPU 0
-            p->wait_sipi = true;
-        }
+        p->cpu->apic_id = u8(n);
+        dev::IpiRouter* router = this;
+        p->lapic = std::make_unique<dev::LocalApic>(n, /*bsp=*/n == 0, router);
+        p->lapic->set_extint_ack([this] { return pic_.acknowledge(); });
+        p->lapic->set_eoi_broadcast([this](u8 v) { ioapic_.eoi(v); });
+        p->interrupts = std::make_unique<ApicInterrupts>(*this, *p->lapic);
+        p->msrs = std::make_unique<ApicMsrs>(*this, *p);
+        p->cpu->interrupts = p->interrupts.get();
+        p->cpu->msr_handler = p->msrs.get();
+        if (n == 0) p->lapic->setup_virtual_wire();  // what a PC BIOS leaves on the BSP
+        else p->wait_sipi = true;
+        sync_apic_base(*p);
+        lapics_.push_back(p->lapic.get());
         cpus_.push_back(std::move(p));
     }
 }
+
+void Machine::sync_apic_base(Processor& p) { p.cpu->sys.apic_base = p.lapic->apic_base(); }
 
 Machine::~Machine() {
     cpus_.clear();  // the CPUs detach from the cache before it goes
@@ -126,9 +178,27 @@ u64 Machine::device_now() {
     return device_time_;
 }
 
-u64 Machine::mmio_read(u64 paddr, unsigned size) { return io_.mmio_read(paddr, size, device_now()); }
+// Each CPU sees its own LAPIC in the page at its IA32_APIC_BASE; the LAPIC's
+// clock is its CPU's cycle counter.
+dev::LocalApic* Machine::lapic_page(u64 paddr) {
+    if (!running_) return nullptr;
+    dev::LocalApic& a = *running_->lapic;
+    if (!a.hw_enabled() || paddr - a.mmio_base() >= dev::LocalApic::kMmioSize) return nullptr;
+    return &a;
+}
 
-void Machine::mmio_write(u64 paddr, unsigned size, u64 value) { io_.mmio_write(paddr, size, value, device_now()); }
+u64 Machine::mmio_read(u64 paddr, unsigned size) {
+    if (dev::LocalApic* a = lapic_page(paddr)) return a->mmio_read(paddr - a->mmio_base(), size, running_->cpu->cycles);
+    return io_.mmio_read(paddr, size, device_now());
+}
+
+void Machine::mmio_write(u64 paddr, unsigned size, u64 value) {
+    if (dev::LocalApic* a = lapic_page(paddr)) {
+        a->mmio_write(paddr - a->mmio_base(), size, value, running_->cpu->cycles);
+        return;
+    }
+    io_.mmio_write(paddr, size, value, device_now());
+}
 
 u32 Machine::io_in(u16 port, unsigned size) {
     u64 t = device_now();
@@ -149,7 +219,7 @@ void Machine::io_out(u16 port, unsigned size, u32 value) {
     io_.io_out(port, size, value, t);
     if (debug_exit_.exit_request() && !stopping_) {
         // Stop the writing CPU at its next block boundary: no interrupt will
-        // wake it (PicInterrupts checks stopping_).
+        // wake it (ApicInterrupts checks stopping_).
         stopping_ = true;
         if (running_) running_->cpu->halted = true;
     }
@@ -159,9 +229,12 @@ void Machine::io_out(u16 port, unsigned size, u32 value) {
 
 void Machine::send_init(unsigned n) {
     Processor& p = *cpus_.at(n);
+    if (&p == running_) return;  // a CPU cannot reset itself mid-instruction: see docs/machine.md
+    p.lapic->init_reset();
     p.cpu->reset();
     p.cpu->deliver_exceptions = true;
-    if (n != 0) p.cpu->sys.apic_base &= ~u64(1u << 8);
+    p.cpu->apic_id = u8(n);
+    sync_apic_base(p);
     p.wait_sipi = true;
 }
 
@@ -171,13 +244,24 @@ void Machine::send_sipi(unsigned n, u8 vector) {
     Cpu& c = *p.cpu;
     c.reset();
     c.deliver_exceptions = true;
-    if (n != 0) c.sys.apic_base &= ~u64(1u << 8);
+    c.apic_id = u8(n);
+    sync_apic_base(p);
     c.sys.seg[CS].sel = u16(vector << 8);
     c.sys.seg[CS].base = u64(vector) << 12;
     c.s.rip = 0;
     c.update_mode();
-    c.cycles = std::max(c.cycles, now_);
+    // It starts when the SIPI is sent: the sender's time, if a CPU sent it.
+    c.cycles = std::max({c.cycles, now_, running_ ? running_->cpu->cycles : 0});
     p.wait_sipi = false;
+}
+
+void Machine::send(const dev::ApicMessage& m) {
+    for (dev::LocalApic* a : dev::LocalApic::select(m, lapics_)) {
+        unsigned n = unsigned(std::find(lapics_.begin(), lapics_.end(), a) - lapics_.begin());
+        a->receive(m);
+        if (m.mode == dev::DeliveryMode::Init) send_init(n);
+        else if (m.mode == dev::DeliveryMode::StartUp) send_sipi(n, m.vector);
+    }
 }
 
 u64 Machine::total_insns() const {
@@ -191,6 +275,13 @@ u64 Machine::total_insns() const {
 u64 Machine::next_device_event() const {
     u64 t = dev::kNever;
     for (const dev::Timed* d : timed_) t = std::min(t, d->next_event());
+    return t;
+}
+
+u64 Machine::next_event() const {
+    u64 t = next_device_event();
+    for (const auto& p : cpus_)
+        if (!p->wait_sipi) t = std::min(t, p->lapic->next_event());
     return t;
 }
 
@@ -210,13 +301,53 @@ void Machine::feed_serial(u64 t) {
 }
 
 // False when the CPU cannot execute another instruction whatever the devices
-// do: halted with interrupts disabled (and no NMI), or waiting for a SIPI that
-// no running CPU can send. (An NMI or SIPI source arrives with the LAPIC.)
+// do: halted with interrupts disabled (and no NMI pending), or waiting for a
+// SIPI. Asked only when every CPU is idle, so no running CPU can send the NMI or
+// SIPI either.
 bool Machine::can_run_again(const Processor& p) const {
     if (p.wait_sipi) return false;
     const Cpu& c = *p.cpu;
     if (!c.halted) return true;
-    return (c.s.rflags & fl::IF) && c.interrupts != nullptr;
+    return (c.s.rflags & fl::IF) || p.lapic->has_nmi();
+}
+
+bool Machine::run_cpu(Processor& p, u64 end, RunResult& result) {
+    Cpu& c = *p.cpu;
+    dev::LocalApic& apic = *p.lapic;
+    while (!p.wait_sipi && c.cycles < end) {
+        apic.set_tsc_offset(c.sys.tsc_offset);
+        apic.advance(c.cycles);
+        u64 limit = std::min(end, apic.next_event());
+        running_ = &p;
+        StepResult r = c.run(std::max(limit, c.cycles + 1));
+        running_ = nullptr;
+        if (stopping_) {
+            now_ = std::max(now_, c.cycles);
+            result = guest_exit();
+            return false;
+        }
+        if (r.reason == StopReason::TripleFault) {
+            now_ = std::max(now_, c.cycles);
+            result.end = RunEnd::TripleFault;
+            result.cpu = p.index;
+            result.detail = c.describe();
+            if (c.triple_fault) {
+                char buf[96];
+                std::snprintf(buf, sizeof buf, "fault that could not be delivered: %s (vector %u, error %#x)\n",
+                              vector_name(c.triple_fault->vector), c.triple_fault->vector, c.triple_fault->error);
+                result.detail = buf + result.detail;
+            }
+            return false;
+        }
+        if (c.halted) {
+            // Nothing but its own timer can wake it before the round ends: sleep
+            // until the timer's expiry, or leave the rest of the round.
+            u64 t = apic.next_event();
+            if (t >= end) break;
+            c.cycles = std::max(c.cycles, t);
+        }
+    }
+    return true;
 }
 
 std::string Machine::describe_cpu(unsigned n) const {
@@ -233,20 +364,22 @@ std::string Machine::describe_cpu(unsigned n) const {
     return buf;
 }
 
+RunResult Machine::guest_exit() {
+    // CPUs that were not running when the guest exited were idle up to now.
+    for (auto& p : cpus_)
+        if (p->wait_sipi || p->cpu->halted) p->cpu->cycles = std::max(p->cpu->cycles, now_);
+    RunResult result;
+    result.end = RunEnd::GuestExit;
+    result.exit_status = *debug_exit_.exit_request();
+    return result;
+}
+
 RunResult Machine::run(u64 cycle_limit) {
     RunResult result;
-    auto finish_exit = [&] {
-        // CPUs that were not running when the guest exited were idle up to now.
-        for (auto& p : cpus_)
-            if (p->wait_sipi || p->cpu->halted) p->cpu->cycles = std::max(p->cpu->cycles, now_);
-        result.end = RunEnd::GuestExit;
-        result.exit_status = *debug_exit_.exit_request();
-        return result;
-    };
     for (;;) {
         advance_devices(now_);
         if (com1_ier_ & kIerRxData) feed_serial(device_time_);
-        if (stopping_) return finish_exit();
+        if (stopping_) return guest_exit();
         if (now_ >= cycle_limit) {
             result.end = RunEnd::CycleLimit;
             for (unsigned n = 0; n < cpus_.size(); ++n) result.detail += describe_cpu(n) + "\n";
@@ -255,30 +388,8 @@ RunResult Machine::run(u64 cycle_limit) {
 
         u64 end = std::min({now_ + cfg_.quantum, next_device_event(), cycle_limit});
         if (end <= now_) end = now_ + 1;
-        for (auto& p : cpus_) {
-            Cpu& c = *p->cpu;
-            if (p->wait_sipi || c.cycles >= end) continue;
-            running_ = p.get();
-            StepResult r = c.run(end);
-            running_ = nullptr;
-            if (stopping_) {
-                now_ = std::max(now_, c.cycles);
-                return finish_exit();
-            }
-            if (r.reason == StopReason::TripleFault) {
-                now_ = std::max(now_, c.cycles);
-                result.end = RunEnd::TripleFault;
-                result.cpu = unsigned(&p - cpus_.data());
-                result.detail = c.describe();
-                if (c.triple_fault) {
-                    char buf[96];
-                    std::snprintf(buf, sizeof buf, "fault that could not be delivered: %s (vector %u, error %#x)\n",
-                                  vector_name(c.triple_fault->vector), c.triple_fault->vector, c.triple_fault->error);
-                    result.detail = buf + result.detail;
-                }
-                return result;
-            }
-        }
+        for (auto& p : cpus_)
+            if (!run_cpu(*p, end, result)) return result;
         now_ = end;
         // Halted and waiting CPUs let time pass; so do those that stopped early.
         bool all_idle = true;
@@ -286,8 +397,8 @@ RunResult Machine::run(u64 cycle_limit) {
             Cpu& c = *p->cpu;
             bool idle = p->wait_sipi || c.halted;
             if (idle) c.cycles = std::max(c.cycles, now_);
-            if (c.halted && c.interrupts && (c.s.rflags & fl::IF) &&
-                (c.interrupts->has_interrupt() || c.interrupts->has_nmi()))
+            if (c.halted && !p->wait_sipi &&
+                (c.interrupts->has_nmi() || ((c.s.rflags & fl::IF) && c.interrupts->has_interrupt())))
                 idle = false;  // it takes the interrupt next round
             all_idle &= idle;
         }
@@ -295,14 +406,14 @@ RunResult Machine::run(u64 cycle_limit) {
 
         bool any_can_run = false;
         for (auto& p : cpus_) any_can_run |= can_run_again(*p);
-        u64 next = next_device_event();
+        u64 next = next_event();
         if (!any_can_run || next == dev::kNever) {
             result.end = RunEnd::AllHalted;
             result.detail = any_can_run ? "every CPU is halted and no device has an event pending\n" : "";
             for (unsigned n = 0; n < cpus_.size(); ++n) result.detail += describe_cpu(n) + "\n";
             return result;
         }
-        // Nothing runs until the next device event: jump there.
+        // Nothing runs until the next device event or LAPIC timer: jump there.
         now_ = std::max(now_, std::min(next, cycle_limit));
         for (auto& p : cpus_) p->cpu->cycles = std::max(p->cpu->cycles, now_);
     }

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "apic_bus.h"
+#include "ata.h"
 #include "bus.h"
 #include "cmos_rtc.h"
 #include "cpu.h"
@@ -29,6 +31,8 @@
 #include "firmware_tables.h"
 #include "fw_cfg.h"
 #include "io_bus.h"
+#include "ioapic.h"
+#include "lapic.h"
 #include "pic8259.h"
 #include "pit8254.h"
 #include "uart16550.h"
@@ -65,10 +69,15 @@ struct RunResult {
     std::string detail;       // a human-readable account of the end (CPU states)
 };
 
-class Machine final : public Bus {
+class Machine final : public Bus, private dev::IpiRouter {
+    class ApicInterrupts;
+    class ApicMsrs;
     struct Processor {
         std::unique_ptr<Cpu> cpu;
-        std::unique_ptr<InterruptSource> interrupts;  // the BSP's: the PIC (the LAPIC later)
+        std::unique_ptr<dev::LocalApic> lapic;          // APIC ID = CPU index
+        std::unique_ptr<InterruptSource> interrupts;  // adapts `lapic` for the CPU
+        std::unique_ptr<MsrHandler> msrs;             // IA32_APIC_BASE, TSC deadline, x2APIC
+        unsigned index = 0;                           // CPU number = APIC ID
         bool wait_sipi = false;                       // an AP before its startup IPI
     };
 
@@ -111,6 +120,7 @@ public:
     // Startup IPI: a CPU waiting for SIPI starts in real mode at vector * 0x1000.
     // Ignored by a CPU that is not waiting (SDM Vol. 3A, 8.4.4.1).
     void send_sipi(unsigned n, u8 vector);
+    dev::LocalApic& lapic(unsigned n) { return *cpus_[n]->lapic; }
 
     // ---- the clock ----
     u64 now() const { return now_; }
@@ -128,16 +138,48 @@ public:
 
     // ---- devices, for the loader and for tests ----
     dev::Pic8259Pair& pic() { return pic_; }
+    dev::IoApic& ioapic() { return ioapic_; }
+    // The primary ATA channel; attach disks to slot 0 (master) or 1 (slave)
+    // before run().
+    dev::AtaChannel& ata() { return ata_; }
     dev::Uart16550& com1() { return com1_; }
     dev::DebugExit& debug_exit() { return debug_exit_; }
     dev::FwCfg& fw_cfg() { return fw_cfg_; }
     const dev::FirmwareTables& firmware_tables() const { return tables_; }
 
 private:
-    class PicInterrupts;
+    // ISA IRQ lines fan out to the PIC and the IOAPIC (IRQ 0 on pin 2).
+    class IsaIrqs final : public dev::IrqSink {
+    public:
+        explicit IsaIrqs(Machine& m) : m_(m) {}
+        void set_irq(unsigned line, bool level) override;
+
+    private:
+        Machine& m_;
+    };
+    // The PIC's INT output, on the BSP LAPIC's LINT0 (the LAPICs are built after the PIC).
+    class PicOutput final : public dev::IrqSink {
+    public:
+        explicit PicOutput(Machine& m) : m_(m) {}
+        void set_irq(unsigned, bool level) override;
+
+    private:
+        Machine& m_;
+    };
+
+    // IpiRouter: an ICR write or an IOAPIC pin reaches the APICs it addresses.
+    void send(const dev::ApicMessage& m) override;
+    // The LAPIC the running CPU sees at `paddr`, or nullptr.
+    dev::LocalApic* lapic_page(u64 paddr);
+    // Runs one CPU up to `end`, stopping at each expiry of its LAPIC timer so the
+    // interrupt arrives at its cycle. False when the run must end (`result` says why).
+    bool run_cpu(Processor& p, u64 end, RunResult& result);
+    void sync_apic_base(Processor& p);
+    RunResult guest_exit();
 
     u64 device_now();  // the running CPU's time, never behind what devices saw
     u64 next_device_event() const;
+    u64 next_event() const;  // devices and LAPIC timers
     void advance_devices(u64 t);
     void feed_serial(u64 t);
     bool can_run_again(const Processor& p) const;
@@ -147,13 +189,18 @@ private:
     u8* ram_ = nullptr;  // mmap'd: pages the guest never touches cost nothing
     std::shared_ptr<CodeCache> code_;
     std::vector<std::unique_ptr<Processor>> cpus_;
+    std::vector<dev::LocalApic*> lapics_;  // cpus_[n]->lapic, for LocalApic::select
     Processor* running_ = nullptr;
     u64 now_ = 0;         // the machine clock
     u64 device_time_ = 0; // the latest `now` handed to a device
     bool stopping_ = false;
 
     dev::IoBus io_;
+    IsaIrqs isa_irqs_{*this};
+    PicOutput pic_output_{*this};
     dev::Pic8259Pair pic_;
+    dev::IoApic ioapic_;
+    dev::AtaChannel ata_;
     dev::Pit8254 pit_;
     dev::Uart16550 com1_;
     dev::CmosRtc rtc_;

@@ -176,6 +176,34 @@ void check_device(const std::string& spec) {
     }
 }
 
+// "file=IMG,index=0|1[,format=raw][,if=ide][,media=disk]" (ours and QEMU's
+// -drive): the image and the ATA slot, master 0 or slave 1 of the primary
+// channel. Without index= a drive takes the first free slot, as QEMU does.
+struct DriveSpec {
+    std::string file;
+    int index = -1;
+};
+
+DriveSpec parse_drive(const std::string& spec) {
+    DriveSpec d;
+    size_t start = 0;
+    for (size_t k = 0; k <= spec.size(); ++k) {
+        if (k != spec.size() && spec[k] != ',') continue;
+        std::string p = spec.substr(start, k - start);
+        start = k + 1;
+        auto eq = p.find('=');
+        std::string key = p.substr(0, eq), val = eq == std::string::npos ? "" : p.substr(eq + 1);
+        if (key == "file") d.file = val;
+        else if (key == "index" && (val == "0" || val == "1")) d.index = val[0] - '0';
+        else if ((key == "format" && val == "raw") || (key == "if" && val == "ide") || (key == "media" && val == "disk"))
+            continue;
+        else fail("--drive " + spec + ": unsupported " + (key.empty() ? "empty field" : key + "=" + val) +
+                  " (file=IMG,index=0|1,format=raw,if=ide)");
+    }
+    if (d.file.empty()) fail("--drive " + spec + ": file=IMG is missing");
+    return d;
+}
+
 // QEMU's -initrd "file1 args,file2": modules separated by commas, each string
 // "path args"; the file is the part before the first space.
 std::vector<std::string> split_initrd(const std::string& s) {
@@ -198,8 +226,15 @@ int run(const RunOptions& o) {
     auto ram = parse_size(o.mem);
     if (!ram) fail("--mem " + o.mem + ": expected a size such as 256M or 1G");
     for (const auto& d : o.devices) check_device(d);
-    for (const auto& d : o.drives)
-        std::fprintf(stderr, "switchyard: warning: -drive %s ignored: the ATA controller is not wired into the machine yet\n", d.c_str());
+    std::vector<DriveSpec> drives;
+    bool used[2] = {};
+    for (const auto& spec : o.drives) {
+        DriveSpec d = parse_drive(spec);
+        if (d.index < 0) d.index = used[0] ? 1 : 0;
+        if (used[d.index]) fail("--drive " + spec + ": ATA slot " + std::to_string(d.index) + " is already taken");
+        used[d.index] = true;
+        drives.push_back(d);
+    }
 
     MachineConfig cfg;
     cfg.ram_bytes = *ram;
@@ -236,6 +271,17 @@ int run(const RunOptions& o) {
     } catch (const boot::BootError& e) {
         fail(kernel + ": " + e.what());
     }
+    for (const auto& d : drives) {
+        std::error_code ec;
+        if (std::filesystem::is_directory(d.file, ec)) fail(d.file + ": is a directory, not a disk image");
+        errno = 0;
+        try {
+            m->ata().attach(unsigned(d.index), std::make_unique<dev::FileDisk>(d.file));
+        } catch (const std::exception&) {
+            fail(d.file + ": cannot open disk image for reading and writing" +
+                 (errno ? std::string(": ") + std::strerror(errno) : std::string()));
+        }
+    }
     m->set_serial_input(open_input(o.input));
 
     RunResult r = m->run(o.max_cycles ? o.max_cycles : ~0ull);
@@ -270,15 +316,21 @@ int run(const RunOptions& o) {
 }
 
 constexpr const char* kFooter = R"(
+The machine (docs/machine.md): CPU n has APIC ID n and its own local APIC at
+0xFEE00000 (x2APIC MSRs too); APs wait for INIT-SIPI-SIPI. I/O APIC at
+0xFEC00000; ISA IRQs reach both the 8259As and the I/O APIC (IRQ 0 on pin 2);
+the 8259As' INT is the BSP's LINT0 (virtual wire). COM1 0x3F8 IRQ 4, PIT IRQ 0,
+RTC IRQ 8, ATA 0x1F0/0x3F6 IRQ 14 (--drive), fw_cfg, debugcon 0xE9, exit 0xF4.
+
 Exit status:
   (v << 1) | 1   the guest wrote v to the isa-debug-exit port 0xf4 (always odd)
-  2              bad option, or a missing or malformed kernel/module image
+  2              bad option, or a missing or malformed kernel/module/disk image
   4              triple fault (the CPU state is printed on stderr)
   6              every CPU halted with interrupts off (or waiting for SIPI)
   8              --max-cycles reached
 
 QEMU spellings accepted (one dash): -kernel K, -smp N, -m SIZE, -append STR,
-  -initrd "F1 args,F2" (modules first), -drive file=IMG,index=0|1,format=raw,
+  -initrd "F1 args,F2" (modules first), -drive file=IMG,index=0|1,format=raw,if=ide,
   -serial stdio|null|file:P, -debugcon stdio|null|file:P,
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 (always present);
   -nographic, -no-reboot, -no-shutdown, -enable-kvm, -display X, -monitor X and
@@ -345,7 +397,8 @@ void add_run(CLI::App& app) {
                     "load FILE as a Multiboot module (repeatable, in order); \"FILE args\" sets its string")
         ->allow_extra_args(false);
     cmd->add_option("--initrd", o->initrd, "QEMU -initrd: comma-separated modules, placed before --module ones")->allow_extra_args(false);
-    cmd->add_option("--drive", o->drives, "QEMU -drive file=IMG,index=0|1,format=raw (ignored until ATA is wired)")->allow_extra_args(false);
+    cmd->add_option("--drive", o->drives, "raw disk image on the primary ATA channel: file=IMG,index=0|1 (0 master, 1 slave; "
+                    "QEMU's format=raw,if=ide accepted); the guest's writes go to the file")->allow_extra_args(false);
     cmd->add_option("--device", o->devices, "QEMU -device: only isa-debug-exit,iobase=0xf4,iosize=0x04")->allow_extra_args(false);
     cmd->add_option("--serial", o->serial, "where COM1 output goes: stdio, null or file:PATH")->capture_default_str();
     cmd->add_option("--debugcon", o->debugcon, "where port 0xE9 output goes: stdio, null or file:PATH")

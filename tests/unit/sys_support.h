@@ -77,6 +77,16 @@ struct SysMachine {
         put64(kIdt + vector * 16 + 8, target >> 32);
     }
     u64 pte_addr(u64 la) const { return kPt + (la >> 12) * 8; }
+    // Makes every 4 KiB page supervisor-only except the user code and stack
+    // pages and the listed ones (for SMEP/SMAP tests).
+    void supervisor_pages_except(std::initializer_list<u64> user_pages) {
+        for (u64 la = 0; la < (4u << 20); la += 0x1000) {
+            bool user = la == kUserCode || (la >= kUserStack - 0x4000 && la < kUserStack);
+            for (u64 p : user_pages) user |= (p & ~0xFFFull) == la;
+            if (!user) put64(pte_addr(la), get64(pte_addr(la)) & ~4ull);
+        }
+        cpu.flush_tlb();
+    }
     void set_pte(u64 la, u64 value) { put64(pte_addr(la), value); }
 
     // Places code and runs at CPL 0 or 3 until the CPU halts (in a handler).

@@ -56,14 +56,22 @@ template <class T, K k, int N> inline void put(Cpu& c, const Insn& i, T v) {
 
 inline void next(Cpu& c, const Insn& i) { c.s.rip += i.len; }
 
+// A non-canonical stack address in 64-bit mode is #SS(0), not #GP(0)
+// (SDM Vol. 3A, 3.3.7.1 and 6.15 "Interrupt 12").
+inline void check_stack_canonical(const Cpu& c, u64 sp) {
+    if (c.sp_mask == ~0ull && static_cast<u64>(static_cast<i64>(sp << 16) >> 16) != sp) raise(SS_, 0);
+}
+
 // Stack: RSP in 64-bit mode, ESP or SP (SS.B) elsewhere; c.sp_mask selects.
 template <class T> inline void push(Cpu& c, T v) {
     u64 sp = (c.s.gpr[RSP] - sizeof(T)) & c.sp_mask;
+    check_stack_canonical(c, sp);
     c.write<T>(sp + c.s.seg_base[SS], v);
     c.s.gpr[RSP] = (c.s.gpr[RSP] & ~c.sp_mask) | sp;
 }
 template <class T> inline T pop(Cpu& c) {
     u64 sp = c.s.gpr[RSP] & c.sp_mask;
+    check_stack_canonical(c, sp);
     T v = c.read<T>(sp + c.s.seg_base[SS]);
     c.s.gpr[RSP] = (c.s.gpr[RSP] & ~c.sp_mask) | ((sp + sizeof(T)) & c.sp_mask);
     return v;

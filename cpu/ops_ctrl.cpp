@@ -390,7 +390,39 @@ bool build_nop(Insn& i, const Decoded& d) {
     return true;
 }
 
+// 60 PUSHA/PUSHAD, 61 POPA/POPAD (not in 64-bit mode; SDM Vol. 2B PUSHA, Vol. 2B POPA).
+// PUSHA pushes the ESP value from before the first push; POPA skips that slot.
+template <class T> void PUSHA(Cpu& c, const Insn& i) {
+    const u64 sp0 = c.s.gpr[RSP] & c.sp_mask;
+    // Check the whole area first, so a fault leaves ESP and memory as they were.
+    c.check_write(c.s.seg_base[SS] + ((sp0 - 8 * sizeof(T)) & c.sp_mask), 8 * sizeof(T));
+    const T orig_sp = static_cast<T>(c.s.gpr[RSP]);
+    for (u8 r : {RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI}) push<T>(c, r == RSP ? orig_sp : static_cast<T>(c.s.gpr[r]));
+    next(c, i);
+}
+template <class T> void POPA(Cpu& c, const Insn& i) {
+    const u64 sp0 = c.s.gpr[RSP] & c.sp_mask;
+    T v[8];
+    for (int k = 0; k < 8; ++k) v[k] = c.read<T>(c.s.seg_base[SS] + ((sp0 + k * sizeof(T)) & c.sp_mask));
+    const u8 order[8] = {RDI, RSI, RBP, RSP, RBX, RDX, RCX, RAX};
+    for (int k = 0; k < 8; ++k)
+        if (order[k] != RSP) setr<T>(c, order[k] * 8, v[k]);
+    c.s.gpr[RSP] = (c.s.gpr[RSP] & ~c.sp_mask) | ((sp0 + 8 * sizeof(T)) & c.sp_mask);
+    next(c, i);
+}
+template <bool Push> bool build_pusha(Insn& i, const Decoded& d) {
+    if (d.long64()) return false;
+    if (Push) i.fn = i.osz == 2 ? &PUSHA<u16> : &PUSHA<u32>;
+    else i.fn = i.osz == 2 ? &POPA<u16> : &POPA<u32>;
+    i.cycles = cost(Cls::Stack, d);
+    return true;
+}
+
 const BuilderEntry kBuilders[] = {
+    {ZYDIS_MNEMONIC_PUSHA, build_pusha<true>},
+    {ZYDIS_MNEMONIC_PUSHAD, build_pusha<true>},
+    {ZYDIS_MNEMONIC_POPA, build_pusha<false>},
+    {ZYDIS_MNEMONIC_POPAD, build_pusha<false>},
     {ZYDIS_MNEMONIC_JMP, build_jmp},
     {ZYDIS_MNEMONIC_JO, build_jcc},   {ZYDIS_MNEMONIC_JNO, build_jcc}, {ZYDIS_MNEMONIC_JB, build_jcc},
     {ZYDIS_MNEMONIC_JNB, build_jcc},  {ZYDIS_MNEMONIC_JZ, build_jcc},  {ZYDIS_MNEMONIC_JNZ, build_jcc},

@@ -159,7 +159,10 @@ StepResult Cpu::run(u64 cycle_limit) {
         if (halted) return {StopReason::Halt, {}};
         // In an interrupt shadow (after STI or MOV SS), run one instruction and
         // look for interrupts again only after it.
-        const bool single = interrupt_shadow;
+        // RFLAGS.TF set before an instruction makes it trap with #DB after it
+        // (single-step, SDM Vol. 3A 17.3.1.4): run it alone.
+        const bool single_step = s.rflags & fl::TF;
+        const bool single = interrupt_shadow | single_step;
         interrupt_shadow = false;
         const Insn* first = nullptr;
         const Insn* i = nullptr;
@@ -196,6 +199,13 @@ StepResult Cpu::run(u64 cycle_limit) {
             }
             insns += static_cast<u64>(i - first);
             end_block = false;
+            if (single_step && i != first) {
+                sys.dr[6] |= 1u << 14;  // DR6.BS
+                Fault db{DB};
+                if (!deliver_exceptions) return {StopReason::Fault, db};
+                prev = nullptr;
+                if (!deliver_event(db, false, stop)) return stop;
+            }
         } catch (const Fault& f) {
             if (first) insns += static_cast<u64>(i - first);
             end_block = false;

@@ -10,9 +10,10 @@
 // register PUSH/POP are #UD for now.
 //
 // Known gaps (listed here, not hidden in the handlers):
-// - POPF with TF=1 sets TF, but the single-step #DB trap is not modelled yet.
-// - Stack accesses fault with #GP(0) on a non-canonical address where the SDM
-//   says #SS(0); the memory path has no stack flag yet.
+// - POPF with TF=1 sets TF; the single-step #DB trap comes after the next
+//   instruction (Cpu::run).
+// - PUSH/POP/CALL/RET raise #SS(0) for a non-canonical stack address (exec.h);
+//   an explicit RSP/RBP-based memory operand still raises #GP(0).
 // - The 66h operand-size prefix on near branches is ignored (Intel behaviour in
 //   64-bit mode; AMD truncates RIP to 16 bits).
 // - CLI/STI/POPF follow the protected-mode IOPL rules; virtual-8086 mode and
@@ -290,7 +291,11 @@ template <class T> void POPF(Cpu& c, const Insn& i) {
     if constexpr (sizeof(T) == 2) writable &= 0xFFFF;
     constexpr u64 cleared = sizeof(T) == 2 ? 0 : fl::RF;
     u64 v = pop<T>(c);
+    const u64 old = c.s.rflags;
     c.s.rflags = (c.s.rflags & ~(writable | cleared)) | (v & writable) | fl::FIXED1;
+    // A new TF (single-step) or IF (pending interrupts) is looked at between
+    // blocks: end this one.
+    if ((old ^ c.s.rflags) & (fl::TF | fl::IF)) c.end_block = true;
     next(c, i);
 }
 

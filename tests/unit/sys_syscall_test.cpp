@@ -202,3 +202,48 @@ TEST_CASE("in/out at CPL 3 follow IOPL and the TSS I/O permission bitmap") {
     CHECK(t.in_handler(GP));
     CHECK(t.get64(SysMachine::kRsp0 - 40) == SysMachine::kUserCode + 2);  // the second OUT faulted
 }
+
+TEST_CASE("single-step: TF set before an instruction traps with #DB after it (SDM Vol. 3A 17.3.1.4)") {
+    SysMachine t;
+    t.code(SysMachine::kKernelCode, {0x90, 0x90});
+    t.cpu.s.rip = SysMachine::kKernelCode;
+    t.cpu.s.rflags = fl::FIXED1 | fl::TF;
+    t.run();
+    REQUIRE(t.in_handler(DB));
+    CHECK(t.get64(0x60000 - 40) == SysMachine::kKernelCode + 1);  // a trap: after the first NOP
+    CHECK((t.get64(0x60000 - 24) & fl::TF) != 0);                 // saved RFLAGS still has TF
+    CHECK((t.cpu.sys.dr[6] & (1u << 14)) != 0);                   // DR6.BS
+}
+
+TEST_CASE("single-step: POPF that sets TF traps after the next instruction, not after itself") {
+    SysMachine t;
+    // pushfq; or qword [rsp], 0x100; popfq; nop; nop
+    t.code(SysMachine::kKernelCode, {0x9C, 0x48, 0x81, 0x0C, 0x24, 0x00, 0x01, 0x00, 0x00, 0x9D, 0x90, 0x90});
+    t.cpu.s.rip = SysMachine::kKernelCode;
+    t.run();
+    REQUIRE(t.in_handler(DB));
+    CHECK(t.get64(0x60000 - 40) == SysMachine::kKernelCode + 11);  // after the first NOP following POPF
+}
+
+TEST_CASE("lar/lsl/verr/verw report descriptor checks in ZF (SDM Vol. 2A LAR, LSL; Vol. 2B VERR/VERW)") {
+    SysMachine t;
+    // lar eax, [sel 0x18]; lsl ecx, [sel 0x18]; verw [0x10 code]; hlt
+    // 0F 02 C3  lar eax, ebx ; 0F 03 CB lsl ecx, ebx ; 0F 00 EA verw dx ; F4
+    t.code(SysMachine::kKernelCode, {0x0F, 0x02, 0xC3, 0x0F, 0x03, 0xCB, 0x0F, 0x00, 0xEA, 0xF4});
+    t.cpu.s.rip = SysMachine::kKernelCode;
+    t.cpu.s.gpr[RBX] = SysMachine::kKernelDs;  // 00CF92000000FFFF
+    t.cpu.s.gpr[RDX] = SysMachine::kKernelCs;  // code: not writable -> VERW clears ZF
+    t.run();
+    // Access rights: descriptor bits 63:32 masked by 00FxFF00h; bits 19:16 are undefined.
+    CHECK((t.cpu.s.gpr[RAX] & 0x00F0FF00) == 0x00C09200);
+    CHECK(t.cpu.s.gpr[RCX] == 0xFFFFFFFF);    // byte-granular limit of a 4-GiB segment
+    CHECK((t.cpu.s.rflags & fl::ZF) == 0);    // VERW of a code segment fails
+    SysMachine u;
+    u.code(SysMachine::kUserCode, {0x0F, 0x02, 0xC3, 0x0F, 0x0B});  // lar eax, ebx at CPL 3; ud2
+    u.enter_user(SysMachine::kUserCode, SysMachine::kUserStack);
+    u.cpu.s.gpr[RBX] = SysMachine::kKernelDs;  // DPL 0 < CPL 3: fails
+    u.cpu.s.gpr[RAX] = 0x1234;
+    u.run();
+    CHECK((u.cpu.s.rflags & fl::ZF) == 0);
+    CHECK(u.cpu.s.gpr[RAX] == 0x1234);
+}

@@ -96,4 +96,11 @@ template <class F> Handler by_width_wdq(unsigned osz, F f) {
 
 inline u8 cost(timing::Cls c, const Decoded& d) { return timing::cost(c, d.has_mem()); }
 
+// The builder of an instruction with one form: its handler and its timing class.
+template <Handler H, timing::Cls C> bool simple(Insn& i, const Decoded& d) {
+    i.fn = H;
+    i.cycles = cost(C, d);
+    return true;
+}
+
 }  // namespace sy

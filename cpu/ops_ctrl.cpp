@@ -383,11 +383,6 @@ void INTO(Cpu& c, const Insn& i) {
 // 0F 0B UD2
 void UD2(Cpu& c, const Insn& i) { raise(UD); }
 
-template <Handler H, Cls C> bool simple(Insn& i, const Decoded& d) {
-    i.fn = H;
-    i.cycles = cost(C, d);
-    return true;
-}
 // NOP Ev, like the other hints, never accesses its operand: no memory cost.
 bool build_nop(Insn& i, const Decoded& d) {
     i.fn = NOP;

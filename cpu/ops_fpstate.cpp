@@ -153,19 +153,14 @@ void XGETBV(Cpu& c, const Insn& i) {
     next(c, i);
 }
 
-template <Handler H> bool simple(Insn& i, const Decoded& d) {
-    i.fn = H;
-    i.cycles = cost(Cls::FxSave, d);
-    return true;
-}
 
 const BuilderEntry kBuilders[] = {
-    {ZYDIS_MNEMONIC_FXSAVE, simple<FXSAVE>},     {ZYDIS_MNEMONIC_FXSAVE64, simple<FXSAVE>},
-    {ZYDIS_MNEMONIC_FXRSTOR, simple<FXRSTOR>},   {ZYDIS_MNEMONIC_FXRSTOR64, simple<FXRSTOR>},
-    {ZYDIS_MNEMONIC_XSAVE, simple<XSAVE>},       {ZYDIS_MNEMONIC_XSAVE64, simple<XSAVE>},
-    {ZYDIS_MNEMONIC_XSAVEOPT, simple<XSAVE>},    {ZYDIS_MNEMONIC_XSAVEOPT64, simple<XSAVE>},
-    {ZYDIS_MNEMONIC_XRSTOR, simple<XRSTOR>},     {ZYDIS_MNEMONIC_XRSTOR64, simple<XRSTOR>},
-    {ZYDIS_MNEMONIC_XSETBV, simple<XSETBV>},     {ZYDIS_MNEMONIC_XGETBV, simple<XGETBV>},
+    {ZYDIS_MNEMONIC_FXSAVE, simple<FXSAVE, Cls::FxSave>},     {ZYDIS_MNEMONIC_FXSAVE64, simple<FXSAVE, Cls::FxSave>},
+    {ZYDIS_MNEMONIC_FXRSTOR, simple<FXRSTOR, Cls::FxSave>},   {ZYDIS_MNEMONIC_FXRSTOR64, simple<FXRSTOR, Cls::FxSave>},
+    {ZYDIS_MNEMONIC_XSAVE, simple<XSAVE, Cls::FxSave>},       {ZYDIS_MNEMONIC_XSAVE64, simple<XSAVE, Cls::FxSave>},
+    {ZYDIS_MNEMONIC_XSAVEOPT, simple<XSAVE, Cls::FxSave>},    {ZYDIS_MNEMONIC_XSAVEOPT64, simple<XSAVE, Cls::FxSave>},
+    {ZYDIS_MNEMONIC_XRSTOR, simple<XRSTOR, Cls::FxSave>},     {ZYDIS_MNEMONIC_XRSTOR64, simple<XRSTOR, Cls::FxSave>},
+    {ZYDIS_MNEMONIC_XSETBV, simple<XSETBV, Cls::FxSave>},     {ZYDIS_MNEMONIC_XGETBV, simple<XGETBV, Cls::FxSave>},
 };
 
 }  // namespace

@@ -829,11 +829,6 @@ void RETF(Cpu& c, const Insn& i) {
     c.cycles += timing::kTakenBranch;
 }
 
-template <Handler H, Cls C> bool simple(Insn& i, const Decoded& d) {
-    i.fn = H;
-    i.cycles = cost(C, d);
-    return true;
-}
 
 template <bool Idt> bool build_lxdt(Insn& i, const Decoded& d) { return simple<LxDT<Idt>, Cls::Desc>(i, d); }
 template <bool Idt> bool build_sxdt(Insn& i, const Decoded& d) { return simple<SxDT<Idt>, Cls::Desc>(i, d); }

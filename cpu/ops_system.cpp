@@ -65,27 +65,27 @@ void CLFLUSH(Cpu& c, const Insn& i) {
     next(c, i);
 }
 
-template <Handler H, Cls C> bool simple(Insn& i, const Decoded& d) {
+template <Handler H, Cls C> bool simple_no_mem(Insn& i, const Decoded& d) {
     i.fn = H;
     i.cycles = timing::cost(C, false);  // no memory operand is ever accessed
     return true;
 }
 
 const BuilderEntry kBuilders[] = {
-    {ZYDIS_MNEMONIC_CPUID, simple<CPUID, Cls::Cpuid>},
-    {ZYDIS_MNEMONIC_RDTSC, simple<RDTSC, Cls::Rdtsc>},
-    {ZYDIS_MNEMONIC_RDTSCP, simple<RDTSCP, Cls::Rdtsc>},
-    {ZYDIS_MNEMONIC_LFENCE, simple<HINT, Cls::Fence>},
-    {ZYDIS_MNEMONIC_MFENCE, simple<HINT, Cls::Fence>},
-    {ZYDIS_MNEMONIC_SFENCE, simple<HINT, Cls::Fence>},
-    {ZYDIS_MNEMONIC_PREFETCHT0, simple<HINT, Cls::Nop>},
-    {ZYDIS_MNEMONIC_PREFETCHT1, simple<HINT, Cls::Nop>},
-    {ZYDIS_MNEMONIC_PREFETCHT2, simple<HINT, Cls::Nop>},
-    {ZYDIS_MNEMONIC_PREFETCHNTA, simple<HINT, Cls::Nop>},
-    {ZYDIS_MNEMONIC_PREFETCHW, simple<HINT, Cls::Nop>},
-    {ZYDIS_MNEMONIC_PREFETCH, simple<HINT, Cls::Nop>},
-    {ZYDIS_MNEMONIC_CLFLUSH, simple<CLFLUSH, Cls::Flush>},
-    {ZYDIS_MNEMONIC_CLFLUSHOPT, simple<CLFLUSH, Cls::Flush>},
+    {ZYDIS_MNEMONIC_CPUID, simple_no_mem<CPUID, Cls::Cpuid>},
+    {ZYDIS_MNEMONIC_RDTSC, simple_no_mem<RDTSC, Cls::Rdtsc>},
+    {ZYDIS_MNEMONIC_RDTSCP, simple_no_mem<RDTSCP, Cls::Rdtsc>},
+    {ZYDIS_MNEMONIC_LFENCE, simple_no_mem<HINT, Cls::Fence>},
+    {ZYDIS_MNEMONIC_MFENCE, simple_no_mem<HINT, Cls::Fence>},
+    {ZYDIS_MNEMONIC_SFENCE, simple_no_mem<HINT, Cls::Fence>},
+    {ZYDIS_MNEMONIC_PREFETCHT0, simple_no_mem<HINT, Cls::Nop>},
+    {ZYDIS_MNEMONIC_PREFETCHT1, simple_no_mem<HINT, Cls::Nop>},
+    {ZYDIS_MNEMONIC_PREFETCHT2, simple_no_mem<HINT, Cls::Nop>},
+    {ZYDIS_MNEMONIC_PREFETCHNTA, simple_no_mem<HINT, Cls::Nop>},
+    {ZYDIS_MNEMONIC_PREFETCHW, simple_no_mem<HINT, Cls::Nop>},
+    {ZYDIS_MNEMONIC_PREFETCH, simple_no_mem<HINT, Cls::Nop>},
+    {ZYDIS_MNEMONIC_CLFLUSH, simple_no_mem<CLFLUSH, Cls::Flush>},
+    {ZYDIS_MNEMONIC_CLFLUSHOPT, simple_no_mem<CLFLUSH, Cls::Flush>},
 };
 
 }  // namespace

@@ -73,19 +73,14 @@ bool build_fnstsw(Insn& i, const Decoded& d) {
     i.cycles = cost(Cls::Mov, d);
     return true;
 }
-template <Handler H> bool simple(Insn& i, const Decoded& d) {
-    i.fn = H;
-    i.cycles = cost(Cls::Stack, d);
-    return true;
-}
 
 const BuilderEntry kBuilders[] = {
     {ZYDIS_MNEMONIC_FLDCW, build_fldcw},
     {ZYDIS_MNEMONIC_FNSTCW, build_fnstcw},
     {ZYDIS_MNEMONIC_FNSTSW, build_fnstsw},
-    {ZYDIS_MNEMONIC_FNINIT, simple<FNINIT>},
-    {ZYDIS_MNEMONIC_FNCLEX, simple<FNCLEX>},
-    {ZYDIS_MNEMONIC_FWAIT, simple<FWAIT>},
+    {ZYDIS_MNEMONIC_FNINIT, simple<FNINIT, Cls::Stack>},
+    {ZYDIS_MNEMONIC_FNCLEX, simple<FNCLEX, Cls::Stack>},
+    {ZYDIS_MNEMONIC_FWAIT, simple<FWAIT, Cls::Stack>},
 };
 
 }  // namespace

@@ -385,9 +385,14 @@ bool write_msr(Cpu& c, u32 n, u64 v) {
         case msr::TSC: s.tsc_offset = v - c.cycles; return true;
         case msr::APIC_BASE:
             if (v & ~(0xFFFFFFF000ull | (1u << 11) | (1u << 10) | (1u << 8))) return false;
-            s.apic_base = (v & ~(1ull << 8)) | (s.apic_base & (1u << 8));  // BSP flag is read-only
-            if (c.msr_handler) c.msr_handler->write(n, s.apic_base);
+        {
+            const u64 nv = (v & ~(1ull << 8)) | (s.apic_base & (1u << 8));  // BSP flag is read-only
+            // The local APIC (the machine's handler) may refuse the transition
+            // (SDM Vol. 3A 11.12.5): then WRMSR is #GP(0) and nothing changes.
+            if (c.msr_handler && !c.msr_handler->write(n, nv)) return false;
+            s.apic_base = nv;
             return true;
+        }
         case msr::MISC_ENABLE: s.misc_enable = v; return true;
         case msr::PAT:
             if (!pat_valid(v)) return false;

@@ -31,7 +31,7 @@ private:
 
 // The MSRs a CPU forwards (cpu/ops_priv.cpp): the x2APIC range and
 // IA32_TSC_DEADLINE read and write, IA32_APIC_BASE on writes only (the CPU keeps
-// the value it reads back, so the LAPIC's view is copied back into it).
+// the value it reads back; a write the LAPIC refuses is #GP(0)).
 class Machine::ApicMsrs final : public MsrHandler {
 public:
     ApicMsrs(Machine& m, Processor& p) : m_(m), p_(p) {}
@@ -42,9 +42,9 @@ public:
     bool write(u32 msr, u64 value) override {
         p_.lapic->set_tsc_offset(p_.cpu->sys.tsc_offset);
         bool ok = p_.lapic->msr_write(msr, value, p_.cpu->cycles);
-        // A refused IA32_APIC_BASE transition should be #GP, but the CPU has
-        // already accepted it: keep the LAPIC's state and make the CPU agree.
-        if (msr == dev::LocalApic::kMsrApicBase) m_.sync_apic_base(p_);
+        // A refused IA32_APIC_BASE transition makes the CPU raise #GP(0) and
+        // keep its value; an accepted one is copied back (the LAPIC owns it).
+        if (ok && msr == dev::LocalApic::kMsrApicBase) m_.sync_apic_base(p_);
         return ok;
     }
 

@@ -247,3 +247,21 @@ TEST_CASE("lar/lsl/verr/verw report descriptor checks in ZF (SDM Vol. 2A LAR, LS
     CHECK((u.cpu.s.rflags & fl::ZF) == 0);
     CHECK(u.cpu.s.gpr[RAX] == 0x1234);
 }
+
+TEST_CASE("msr: an IA32_APIC_BASE write the local APIC refuses is #GP(0) and changes nothing") {
+    struct Refusing : MsrHandler {
+        bool read(u32, u64&) override { return false; }
+        bool write(u32 msr, u64 v) override { return msr == msr::APIC_BASE && (v & (1u << 10)) == 0; }
+    } apic;
+    SysMachine t;
+    t.cpu.msr_handler = &apic;
+    const u64 before = t.cpu.sys.apic_base;
+    t.code(SysMachine::kKernelCode, {0x0F, 0x30, 0xF4});  // wrmsr; hlt
+    t.cpu.s.rip = SysMachine::kKernelCode;
+    t.cpu.s.gpr[RCX] = msr::APIC_BASE;
+    t.cpu.s.gpr[RAX] = static_cast<u32>(before | (1u << 10));  // x2APIC enable: refused by this handler
+    t.cpu.s.gpr[RDX] = 0;
+    t.run();
+    CHECK(t.in_handler(GP));
+    CHECK(t.cpu.sys.apic_base == before);
+}

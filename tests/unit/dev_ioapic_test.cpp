@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "dev_support.h"
 #include "ioapic.h"
 #include "lapic.h"
 
@@ -15,10 +16,7 @@ using namespace sy;
 using namespace sy::dev;
 
 namespace {
-struct RecordingRouter : IpiRouter {
-    std::vector<ApicMessage> sent;
-    void send(const ApicMessage& m) override { sent.push_back(m); }
-};
+using test::RecordingRouter;
 
 u32 reg(IoApic& io, u8 index) {
     io.mmio_write(IoApic::kRegSel, 4, index, 0);

@@ -16,10 +16,7 @@ using namespace sy;
 using namespace sy::dev;
 
 namespace {
-struct RecordingRouter : IpiRouter {
-    std::vector<ApicMessage> sent;
-    void send(const ApicMessage& m) override { sent.push_back(m); }
-};
+using test::RecordingRouter;
 
 // A machine-side router over a set of APICs, as emu/ would write it.
 struct LoopbackRouter : IpiRouter {

@@ -4,6 +4,7 @@
 #pragma once
 #include <vector>
 
+#include "apic_bus.h"
 #include "device.h"
 
 namespace sy::test {
@@ -39,5 +40,11 @@ inline void run_until(dev::Timed& dev, IrqRecorder& rec, u64 end) {
     rec.now = end;
     dev.advance(end);
 }
+
+// An IPI router that records every message an APIC sends.
+struct RecordingRouter : dev::IpiRouter {
+    std::vector<dev::ApicMessage> sent;
+    void send(const dev::ApicMessage& m) override { sent.push_back(m); }
+};
 
 }  // namespace sy::test

@@ -249,9 +249,11 @@ template <class T> inline T rcr(u64& f, T a, u8 count) {
 }
 
 // SHLD/SHRD (SDM Vol. 2B): count masked to 5 bits (6 for 64-bit), so for 32 and
-// 64 bits it is below the width. A 16-bit count above 16 is undefined in the SDM;
-// we shift the 48-bit value a:b:a, which is what P6-family and later Intel
-// cores do. AF undefined (cleared).
+// 64 bits it is below the width. A 16-bit count above 16 is undefined in the SDM,
+// and the vendors differ (both measured by isa-test on the host): Intel cores
+// shift the 48-bit value dest:src:dest, AMD cores dest:src:src (SHLD) and
+// src:src:dest (SHRD). CF is the last bit shifted out of that value. AF undefined
+// (cleared).
 template <class T> inline T shd_flags(u64& f, T a, T r, bool cf) {
     u64 nf = szp(r);
     if (cf) nf |= fl::CF;
@@ -259,22 +261,24 @@ template <class T> inline T shd_flags(u64& f, T a, T r, bool cf) {
     set_arith(f, nf);
     return r;
 }
-template <class T> inline T shld(u64& f, T a, T b, u8 count) {
+template <class T> inline T shld(u64& f, T a, T b, u8 count, bool intel) {
     unsigned n = shift_count<T>(count);
     if (n == 0) return a;
     if constexpr (sizeof(T) == 2) {
-        u64 v = (u64(a) << 32) | (u64(b) << 16) | b;  // a:b:b, the result is bits 47-n..32-n
+        // the result is bits 47-n..32-n of the 48-bit value
+        u64 v = (u64(a) << 32) | (u64(b) << 16) | (intel ? a : b);
         return shd_flags<T>(f, a, static_cast<T>(v >> (32 - n)), (v >> (48 - n)) & 1);
     } else {
         T r = static_cast<T>((a << n) | (b >> (kBits<T> - n)));
         return shd_flags<T>(f, a, r, (a >> (kBits<T> - n)) & 1);
     }
 }
-template <class T> inline T shrd(u64& f, T a, T b, u8 count) {
+template <class T> inline T shrd(u64& f, T a, T b, u8 count, bool intel) {
     unsigned n = shift_count<T>(count);
     if (n == 0) return a;
     if constexpr (sizeof(T) == 2) {
-        u64 v = (u64(b) << 32) | (u64(b) << 16) | a;  // b:b:a, the result is bits n+15..n
+        // the result is bits n+15..n of the 48-bit value
+        u64 v = (u64(intel ? a : b) << 32) | (u64(b) << 16) | a;
         return shd_flags<T>(f, a, static_cast<T>(v >> n), (v >> (n - 1)) & 1);
     } else {
         T r = static_cast<T>((a >> n) | (b << (kBits<T> - n)));
@@ -304,8 +308,8 @@ struct Btc { static constexpr bool kWrites = true;  template <class T> static T 
 // ---- Bit scans and counts (SDM Vol. 2A BSF/BSR, Vol. 2A LZCNT, Vol. 2B TZCNT,
 // POPCNT). Each returns false when the destination is left unchanged.
 // BSF/BSR: ZF = (source == 0); the destination is not written when the source is
-// 0 (AMD documents this; Intel hardware keeps it, but zero-extends a 32-bit
-// destination -- we follow AMD). CF, OF, SF, AF, PF undefined (cleared).
+// 0 (AMD documents this; the Intel and AMD hosts isa-test ran on both keep all
+// 64 bits of it). CF, OF, SF, AF, PF undefined (cleared).
 template <class T> inline bool bsf(u64& f, T v, T& out) {
     set_arith(f, v ? 0 : fl::ZF);
     if (!v) return false;

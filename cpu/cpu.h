@@ -177,8 +177,9 @@ public:
     // the IDT and only a triple fault stops the CPU.
     bool deliver_exceptions = false;
     InterruptSource* interrupts = nullptr;
-    MsrHandler* msr_handler = nullptr;
-    u8 apic_id = 0;  // reported by CPUID leaf 1 (the machine sets it per CPU)  // MSRs owned by the machine (x2APIC, TSC deadline)
+    MsrHandler* msr_handler = nullptr;  // MSRs owned by the machine (x2APIC, TSC deadline)
+    u8 apic_id = 0;  // reported by CPUID leaf 1 (the machine sets it per CPU)
+    Vendor vendor = Vendor::Intel;  // whose choices undefined results follow
     // Set by STI (when IF was 0) and MOV/POP SS, which must also end the block:
     // interrupts are then not accepted before the next instruction completes.
     bool interrupt_shadow = false;

@@ -9,12 +9,13 @@
 // same as an unlocked one; it only costs more (Cls::Xchg). Zydis rejects illegal
 // LOCK uses itself (#UD).
 //
-// Where the manuals leave a result undefined or Intel and AMD differ, we do what
-// the isa-test host (AMD EPYC) does:
-//   - BSF/BSR with a zero source write nothing (Intel zero-extends a 32-bit
-//     destination; AMD APM documents "unchanged").
+// Where the manuals leave a result undefined we do what the hosts isa-test ran on
+// (AMD EPYC, Intel Xeon) do; where the two vendors differ, Cpu::vendor picks:
+//   - BSF/BSR with a zero source write nothing, not even the upper half of a
+//     64-bit register for a 32-bit destination (AMD APM documents "unchanged";
+//     the Intel host measured does the same).
 //   - BSWAP r16 gives 0 (SDM: undefined).
-//   - SHLD/SHRD r16 with a count of 17..31 rotate the source (see alu::shld).
+//   - SHLD/SHRD r16 with a count of 17..31: Intel and AMD differ (alu::shld).
 //   - CMPXCHG r,r writes the destination only on success and rAX only on failure.
 // Cost: unlocked XADD/CMPXCHG/CMPXCHG8B/16B with memory are charged as an ALU
 // operation with a memory operand, locked ones (and XCHG with memory) Cls::Xchg.
@@ -453,7 +454,8 @@ template <class Op, Cls Cost> bool build_shift(Insn& i, const Decoded& d) {
 template <bool Right, class T, K D, K C> void SHxD_Ev_Gv(Cpu& c, const Insn& i) {
     u8 n = get<u8, C, 2>(c, i);
     T b = getr<T>(c, i.r1);
-    rmw<T, D>(c, i, [&](T a) { return Right ? alu::shrd<T>(c.s.rflags, a, b, n) : alu::shld<T>(c.s.rflags, a, b, n); });
+    const bool intel = c.vendor == Vendor::Intel;
+    rmw<T, D>(c, i, [&](T a) { return Right ? alu::shrd<T>(c.s.rflags, a, b, n, intel) : alu::shld<T>(c.s.rflags, a, b, n, intel); });
     next(c, i);
 }
 

@@ -56,6 +56,12 @@ constexpr u32 TSC = 0x10, APIC_BASE = 0x1B, MISC_ENABLE = 0x1A0, PAT = 0x277, SY
               X2APIC_FIRST = 0x800, X2APIC_LAST = 0x8FF;
 }  // namespace msr
 
+// Whose behaviour the processor follows where the SDM leaves a result undefined
+// and Intel and AMD processors differ (the list is in cpu/ops_int.cpp and
+// cpu/ops_string.cpp; docs/isa-test.md). isa-test sets it to the host's vendor
+// so the host stays the oracle; the machine models an Intel part, as CPUID says.
+enum class Vendor : u8 { Intel, Amd };
+
 // The processor's operating mode, derived from CR0.PE, EFER.LMA, CS.L and CS.D
 // (SDM Vol. 3A, 2.2 "Modes of operation").
 enum class Mode : u8 { Real, Prot16, Prot32, Compat16, Compat32, Long64 };

@@ -11,6 +11,7 @@
 #include "../commands.h"
 #include "fault.h"
 #include "generate.h"
+#include "../host_cpu.h"
 #include "runners.h"
 
 namespace sy::isatest {
@@ -199,7 +200,8 @@ int run_vectors(const Options& o) {
         return 2;
     }
     std::regex re(o.forms_regex);
-    EmuRunner emu;
+    // Files from before the vendor was recorded came from the AMD host.
+    EmuRunner emu(doc.value("vendor", std::string("amd")) == "intel" ? Vendor::Intel : Vendor::Amd);
     std::map<std::string, Tally> groups;
     Tally total;
     std::map<std::string, u64> shown;
@@ -268,7 +270,7 @@ int run(const Options& o) {
         std::fprintf(stderr, "isa-test: cannot run instructions natively here (%s); use --vectors FILE\n", why.c_str());
         return 2;
     }
-    EmuRunner emu;
+    EmuRunner emu(host_vendor());  // undefined results as the host's vendor gives them
     std::map<std::string, Tally> groups;
     Tally total;
     json cases = json::array();
@@ -322,7 +324,8 @@ int run(const Options& o) {
             std::fprintf(stderr, "isa-test: cannot write %s\n", o.json_out.c_str());
             return 2;
         }
-        out << json{{"format", "switchyard-isa-test-vectors-1"}, {"seed", o.seed}, {"cases", cases}}.dump(1) << "\n";
+        out << json{{"format", "switchyard-isa-test-vectors-1"}, {"seed", o.seed},
+                     {"vendor", host_vendor() == Vendor::Intel ? "intel" : "amd"}, {"cases", cases}}.dump(1) << "\n";
     }
     print_table(groups, total);
     return total.mismatches ? 1 : 0;

@@ -21,15 +21,16 @@ public:
 }  // namespace
 
 struct EmuRunner::Impl {
-    Impl() {
+    explicit Impl(Vendor vendor) {
         cpu.set_flat64(3);  // the host runs the bytes in 64-bit user mode
+        cpu.vendor = vendor;
         cpu.sys.seg[GS].base = kData;
     }
     TestBus bus;
     Cpu cpu{bus};
 };
 
-EmuRunner::EmuRunner() : impl_(std::make_unique<Impl>()) {}
+EmuRunner::EmuRunner(Vendor vendor) : impl_(std::make_unique<Impl>(vendor)) {}
 EmuRunner::~EmuRunner() = default;
 
 TestState EmuRunner::run(const Case& c) {

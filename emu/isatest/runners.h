@@ -4,6 +4,7 @@
 #include <string>
 
 #include "forms.h"
+#include "system.h"
 
 namespace sy::isatest {
 
@@ -21,10 +22,11 @@ private:
     NativeRunner() = default;
 };
 
-// Runs the same case in the interpreter.
+// Runs the same case in the interpreter, with the undefined-result choices of
+// `vendor` (the host's, unless the cases came from a vectors file made elsewhere).
 class EmuRunner {
 public:
-    EmuRunner();
+    explicit EmuRunner(Vendor vendor);
     ~EmuRunner();
     TestState run(const Case& c);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a Multiboot ELF32 kernel under QEMU and under switchyard with the same
 # QEMU-style options and input, and compares serial output, 0xE9 output and
-# exit status. Exits 77 (ctest SKIP_RETURN_CODE) when QEMU is not installed.
+# exit status. A missing QEMU is a failure, not a skip: scripts/setup.sh installs it.
 #   qemu_compare.sh [--input FILE] [--ignore REGEX] [--qemu-arg ARG]... -- SWITCHYARD KERNEL [qemu args...]
 # Lines matching REGEX are dropped from both outputs before comparing (for
 # values the two firmwares legitimately differ on, such as mem_upper).
@@ -21,8 +21,8 @@ done
 sy=$1 kernel=$2; shift 2
 qemu=$(command -v qemu-system-x86_64 || true)
 if [ -z "$qemu" ]; then
-  echo "SKIPPED: qemu-system-x86_64 not found (scripts/setup.sh installs qemu-system-x86)"
-  exit 77
+  echo "qemu_compare.sh: qemu-system-x86_64 not found (scripts/setup.sh installs qemu-system-x86)"
+  exit 1
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

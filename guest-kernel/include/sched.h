@@ -170,6 +170,7 @@ enum sched_mode { SM_NONE, SM_PREEMPT, SM_YIELD };
 void __schedule(enum sched_mode mode); /* the core; callers below */
 void schedule(void);
 void preempt_schedule_irq(void);
+void cond_resched(void);
 void schedule_tail(struct task_struct *prev);
 void do_sched_yield(void);
 int wake_up_process(struct task_struct *p);

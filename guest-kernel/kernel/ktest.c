@@ -42,6 +42,11 @@ static char *msg_slot(void)
         if (!(cond)) FAIL("%s (ktest.c:%d, cpu%d)", #cond, __LINE__, smp_processor_id()); \
     } while (0)
 #define SKIP 2
+#define SKIP_BECAUSE(...)                                  \
+    do {                                                   \
+        snprintf(msg_slot(), sizeof fail_msg[0], __VA_ARGS__); \
+        return SKIP;                                       \
+    } while (0)
 /* Sleeps in 10 ms steps until cond holds; fails the test after `secs` seconds. */
 #define WAIT_UNTIL(cond, secs)                                                       \
     do {                                                                             \
@@ -444,7 +449,7 @@ static int preempt_fn(void *arg)
 }
 static int t_kernel_preemption(void)
 {
-    if (!sched_preempt_enabled) return SKIP;
+    if (!sched_preempt_enabled) SKIP_BECAUSE("kernel preemption is off (nopreempt)");
     return on_each_cpu(preempt_fn, "kt-preempt");
 }
 
@@ -464,7 +469,10 @@ static int t_sleep_tick(void) { return on_each_cpu(tick_fn, "kt-tick"); }
 static volatile int burn_stop;
 static int burner_fn(void *arg)
 {
-    while (!READ_ONCE(burn_stop)) cpu_relax();
+    while (!READ_ONCE(burn_stop)) {
+        cpu_relax();
+        cond_resched(); /* with nopreempt, the tick still gets it off its CPU */
+    }
     return 0;
 }
 
@@ -482,7 +490,7 @@ static int migrating_sleeper(void *arg)
  * on an idle CPU: it resumes elsewhere. */
 static int t_wakeup_migration(void)
 {
-    if (nr_online_cpus < 2) return SKIP;
+    if (nr_online_cpus < 2) SKIP_BECAUSE("needs two CPUs");
     burn_stop = 0;
     migr_cpu_before = migr_cpu_after = -1;
     int burner = kernel_thread(burner_fn, NULL, "kt-burner", 1);
@@ -500,7 +508,10 @@ static volatile int pulled_cpus;
 static int pulled_fn(void *arg)
 {
     unsigned long t0 = jiffies;
-    while (jiffies - t0 < 6) pulled_cpus |= 1 << smp_processor_id();
+    while (jiffies - t0 < 6) {
+        pulled_cpus |= 1 << smp_processor_id();
+        cond_resched();
+    }
     return 0;
 }
 
@@ -508,7 +519,7 @@ static int pulled_fn(void *arg)
  * pulls it over (idle_balance). */
 static int t_idle_pull(void)
 {
-    if (nr_online_cpus < 2) return SKIP;
+    if (nr_online_cpus < 2) SKIP_BECAUSE("needs two CPUs");
     pulled_cpus = 0;
     burn_stop = 0;
     int burner = kernel_thread(burner_fn, NULL, "kt-burner", 1);
@@ -535,7 +546,7 @@ static int ipi_sleeper(void *arg)
 /* Waking a task onto an idle CPU sends it a reschedule IPI. */
 static int t_resched_ipi(void)
 {
-    if (nr_online_cpus < 2) return SKIP;
+    if (nr_online_cpus < 2) SKIP_BECAUSE("needs two CPUs");
     int target = nr_online_cpus - 1;
     unsigned long before = cpu_data[target].nr_resched_ipis;
     ipi_woken = -1;
@@ -666,10 +677,16 @@ static int t_serial_irq(void)
     __spin_lock(&console_lock);
     tty_set_echo(false);
     serial_set_loopback(true);
-    for (const char *s = "ping\n"; *s; ++s) serial_putc(*s);
-    local_irq_enable();
+    /* One byte at a time, each received before the next is sent, as a
+     * driver with the FIFOs off would have to: no timing assumptions. */
     unsigned long t0 = jiffies;
-    while (tty_chars_received() - received < 5 && jiffies - t0 < HZ) cpu_relax();
+    for (const char *s = "ping\n"; *s; ++s) {
+        unsigned long want = tty_chars_received() + 1;
+        local_irq_disable();
+        serial_putc(*s);
+        local_irq_enable();
+        while (tty_chars_received() < want && jiffies - t0 < HZ) cpu_relax();
+    }
     local_irq_disable();
     serial_set_loopback(false);
     tty_set_echo(true);
@@ -767,7 +784,7 @@ extern bool print_user_faults;
 __noreturn void ktest_main(void)
 {
     print_user_faults = false;
-    printk("ktest: %d tests on %d CPUs\n", (int)ARRAY_SIZE(tests), nr_online_cpus);
+    printk("ktest: %d tests on %d CPU%s\n", (int)ARRAY_SIZE(tests), nr_online_cpus, nr_online_cpus == 1 ? "" : "s");
     for (size_t k = 0; k < ARRAY_SIZE(tests); ++k) {
         fail_msg[NR_CPUS][0] = 0;
         int r = tests[k].fn();
@@ -776,7 +793,7 @@ __noreturn void ktest_main(void)
             printk("ktest: %-20s ok    %s\n", tests[k].name, tests[k].what);
         } else if (r == SKIP) {
             nr_skipped++;
-            printk("ktest: %-20s skip  (needs more CPUs)\n", tests[k].name);
+            printk("ktest: %-20s skip  (%s)\n", tests[k].name, fail_msg[NR_CPUS]);
         } else {
             nr_failed++;
             printk("ktest: %-20s FAIL  %s\n", tests[k].name, fail_msg[NR_CPUS]);

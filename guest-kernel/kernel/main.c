@@ -162,8 +162,8 @@ static __noreturn void start_kernel(void)
     local_irq_enable();
 
     smp_boot_cpus();
-    printk("%d CPUs, %lu MiB of RAM, HZ %d, kernel preemption %s%s\n", nr_online_cpus,
-           (unsigned long)(boot_params.ram_bytes >> 20), HZ, sched_preempt_enabled ? "on" : "off",
+    printk("%d CPU%s, %lu MiB of RAM, HZ %d, kernel preemption %s%s\n", nr_online_cpus,
+           nr_online_cpus == 1 ? "" : "s", (unsigned long)(boot_params.ram_bytes >> 20), HZ, sched_preempt_enabled ? "on" : "off",
            sched_rsb_fill ? ", RSB filling on context switch" : "");
     rest_init();
 }

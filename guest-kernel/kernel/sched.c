@@ -195,6 +195,7 @@ void __sched __schedule(enum sched_mode mode)
         reason = SY_SWITCH_YIELD;
         switch_count = &prev->nvcsw;
     }
+    if (is_idle_task(prev)) reason = SY_SWITCH_IDLE;
     if (prev->on_rq && !is_idle_task(prev) && !cpu_allowed(prev, cpu)) {
         /* sched_setaffinity() moved it away from this CPU. */
         deactivate_task(rq, prev);
@@ -259,6 +260,13 @@ static void __sched preempt_schedule(void)
         __schedule(SM_PREEMPT);
         preempt_enable_no_resched();
     } while (need_resched());
+}
+
+/* A voluntary preemption point for long kernel loops (Linux: cond_resched):
+ * gives way if the tick asked for it, even with kernel preemption off. */
+void __sched cond_resched(void)
+{
+    if (preempt_count() == 0 && !irqs_disabled() && need_resched()) preempt_schedule();
 }
 
 void preempt_check_resched(void)

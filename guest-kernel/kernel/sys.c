@@ -147,7 +147,9 @@ static long sys_sy_tasks(ul ubuf, ul max)
         i->cpu = t->cpu;
         i->kthread = (t->flags & PF_KTHREAD) != 0;
         if (t->exit_state == EXIT_ZOMBIE) i->state = SY_TASK_ZOMBIE;
-        else if (t->state == TASK_RUNNING) i->state = task_curr(t) ? SY_TASK_RUNNING : SY_TASK_RUNNABLE;
+        else if (t->state == TASK_RUNNING && task_curr(t)) i->state = SY_TASK_RUNNING;
+        else if (is_idle_task(t)) i->state = SY_TASK_IDLE;
+        else if (t->state == TASK_RUNNING) i->state = SY_TASK_RUNNABLE;
         else i->state = SY_TASK_SLEEPING;
         i->nvcsw = (long)t->nvcsw;
         i->nivcsw = (long)t->nivcsw;

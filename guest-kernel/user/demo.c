@@ -38,7 +38,7 @@ int main(int argc, char **argv)
     ok &= run("spinners: three busy loops on one CPU, preempted by the timer tick every 20 ms",
               (char *[]){"spin", "3", "100", NULL}, 6);
     ok &= run("sleepers: sleeping is a voluntary switch; a wake-up may pick another CPU",
-              (char *[]){"sleeper", "3", NULL}, 6);
+              (char *[]){"sleeper", "3", NULL}, 8);
     ok &= run("fork tree: fork, exit, and the parent reaping its zombie children", (char *[]){"forktree", "2", NULL},
               0);
     ok &= run("TLS: threads of one process, each with its own FS base", (char *[]){"tls", NULL}, 0);

@@ -8,6 +8,7 @@ static const char *state_name(int s)
     case SY_TASK_RUNNABLE: return "runnable";
     case SY_TASK_SLEEPING: return "sleeping";
     case SY_TASK_ZOMBIE: return "zombie";
+    case SY_TASK_IDLE: return "idle";
     }
     return "?";
 }

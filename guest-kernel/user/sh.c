@@ -2,14 +2,15 @@
  *   PROGRAM ARGS...     run a bundled program and wait for it
  *   PROGRAM ARGS... &   run it in the background
  *   help                list the programs
+ *   wait                wait for every background job
  *   poweroff [N]        stop the machine (exit status N)
  * Background jobs that ended are reported before each prompt. */
 #include "ulib.h"
 
-static void reap_background(void)
+static void reap_background(int options)
 {
     int status, pid;
-    while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+    while ((pid = waitpid(-1, &status, options)) > 0)
         printf("[%d] done, %s %d\n", pid, WIFEXITED(status) ? "exit status" : "killed by signal",
                WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
@@ -17,7 +18,7 @@ static void reap_background(void)
 static void help(void)
 {
     char name[32];
-    printf("builtins: help, poweroff [N]; programs:");
+    printf("builtins: help, wait, poweroff [N]; programs:");
     for (int k = 0; sy_program(k, name, sizeof name) == 0; ++k) printf(" %s", name);
     printf("\n(add & to run in the background)\n");
 }
@@ -27,7 +28,7 @@ int main(int argc, char **argv)
     char line[256];
     printf("switchyard sh: type help for the list of programs\n");
     for (;;) {
-        reap_background();
+        reap_background(WNOHANG);
         printf("$ ");
         long n = read(0, line, sizeof line - 1);
         if (n <= 0) continue;
@@ -49,6 +50,10 @@ int main(int argc, char **argv)
         args[nargs] = NULL;
         if (!strcmp(args[0], "help")) {
             help();
+            continue;
+        }
+        if (!strcmp(args[0], "wait")) {
+            reap_background(0);
             continue;
         }
         if (!strcmp(args[0], "poweroff")) sy_poweroff(nargs > 1 ? atoi(args[1]) : 0);

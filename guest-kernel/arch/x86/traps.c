@@ -120,10 +120,8 @@ static __noreturn void handle_stack_overflow(struct pt_regs *regs, unsigned long
 {
     struct task_struct *t = current;
     guard_hits++;
-    panic_regs(regs,
-               "kernel stack overflow in task \"%s\" (pid %d): %s hit the guard page at %lx "
-               "(stack %lx-%lx)",
-               t->comm, t->pid, how, addr, stack, stack + THREAD_SIZE);
+    panic_regs(regs, "kernel stack overflow in task \"%s\" (pid %d): guard page hit at %lx (stack %lx-%lx), %s",
+               t->comm, t->pid, addr, stack, stack + THREAD_SIZE, how);
 }
 
 static void do_error_trap(struct pt_regs *regs, unsigned long error_code, const char *str, int signal)
@@ -155,7 +153,7 @@ void exc_page_fault(struct pt_regs *regs, unsigned long error_code)
 {
     unsigned long addr = read_cr2(), stack;
     if (user_mode(regs)) kill_user_task(regs, "page fault", addr, SIGSEGV);
-    if (addr_in_stack_guard(addr, &stack)) handle_stack_overflow(regs, addr, stack, "an access");
+    if (addr_in_stack_guard(addr, &stack)) handle_stack_overflow(regs, addr, stack, "#PF");
     panic_regs(regs, "unable to handle kernel page fault at %lx (error code %lx) in task \"%s\"", addr, error_code,
                current->comm);
 }
@@ -166,8 +164,9 @@ void exc_page_fault(struct pt_regs *regs, unsigned long error_code)
 void exc_double_fault(struct pt_regs *regs, unsigned long error_code)
 {
     unsigned long addr = read_cr2(), stack;
-    if (addr_in_stack_guard(addr, &stack)) handle_stack_overflow(regs, addr, stack, "the stack pointer");
-    if (addr_in_stack_guard(regs->sp, &stack)) handle_stack_overflow(regs, regs->sp, stack, "the stack pointer");
+    const char *how = "#DF: no stack left to deliver the #PF";
+    if (addr_in_stack_guard(addr, &stack)) handle_stack_overflow(regs, addr, stack, how);
+    if (addr_in_stack_guard(regs->sp, &stack)) handle_stack_overflow(regs, regs->sp, stack, how);
     panic_regs(regs, "double fault in task \"%s\"", current->comm);
 }
 

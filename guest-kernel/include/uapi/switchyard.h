@@ -82,6 +82,7 @@ struct rusage {
 #define SY_TASK_RUNNABLE 'r' /* waiting on a run queue */
 #define SY_TASK_SLEEPING 'S'
 #define SY_TASK_ZOMBIE 'Z'
+#define SY_TASK_IDLE 'I'     /* an idle task while its CPU runs something else */
 struct sy_task_info {
     int pid, ppid;
     int state; /* SY_TASK_* */
@@ -102,6 +103,7 @@ struct sy_task_info {
 #define SY_SWITCH_SLEEP 3   /* blocked: sleep, wait, read */
 #define SY_SWITCH_EXIT 4
 #define SY_SWITCH_MIGRATE 5 /* left to run on another CPU */
+#define SY_SWITCH_IDLE 6    /* the idle task gives way to a task that became runnable */
 struct sy_switch_event {
     unsigned long seq;
     unsigned long jiffies;

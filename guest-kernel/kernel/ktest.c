@@ -108,8 +108,10 @@ static int run_user(const char *const *argv)
 #define CHECK_EXIT(status, code)                                                               \
     do {                                                                                       \
         int __s = (status);                                                                    \
-        if (!WIFEXITED(__s) || WEXITSTATUS(__s) != (code))                                     \
-            FAIL("user program ended with status %x, expected exit(%d)", __s, (code));         \
+        if (!WIFEXITED(__s))                                                                   \
+            FAIL("user program killed by signal %d, expected exit(%d)", WTERMSIG(__s), (code)); \
+        if (WEXITSTATUS(__s) != (code))                                                        \
+            FAIL("user program called exit(%d), expected exit(%d)", WEXITSTATUS(__s), (code)); \
     } while (0)
 
 static u64 sgdt_base(void)

@@ -687,7 +687,7 @@ static int t_serial_irq(void)
         local_irq_disable();
         serial_putc(*s);
         local_irq_enable();
-        while (tty_chars_received() < want && jiffies - t0 < HZ) cpu_relax();
+        while (tty_chars_received() < want && jiffies - t0 < 5 * HZ) cpu_relax();
     }
     local_irq_disable();
     serial_set_loopback(false);

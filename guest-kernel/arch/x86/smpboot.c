@@ -66,7 +66,7 @@ static void do_boot_cpu(int cpu, unsigned int apic_id)
         apic_send_ipi(apic_id, APIC_DM_STARTUP | (TRAMPOLINE_PHYS >> 12));
         mdelay_jiffies(1);
     }
-    unsigned long until = jiffies + HZ;
+    unsigned long until = jiffies + 10 * HZ; /* as Linux: a CPU gets 10 s */
     while (!READ_ONCE(pc->online)) {
         if ((long)(jiffies - until) > 0) panic("CPU %d (APIC ID %u) did not come online", cpu, apic_id);
         cpu_relax();

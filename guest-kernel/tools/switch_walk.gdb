@@ -4,7 +4,6 @@
 # and __switch_to's ret, and prints the frames and registers on the way.
 set pagination off
 set confirm off
-target remote :1234
 break scheduler_tick if cpu_data[0].current_task->pid == 2 && cpu_data[0].current_task->time_slice == 1 && ((struct pt_regs *)((char *)cpu_data[0].current_task->stack + 16384 - 168))->cs == 0x33
 ignore 1 1
 continue
@@ -67,5 +66,4 @@ p/x cpu_data[0].tss.sp0
 p/x cpu_data[0].top_of_stack
 p/x cpu_data[0].current_task->thread_info.flags
 bt
-kill
 quit

@@ -98,15 +98,17 @@ entry_SYSCALL_64:
     sysretq
     .size entry_SYSCALL_64, . - entry_SYSCALL_64
 
-/* entry_SYSCALL_compat: SYSCALL from 32-bit code (IA32_CSTAR). There is no
- * 32-bit user mode here: fail the call, as Linux's ignore_sysret does. */
+/* void entry_SYSCALL_compat(void): SYSCALL from 32-bit code (IA32_CSTAR).
+ * There is no 32-bit user mode here: fail the call (EAX = -ENOSYS) and
+ * SYSRETL straight back, as Linux's ignore_sysret does. Saves nothing. */
     .globl entry_SYSCALL_compat
 entry_SYSCALL_compat:
     movl $-ENOSYS, %eax
     sysretl
 
-/* swapgs_restore_regs_and_return_to_usermode: RSP = a pt_regs for ring 3,
- * interrupts disabled, kernel GS. Pops it and IRETQs to user mode. */
+/* void swapgs_restore_regs_and_return_to_usermode(void), jumped to with
+ * RSP = a pt_regs for ring 3, interrupts disabled, the kernel's GS base.
+ * Pops every register from it, swaps to the user's GS base and IRETQs. */
     .globl swapgs_restore_regs_and_return_to_usermode
 swapgs_restore_regs_and_return_to_usermode:
     POP_REGS
@@ -216,9 +218,11 @@ idtentry asm_exc_machine_check         exc_machine_check         0
 idtentry asm_exc_simd_coprocessor_error exc_simd_coprocessor_error 0
 idtentry asm_exc_reserved              exc_reserved              0
 
-/* error_return: RSP = pt_regs of an exception or interrupt. irqentry_exit()
- * does the work due before returning (to user: rescheduling, the FPU load; to
- * the kernel: preemption) and returns with interrupts disabled. */
+/* void error_return(void), jumped to with RSP = the pt_regs of an exception
+ * or interrupt. irqentry_exit(regs) does the work due before returning (to
+ * user: rescheduling, the FPU load; to the kernel: preemption) and returns
+ * with interrupts disabled; then the registers are popped and IRETQ returns,
+ * through swapgs_restore_regs_and_return_to_usermode when CS is ring 3. */
 error_return:
     movq %rsp, %rdi
     call irqentry_exit
@@ -231,7 +235,10 @@ error_return:
 /* ------------------------------------------------------------------ */
 /* External interrupts, vectors 0x20-0xff: stub n pushes n into the orig_ax
  * slot and enters common_interrupt, which calls do_IRQ(regs). The stubs are
- * 16 bytes apart, so the IDT entry of vector v is irq_entries_start + (v - 0x20) * 16. */
+ * 16 bytes apart, so the IDT entry of vector v is irq_entries_start + (v - 0x20) * 16.
+ *   void common_interrupt(void): RSP = the hardware frame below the vector;
+ *   swaps GS if the interrupt came from ring 3, completes pt_regs (every
+ *   register is saved: the interrupted code expects all of them back). */
     .balign 16
     .globl irq_entries_start
 irq_entries_start:

@@ -157,7 +157,9 @@ boot_stack_top32:
 /* ------------------------------------------------------------------ */
     .text
     .code64
-/* void startup_64(void): 64-bit, higher half. EDI = magic, ESI = info. */
+/* void startup_64(void): 64-bit mode, higher half, boot page tables.
+ * EDI = Multiboot magic, ESI = information (physical). Never returns; saves
+ * nothing (there is nothing to return to). */
     .globl startup_64
 startup_64:
     lgdt boot_gdt_descr64(%rip)

@@ -74,6 +74,17 @@ void AtaChannel::attach(unsigned slot, std::unique_ptr<BlockBackend> disk) {
     update_irq();
 }
 
+void AtaChannel::reset() {
+    control_ = 0;
+    for (Drive& d : drive_) {
+        d.transfer = Transfer::None, d.intrq = false;
+        d.features[0] = d.features[1] = 0;
+        d.status = d.disk ? kIdle : 0;
+        set_signature(d);
+    }
+    update_irq();
+}
+
 // "Signature and persistence": what an ATA device leaves after reset or diagnostics.
 void AtaChannel::set_signature(Drive& d) {
     d.count[0] = 1, d.lba_lo[0] = 1, d.lba_mid[0] = 0, d.lba_hi[0] = 0;

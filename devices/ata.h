@@ -112,6 +112,9 @@ public:
 
     // Puts a disk in slot 0 (master) or 1 (slave); nullptr empties it.
     void attach(unsigned slot, std::unique_ptr<BlockBackend> disk);
+    // A hardware reset of the channel (the machine's reset): both devices idle
+    // with their signature, the disks stay attached.
+    void reset();
 
     u32 io_read(u16 port, unsigned size, u64 now) override;
     void io_write(u16 port, unsigned size, u32 value, u64 now) override;

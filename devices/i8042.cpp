@@ -207,7 +207,8 @@ void I8042::controller_data(u8 v) {
     case 0xD1: set_outport(v); break;
     case 0xD2: answer(v); break;        // as if the keyboard had sent it (no translation)
     case 0xD3: answer(v, true); break;  // as if the mouse had sent it
-    case 0xD4:
+    case 0xD4:  // a byte for the mouse; talking to it re-enables its interface (QEMU)
+        cb_ &= ~kCbAuxOff;
         mouse_command(v);
         refill();
         break;

@@ -112,8 +112,8 @@ Machine::Machine(MachineConfig cfg)
       }),
       fw_cfg_(cfg_.ram_bytes, u16(cfg_.cpus)),
       kbc_({&isa_irqs_, dev::I8042::kKbdIrq}, {&isa_irqs_, dev::I8042::kMouseIrq}, [this] { request_reset(); },
-           [this](bool on) { set_a20(on, a20_port92_); }),
-      port92_([this] { request_reset(); }, [this](bool on) { set_a20(a20_kbc_, on); }),
+           [this](bool on) { set_a20(on); }),
+      port92_([this] { request_reset(); }, [this](bool on) { set_a20(on); }),
       hpet_(kCpuHz, &hpet_isa_irqs_, &ioapic_, [this](bool on) { hpet_legacy_changed(on); }) {
     void* p = mmap(nullptr, cfg_.ram_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::runtime_error("cannot reserve guest RAM");
@@ -187,10 +187,10 @@ void Machine::reset() {
     });
     vga_ = dev::Vga();
     kbc_ = dev::I8042({&isa_irqs_, dev::I8042::kKbdIrq}, {&isa_irqs_, dev::I8042::kMouseIrq}, [this] { request_reset(); },
-                      [this](bool on) { set_a20(on, a20_port92_); });
-    port92_ = dev::Port92([this] { request_reset(); }, [this](bool on) { set_a20(a20_kbc_, on); });
+                      [this](bool on) { set_a20(on); });
+    port92_ = dev::Port92([this] { request_reset(); }, [this](bool on) { set_a20(on); });
     hpet_ = dev::Hpet(kCpuHz, &hpet_isa_irqs_, &ioapic_, [this](bool on) { hpet_legacy_changed(on); });
-    set_a20(true, false);
+    set_a20(true);
     com1_lcr_ = com1_ier_ = 0;
     for (auto& p : cpus_) {
         p->lapic->reset();
@@ -216,9 +216,7 @@ void Machine::request_reset() {
 
 // A20 changes what bit 20 of every physical address means: cached host
 // pointers and code decoded from the megabyte above 1 MiB are stale.
-void Machine::set_a20(bool kbc, bool port92) {
-    a20_kbc_ = kbc, a20_port92_ = port92;
-    bool on = kbc || port92;
+void Machine::set_a20(bool on) {
     if (on == a20_) return;
     a20_ = on;
     for (auto& p : cpus_) p->cpu->flush_tlb();

@@ -143,8 +143,10 @@ public:
     // range is not all RAM. (These reach the RAM below the VGA window too.)
     void write_phys(u64 pa, const void* src, size_t size);
     void read_phys(u64 pa, void* dst, size_t size) const;
-    // Address line 20: the OR of the keyboard controller's and port 0x92's gates
-    // (on at power-on). While it is off, physical address bit 20 reads as 0.
+    // Address line 20 (on at power-on). The keyboard controller's output port
+    // and port 0x92 both drive it and the last one to change it wins, as in
+    // QEMU (a PC chipset ORs them). While it is off, physical address bit 20
+    // reads as 0.
     bool a20() const { return a20_; }
 
     // ---- Bus (what the CPUs see) ----
@@ -269,7 +271,7 @@ private:
     bool ioapic_pin_open(unsigned pin) const;
     u64 next_wake_event() const;
     void request_reset();
-    void set_a20(bool kbc, bool port92);
+    void set_a20(bool on);
     void wire_devices();
 
     MachineConfig cfg_;
@@ -305,7 +307,7 @@ private:
     dev::FirmwareTables tables_;
     std::vector<dev::Timed*> timed_;
 
-    bool a20_ = true, a20_kbc_ = true, a20_port92_ = false;
+    bool a20_ = true;
     bool reset_requested_ = false;
 
     HostIo* host_ = nullptr;

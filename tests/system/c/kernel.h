@@ -49,7 +49,8 @@ static inline u32 atomic_inc(volatile u32 *p) { u32 v = 1; __asm__ volatile("loc
 void serial_init(u8 fcr);
 void putc(char c);
 void puts(const char *s);
-/* %s %c %u %x (eight digits, 0x prefix) %d, and %llu for u64. */
+/* %s %c %u %x (eight digits, 0x prefix) %d, %b and %w (two and four hex
+ * digits, no prefix), and %llu for u64. */
 void printf(const char *fmt, ...);
 /* printf under the console lock, for output from several CPUs. */
 void lprintf(const char *fmt, ...);

@@ -63,6 +63,8 @@ static void vprintf(const char *fmt, va_list ap) {
             break;
         }
         case 'x': puts("0x"); put_unsigned(va_arg(ap, u32), 16, 8); break;
+        case 'b': put_unsigned(va_arg(ap, u32) & 0xFF, 16, 2); break;     /* a byte: two hex digits */
+        case 'w': put_unsigned(va_arg(ap, u32) & 0xFFFF, 16, 4); break;   /* a word: four */
         case 'l':  /* %llu */
             fmt += 2;
             put_unsigned(va_arg(ap, u64), 10, 1);

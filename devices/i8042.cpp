@@ -131,9 +131,8 @@ void I8042::refill() {
 }
 
 void I8042::set_outport(u8 v) {
-    bool a20_was = outport_ & 0x02;
     outport_ = v;
-    if (bool(v & 0x02) != a20_was && a20_) a20_(v & 0x02);
+    if (a20_) a20_(v & 0x02);
     if (!(v & 0x01) && reset_) reset_();  // bit 0 is the CPU reset line, active low
 }
 
@@ -312,7 +311,7 @@ void I8042::key(Key key, bool pressed) {
 void Port92::io_write(u16, unsigned, u32 value, u64) {
     u8 old = value_;
     value_ = u8(value);
-    if ((old ^ value_) & 0x02 && a20_) a20_(value_ & 0x02);
+    if (a20_) a20_(value_ & 0x02);
     if (!(old & 0x01) && (value_ & 0x01) && reset_) reset_();
 }
 

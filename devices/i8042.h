@@ -12,8 +12,9 @@
 // PC wiring: data 0x60, status/command 0x64; keyboard on IRQ 1, mouse on
 // IRQ 12 (command byte bits 0 and 1 enable them). The machine receives reset
 // requests (0xFE and the other pulse commands with bit 0, an output port write
-// with bit 0 clear, port 0x92 bit 0) and the two A20 gate outputs (each told
-// when it changes; the machine lets the last change win, as QEMU does).
+// with bit 0 clear, port 0x92 bit 0) and the two A20 gate outputs (told at
+// every write of their register; the machine lets the last write win, as QEMU
+// does).
 //
 // Host side: key(k, pressed) is a key going down or up. Keys are named by their
 // scan code set 1 make code (Key below); the keyboard sends set 2 bytes, which

@@ -149,8 +149,7 @@ void Console::filter_terminal(const u8* in, size_t n, std::vector<u8>& out) {
         case kCtrlA: out.push_back(kCtrlA); break;
         case 'h': case 'H': case '?':
             flush();
-            std::fprintf(stderr, "\r\nC-a h    print this help\r\nC-a x    exit switchyard\r\n"
-                                 "C-a C-a  send C-a to the guest\r\n");
+            std::fprintf(stderr, "\nC-a h    print this help\nC-a x    exit switchyard\nC-a C-a  send C-a to the guest\n");
             break;
         default: break;  // unknown commands are ignored
         }

@@ -144,8 +144,8 @@ public:
     void write_phys(u64 pa, const void* src, size_t size);
     void read_phys(u64 pa, void* dst, size_t size) const;
     // Address line 20 (on at power-on). The keyboard controller's output port
-    // and port 0x92 both drive it and the last one to change it wins, as in
-    // QEMU (a PC chipset ORs them). While it is off, physical address bit 20
+    // and port 0x92 both drive it and the last one written wins, as in QEMU
+    // (a PC chipset ORs them). While it is off, physical address bit 20
     // reads as 0.
     bool a20() const { return a20_; }
 

@@ -322,7 +322,7 @@ int run(const RunOptions& o) {
     boot();
 
     Console::install_signal_handlers();
-    if (console->interactive()) std::fprintf(stderr, "switchyard: serial console on this terminal; C-a x quits, C-a h helps\r\n");
+    if (console->interactive()) std::fprintf(stderr, "switchyard: serial console on this terminal; C-a x quits, C-a h helps\n");
     m->set_host(&*console);
     RunResult r;
     for (;;) {

@@ -461,7 +461,7 @@ void add_run(CLI::App& app) {
     cmd->add_option("--quantum", o->quantum, "cycles each CPU runs before the next one takes its turn")
         ->type_name("CYCLES")
         ->capture_default_str();
-    cmd->add_option("--max-cycles", o->max_cycles, "stop (status 8) when the clock reaches N cycles; 0: no limit")
+    cmd->add_option("--max-cycles", o->max_cycles, "stop (status 8) when the clock reaches CYCLES; 0: no limit")
         ->type_name("CYCLES");
     cmd->add_option("--append", o->append, "kernel command line (Multiboot cmdline is \"KERNEL STR\", as in QEMU)")
         ->type_name("STR");

@@ -49,7 +49,9 @@ constexpr size_t kOutputBuffer = 1 << 16;
 
 void Console::install_signal_handlers() {
     for (int sig : {SIGINT, SIGTERM, SIGHUP}) std::signal(sig, on_stop_signal);
-    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, on_fatal_signal);
+    // SIGPIPE too: output to a reader that went away (`| head`) ends the run as
+    // it would end any program in a pipeline, but not with the terminal raw.
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGPIPE}) std::signal(sig, on_fatal_signal);
 }
 
 Console::Output Console::open_output(const std::string& spec, const char* option) {

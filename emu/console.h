@@ -68,8 +68,8 @@ public:
     int stop_signal() const;
     bool quit_requested() const { return quit_; }
 
-    // SIGINT, SIGTERM, SIGHUP stop the run; SIGSEGV, SIGBUS, SIGFPE, SIGILL and
-    // SIGABRT restore the terminal first and then do what they do.
+    // SIGINT, SIGTERM, SIGHUP stop the run; SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+    // SIGABRT and SIGPIPE restore the terminal first and then do what they do.
     static void install_signal_handlers();
 
 private:

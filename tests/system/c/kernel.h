@@ -61,6 +61,10 @@ void __attribute__((noreturn)) exit(u8 v);
 void __attribute__((noreturn)) panic(const char *msg);
 /* The Multiboot command line contains `word` (whole word match). */
 int cmdline_has(u32 mb_info, const char *word);
+/* "key=N" on the command line: N (decimal), or `dflt` without the key. */
+u32 cmdline_number(u32 mb_info, const char *key, u32 dflt);
+/* "key=value" on the command line, exactly. */
+int cmdline_is(u32 mb_info, const char *key, const char *value);
 
 /* IDT: every vector enters interrupt_dispatch, which calls the handler set
  * here or panics. Call idt_load() on every CPU. */

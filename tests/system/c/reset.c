@@ -12,20 +12,6 @@
 #define MARK_ADDR 0x300000u
 #define MARK 0x52534554u  /* "TESR" */
 
-static int cmdline_is(u32 mb_info, const char *key, const char *value) {
-    const u32 *info = (const u32 *)mb_info;
-    if (!(info[0] & (1u << 2))) return 0;
-    for (const char *s = (const char *)info[4]; *s; ++s) {
-        const char *k = key, *t = s;
-        while (*k && *t == *k) ++k, ++t;
-        if (*k || *t != '=') continue;
-        const char *v = value;
-        for (++t; *v && *t == *v; ++v, ++t) {}
-        return !*v && (!*t || *t == ' ');
-    }
-    return 0;
-}
-
 void ap_main(unsigned id) { (void)id; }
 
 void kmain(u32 magic, u32 info) {

@@ -16,20 +16,6 @@ static void on_timer(u32 v) {
     lapic_eoi();
 }
 
-static u32 cmdline_number(u32 mb_info, const char *key, u32 dflt) {
-    const u32 *info = (const u32 *)mb_info;
-    if (!(info[0] & (1u << 2))) return dflt;
-    for (const char *s = (const char *)info[4]; *s; ++s) {
-        const char *k = key, *t = s;
-        while (*k && *t == *k) ++k, ++t;
-        if (*k || *t != '=') continue;
-        u32 v = 0;
-        for (++t; *t >= '0' && *t <= '9'; ++t) v = v * 10 + (u32)(*t - '0');
-        return v;
-    }
-    return dflt;
-}
-
 void ap_main(unsigned id) { (void)id; }
 
 void kmain(u32 magic, u32 info) {

@@ -374,13 +374,6 @@ u64 Machine::next_device_event() const {
     return t;
 }
 
-u64 Machine::next_event() const {
-    u64 t = next_device_event();
-    for (const auto& p : cpus_)
-        if (!p->wait_sipi) t = std::min(t, p->lapic->next_event());
-    return t;
-}
-
 void Machine::advance_devices(u64 t) {
     device_time_ = std::max(device_time_, t);
     for (dev::Timed* d : timed_)

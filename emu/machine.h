@@ -258,7 +258,6 @@ private:
 
     u64 device_now();  // the running CPU's time, never behind what devices saw
     u64 next_device_event() const;
-    u64 next_event() const;  // devices and LAPIC timers
     void advance_devices(u64 t);
     void feed_serial(u64 t);
     bool can_run_again(const Processor& p) const;

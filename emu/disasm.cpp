@@ -41,6 +41,8 @@ DisasmLine Disassembler::decode(const u8* code, size_t n, u64 addr) const {
     }
     // IRET/SYSRET are returns of another kind: not what step out waits for.
     if (insn->id != X86_INS_RET && insn->id != X86_INS_RETF) line.is_ret = false;
+    for (u8 k = 0; d && k < d->x86.op_count; ++k)
+        if (d->x86.operands[k].type == X86_OP_MEM && d->x86.operands[k].mem.segment == X86_REG_GS) line.gs_memory = true;
     if ((line.is_call || line.is_jump) && d && d->x86.op_count == 1 && d->x86.operands[0].type == X86_OP_IMM)
         line.target = static_cast<u64>(d->x86.operands[0].imm);
     cs_free(insn, count);

@@ -18,6 +18,7 @@ struct DisasmLine {
     std::string text;    // "movq 0x10(%rsi), %rsp"
     bool is_call = false, is_ret = false, is_jump = false;
     std::optional<u64> target;  // direct call/jump target
+    bool gs_memory = false;     // it accesses memory through GS (a %gs: operand)
 };
 
 class Disassembler {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "code_cache.h"
+#include "model.h"
 
 namespace sy::debug {
 
@@ -25,12 +26,6 @@ const char* stop_kind_name(StopKind k) {
 }
 
 namespace {
-
-std::string hex(u64 v) {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%#llx", (unsigned long long)v);
-    return buf;
-}
 
 std::optional<u64> parse_number(const std::string& s) {
     if (s.empty()) return std::nullopt;
@@ -201,45 +196,61 @@ Stop Debugger::run(u64 cycle_limit) {
     update_observer();
     pending_.reset();
     RunResult r = m_.run(cycle_limit);
+    Stop s;
     if (r.end == RunEnd::Debug && pending_) {
-        Stop s = std::move(*pending_);
+        s = std::move(*pending_);
         pending_.reset();
         s.run = r;
-        return s;
+    } else {
+        s = from_run_result(r);
     }
-    return from_run_result(r);
-}
-
-Stop Debugger::cont(u64 cycle_limit) {
-    goal_ = Goal::None;
-    Stop s = run(cycle_limit);
+    if (s.kind != StopKind::Limit) cancel();
     return s;
 }
 
-Stop Debugger::step(unsigned cpu) {
+void Debugger::set_goal(Goal g, std::optional<unsigned> cpu, Temp temp) {
+    cancel();
+    goal_ = g;
+    goal_cpu_ = cpu;
+    if (g == Goal::Temp) {
+        temp_ = temp;
+        arm(temp_.addr);
+    }
+}
+
+void Debugger::cancel() {
+    const Goal was = goal_;
+    goal_ = Goal::None;
+    goal_cpu_.reset();
+    if (was == Goal::Temp) disarm(temp_.addr);
+    update_observer();
+}
+
+Stop Debugger::resume(u64 cycle_limit) { return run(cycle_limit); }
+
+Stop Debugger::cont(u64 cycle_limit) {
+    set_goal(Goal::None);
+    return run(cycle_limit);
+}
+
+Stop Debugger::step(unsigned cpu, u64 cycle_limit) {
     if (m_.cpu(cpu).halted || m_.waiting_for_sipi(cpu)) {
         // It moves only when something wakes it: run until it does.
-        goal_ = Goal::StepOne;
-        goal_cpu_ = cpu;
-        Stop s = run(~0ull);
-        goal_ = Goal::None;
-        update_observer();
-        return s;
+        set_goal(Goal::StepOne, cpu);
+        return run(cycle_limit);
     }
-    goal_ = Goal::None;
-    update_observer();
+    set_goal(Goal::None);
     pending_.reset();
     StepResult r = m_.step_cpu(cpu);
-    // Past the instruction now: a trap at the next one is new.
-    if (!pending_) cpus_[cpu].resume_past.reset();
-    if (pending_) {
-        Stop s = std::move(*pending_);
-        pending_.reset();
-        return s;
-    }
     Stop s;
     s.cpu = cpu;
     last_cpu_ = cpu;
+    if (pending_) {
+        s = std::move(*pending_);
+        pending_.reset();
+        return s;
+    }
+    cpus_[cpu].resume_past.reset();  // past the instruction: a trap at the next one is new
     if (m_.exit_requested()) {
         s.kind = StopKind::Exited;
         s.run = m_.finish_exit();
@@ -264,14 +275,9 @@ DisasmLine Debugger::disassemble(unsigned cpu, u64 addr) const {
 Stop Debugger::step_over(unsigned cpu, u64 cycle_limit) {
     const Cpu& c = m_.cpu(cpu);
     DisasmLine l = disassemble(cpu, c.s.rip);
-    if (!l.is_call || c.halted) return step(cpu);
-    temp_ = {c.s.rip + l.len, c.s.gpr[RSP]};
-    goal_ = Goal::Temp;
-    arm(temp_.addr);
-    Stop s = run(cycle_limit);
-    goal_ = Goal::None;
-    disarm(temp_.addr);
-    return s;
+    if (!l.is_call || c.halted) return step(cpu, cycle_limit);
+    set_goal(Goal::Temp, std::nullopt, {c.s.rip + l.len, c.s.gpr[RSP]});
+    return run(cycle_limit);
 }
 
 Stop Debugger::step_out(unsigned cpu, u64 cycle_limit) {
@@ -288,14 +294,9 @@ Stop Debugger::step_out(unsigned cpu, u64 cycle_limit) {
         u64 ret = 0;
         if (c.peek(c.s.gpr[RBP] + 8, &ret, 8) == 8) target = Temp{ret, c.s.gpr[RBP] + 16};
     }
-    if (!target) return step(cpu);
-    temp_ = *target;
-    goal_ = Goal::Temp;
-    arm(temp_.addr);
-    Stop s = run(cycle_limit);
-    goal_ = Goal::None;
-    disarm(temp_.addr);
-    return s;
+    if (!target) return step(cpu, cycle_limit);
+    set_goal(Goal::Temp, std::nullopt, *target);
+    return run(cycle_limit);
 }
 
 Stop Debugger::run_to_switch(std::optional<unsigned> cpu, u64 cycle_limit) {
@@ -305,11 +306,8 @@ Stop Debugger::run_to_switch(std::optional<unsigned> cpu, u64 cycle_limit) {
         s.message = "no kernel descriptor: switches are not known";
         return s;
     }
-    goal_ = Goal::Switch;
-    goal_cpu_ = cpu;
-    Stop s = run(cycle_limit);
-    goal_ = Goal::None;
-    return s;
+    set_goal(Goal::Switch, cpu);
+    return run(cycle_limit);
 }
 
 // ---- the observer ----

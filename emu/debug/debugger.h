@@ -94,12 +94,16 @@ public:
     bool checks() const { return checks_; }
 
     // ---- run control ----
-    // Runs every CPU until a stop condition or the machine clock reaches
-    // `cycle_limit` (StopKind::Limit).
+    // Each command sets a goal and runs the machine towards it until a stop or
+    // until the machine clock reaches `cycle_limit` (StopKind::Limit: the GUI
+    // runs in slices like this). After a Limit stop the goal stays: resume()
+    // goes on towards it; any other stop ends it.
+    //
+    // Runs every CPU until a breakpoint, a check, or the end of the run.
     Stop cont(u64 cycle_limit = ~0ull);
-    // One instruction on CPU `cpu` (others stay where they are, unless it is
-    // halted: then the machine runs until it executes one).
-    Stop step(unsigned cpu);
+    // One instruction on CPU `cpu` (others stay where they are; a halted CPU
+    // runs with the machine until it wakes, and stops at its first instruction).
+    Stop step(unsigned cpu, u64 cycle_limit = ~0ull);
     // A call on CPU `cpu` runs until it returns to the next instruction on the
     // same stack (on whichever CPU the task is then); anything else is a step.
     Stop step_over(unsigned cpu, u64 cycle_limit = ~0ull);
@@ -108,6 +112,10 @@ public:
     // Runs until a CPU (or CPU `cpu`) is at the ret of __switch_to, about to
     // pop next's ret_addr. step() from there lands where it goes.
     Stop run_to_switch(std::optional<unsigned> cpu = std::nullopt, u64 cycle_limit = ~0ull);
+    // Goes on towards the goal of the last command.
+    Stop resume(u64 cycle_limit = ~0ull);
+    bool has_goal() const { return goal_ != Goal::None; }
+    void cancel();
 
     // Which CPU stopped last (the GUI's selection follows it).
     std::optional<unsigned> last_cpu() const { return last_cpu_; }
@@ -139,6 +147,7 @@ private:
     };
 
     Stop run(u64 cycle_limit);
+    void set_goal(Goal g, std::optional<unsigned> cpu = std::nullopt, Temp temp = {});
     Stop from_run_result(const RunResult& r);
     void arm(u64 addr);
     void disarm(u64 addr);

@@ -2,8 +2,15 @@
 #include "model.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace sy::debug {
+
+std::string hex(u64 v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%#llx", (unsigned long long)v);
+    return buf;
+}
 
 namespace {
 

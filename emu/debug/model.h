@@ -19,6 +19,9 @@
 
 namespace sy::debug {
 
+// "0xffffffff80107000".
+std::string hex(u64 v);
+
 struct SegmentView {
     const char* name = "";
     u16 sel = 0;

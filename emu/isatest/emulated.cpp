@@ -49,8 +49,14 @@ TestState EmuRunner::run(const Case& c) {
     cpu.s.rflags = in.rflags | fl::IF | fl::FIXED1;
     for (int n = 0; n < 16; ++n) cpu.s.xmm[n] = in.xmm[n];
     cpu.s.mxcsr = in.mxcsr;
-    cpu.s.fcw = in.fcw;
-    cpu.s.fsw = in.fsw;
+    X87& f = cpu.s.fpu;
+    f.fcw = in.fcw;
+    f.fsw = in.fsw;
+    f.ftw = in.ftw;
+    f.fop = in.fop;
+    f.fip = in.fip;
+    f.fdp = in.fdp;
+    for (int n = 0; n < 8; ++n) f.st(n) = in.st[n];
     cpu.halted = false;
 
     StepResult r = cpu.step();
@@ -61,8 +67,13 @@ TestState EmuRunner::run(const Case& c) {
     out.rflags = cpu.s.rflags;
     for (int n = 0; n < 16; ++n) out.xmm[n] = cpu.s.xmm[n];
     out.mxcsr = cpu.s.mxcsr;
-    out.fcw = cpu.s.fcw;
-    out.fsw = cpu.s.fsw;
+    out.fcw = f.fcw;
+    out.fsw = f.fsw;
+    out.ftw = f.ftw;
+    out.fop = f.fop;
+    out.fip = f.fip;
+    out.fdp = f.fdp;
+    for (int n = 0; n < 8; ++n) out.st[n] = f.st(n);
     out.exception = r.fault ? r.fault->vector : -1;
     std::memcpy(out.data.data(), bus.mem.data() + 0x1000, kDataSize);
     return out;

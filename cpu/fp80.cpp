@@ -520,7 +520,9 @@ Remainder remainder(const F80& a, const F80& b, bool nearest, const Ctl& c, Stat
     // |a| below |b| (or b infinite): the remainder is a, normalised (a pseudo-denormal
     // comes back with exponent 1, measured).
     if (ka == Kind::Zero) return {a, true, true};
-    if (kb == Kind::Inf) return {finish(wide(unpack(a)), c, st), true, true};
+    // b infinite: a itself, never rounded or signalling underflow; a pseudo-denormal
+    // gets its exponent 1 (measured).
+    if (kb == Kind::Inf) return {biased(a) == 0 && (a.sig >> 63) ? make(sign(a), 1, a.sig) : a, true, true};
     const Num x = unpack(a), y = unpack(b);
     const int d = x.exp - y.exp;
     if (d >= 64) {

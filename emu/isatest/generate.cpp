@@ -197,7 +197,7 @@ void draw_fpu(Fpu kind, Rng& r, TestState& s) {
         if (kind == Fpu::Mmx) v = {r(), static_cast<u16>(r())};
         else v = draw_f80(r);
     }
-    s.fcw = kind == Fpu::Mmx ? 0x037F : draw_fcw(r);
+    s.fcw = draw_fcw(r);
     u16 fsw = static_cast<u16>(r() & 0x4700);  // C3 C2 C1 C0
     if (r() % 4 == 0) fsw = static_cast<u16>(fsw | (r() & 0x7F));  // sticky flags, SF
     fsw = static_cast<u16>(fsw | (top << 11));

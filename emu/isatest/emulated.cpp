@@ -23,6 +23,10 @@ public:
 struct EmuRunner::Impl {
     explicit Impl(Vendor vendor) {
         cpu.set_flat64(3);  // the host runs the bytes in 64-bit user mode
+        // As on the host (Linux): XSAVE enabled; of XCR0 the x87 and SSE components
+        // exist here, the forms request no others.
+        cpu.sys.cr4 |= cr4::OSXSAVE;
+        cpu.sys.xcr0 = 3;
         cpu.vendor = vendor;
         cpu.sys.seg[GS].base = kData;
     }

@@ -116,6 +116,7 @@ struct Form {
     Adjust adjust = nullptr;
     Fpu fpu = Fpu::Init;
     MemFill fill = MemFill::Random;
+    u16 avoid_gprs = 0;  // bit n: GPR n is an implicit operand, never a base or index
 };
 
 // What the generator chose for one case.

@@ -22,18 +22,19 @@ struct Adder {
     std::vector<Form>& out;
     const char* group;
     void add(std::string name, ZydisMnemonic mn, std::vector<OperandSpec> ops, MemFill fill = MemFill::Random,
-             Adjust adjust = nullptr, unsigned align = 1, ZydisInstructionAttributes prefixes = 0) {
+             Adjust adjust = nullptr, unsigned align = 1, u16 avoid_gprs = 0) {
         Form f{std::move(name), group, mn, std::move(ops)};
+        f.avoid_gprs = avoid_gprs;
         f.fpu = Fpu::X87;
         f.fill = fill;
         f.adjust = adjust;
         f.align = align;
-        f.prefixes = prefixes;
         out.push_back(std::move(f));
     }
 };
 
 const OperandSpec st0 = fixed(ZYDIS_REGISTER_ST0);
+constexpr u16 kEdxEax = (1u << RAX) | (1u << RDX);  // XSAVE/XRSTOR's implicit request mask
 
 // FXRSTOR: an MXCSR with reserved bits set is #GP(0); three cases in four hold
 // a valid one. FIP is made canonical: FXRSTOR64 sign-extends it from the
@@ -48,6 +49,25 @@ void valid_fxsave_mxcsr(Case& c, Rng& rng) {
     if (rng() % 4 == 0) return;
     u32 m = static_cast<u32>(rng()) & 0xFFFF;
     std::memcpy(p + 24, &m, 4);
+}
+
+// XSAVE/XRSTOR: EDX:EAX request the x87 and/or SSE components (the host has
+// more in XCR0; the model only these two). XRSTOR gets a valid header three
+// times in four: XSTATE_BV within x87|SSE (0 restores the initial state),
+// XCOMP_BV and the reserved bytes 0, a valid MXCSR and a canonical FIP.
+void xsave_request(Case& c, Rng& rng) {
+    static const u64 masks[] = {1, 2, 3, 3};
+    c.init.gpr[RAX] = (c.init.gpr[RAX] & ~0xFFFFFFFFull) | masks[rng() % 4];
+    c.init.gpr[RDX] &= ~0xFFFFFFFFull;
+}
+void xrstor_image(Case& c, Rng& rng) {
+    xsave_request(c, rng);
+    valid_fxsave_mxcsr(c, rng);
+    if (rng() % 4 == 0) return;
+    u8* p = &c.init.data[c.mem_addr - kData];
+    const u64 bv = rng() % 4;
+    std::memcpy(p + 512, &bv, 8);
+    std::memset(p + 520, 0, 56);
 }
 
 void arithmetic(std::vector<Form>& f) {
@@ -183,6 +203,10 @@ void control(std::vector<Form>& f) {
     a.add("fxsave64 m512", ZYDIS_MNEMONIC_FXSAVE64, {mem(4096)}, MemFill::Random, nullptr, 16);
     a.add("fxrstor m512", ZYDIS_MNEMONIC_FXRSTOR, {mem(4096)}, MemFill::Random, valid_fxsave_mxcsr, 16);
     a.add("fxrstor64 m512", ZYDIS_MNEMONIC_FXRSTOR64, {mem(4096)}, MemFill::Random, valid_fxsave_mxcsr, 16);
+    a.add("xsave m576", ZYDIS_MNEMONIC_XSAVE, {mem(4608)}, MemFill::Random, xsave_request, 64, kEdxEax);
+    a.add("xsave64 m576", ZYDIS_MNEMONIC_XSAVE64, {mem(4608)}, MemFill::Random, xsave_request, 64, kEdxEax);
+    a.add("xrstor m576", ZYDIS_MNEMONIC_XRSTOR, {mem(4608)}, MemFill::Random, xrstor_image, 64, kEdxEax);
+    a.add("xrstor64 m576", ZYDIS_MNEMONIC_XRSTOR64, {mem(4608)}, MemFill::Random, xrstor_image, 64, kEdxEax);
 }
 
 }  // namespace

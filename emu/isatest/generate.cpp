@@ -288,6 +288,8 @@ bool try_generate(const Form& form, Rng& rng, Case& c, std::string* error) {
     // register operand keeps its random value and the address stays valid.
     bool used[16] = {};
     used[RSP] = true;
+    for (int n = 0; n < 16; ++n)
+        if (form.avoid_gprs & (1u << n)) used[n] = true;
     for (size_t k = 0; k < form.ops.size(); ++k) {
         const OperandSpec& o = form.ops[k];
         auto& e = req.operands[k];

@@ -64,6 +64,19 @@ Wide normalize(bool neg, int exp, u128 mag, int point) {
 }
 Wide wide(const Num& n) { return {n.neg, n.exp, static_cast<u128>(n.sig) << 64}; }
 
+// n / d and n % d when the quotient fits in 64 bits (n >> 64 < d): one DIV.
+u64 div_128_64(u128 n, u64 d, u64& rem) {
+#if defined(__x86_64__)
+    u64 q, r;
+    asm("divq %4" : "=a"(q), "=d"(r) : "a"(static_cast<u64>(n)), "d"(static_cast<u64>(n >> 64)), "rm"(d));
+    rem = r;
+    return q;
+#else
+    rem = static_cast<u64>(n % d);
+    return static_cast<u64>(n / d);
+#endif
+}
+
 u128 shift_right_sticky(u128 v, int n) {
     if (n <= 0) return v;
     if (n >= 128) return v != 0;
@@ -337,22 +350,23 @@ Integral integer_part(const Num& n, u8 rc) {
     return {ip + (up ? 1 : 0), round_bit || sticky, up};
 }
 
-u128 isqrt_bits(u128 radicand, int pairs, u128& rem) {
-    // Digit-by-digit square root: `pairs` bit pairs, the first 64 from the top
-    // of `radicand`, then zeros.
-    u128 root = 0;
-    rem = 0;
-    for (int k = 0; k < pairs; ++k) {
-        const unsigned pair = k < 64 ? static_cast<unsigned>((radicand >> (126 - 2 * k)) & 3) : 0;
-        rem = (rem << 2) | pair;
-        const u128 trial = (root << 2) | 1;
-        root <<= 1;
-        if (rem >= trial) {
-            rem -= trial;
-            root |= 1;
-        }
-    }
-    return root;
+// floor(sqrt(4^2 * r)) for r in [2^126, 2^128), as a 66-bit root and whether the
+// square root is inexact. The 64-bit root of r starts from the host's double
+// square root (an estimate only: the integer steps that follow make the result
+// exact whatever it is) and one Newton step; the two bits below it come from
+// the remainder: (4s + t)^2 <= 16r  <=>  8st + t^2 <= 16(r - s^2).
+u128 sqrt66(u128 r, bool& inexact) {
+    double estimate = __builtin_sqrt(static_cast<double>(r));
+    u64 s = estimate >= 18446744073709551615.0 ? ~0ull : static_cast<u64>(estimate);
+    if (s < (1ull << 63)) s = 1ull << 63;
+    s = static_cast<u64>((u128(s) + r / s) >> 1);  // Newton: error below 1 from here
+    while (u128(s) * s > r) --s;
+    while (s != ~0ull && u128(s + 1) * (s + 1) <= r) ++s;
+    const u128 rem16 = (r - u128(s) * s) << 4;  // r - s^2 <= 2s < 2^65
+    unsigned t = 3;
+    while (u128(8) * s * t + t * t > rem16) --t;
+    inexact = rem16 != u128(8) * s * t + t * t;
+    return (u128(s) << 2) | t;
 }
 
 struct Wide128Const {
@@ -375,19 +389,6 @@ Kind classify(const F80& a) {
     return integer_bit ? Kind::Normal : Kind::Unsupported;  // unnormal
 }
 
-Ctl control(u16 fcw, bool precision_control) {
-    Ctl c;
-    c.rc = (fcw >> 10) & 3;
-    c.masks = fcw & 0x3F;
-    if (precision_control) {
-        switch ((fcw >> 8) & 3) {
-            case 0: c.prec = 24; break;
-            case 2: c.prec = 53; break;
-            default: c.prec = 64; break;  // 01b is reserved; the Intel host rounds to 64 bits
-        }
-    }
-    return c;
-}
 
 F80 add(const F80& a, const F80& b, const Ctl& c, Status& st, u8 from_denormal) {
     return add_signed(a, b, false, c, st, from_denormal);
@@ -432,11 +433,10 @@ F80 div(const F80& a, const F80& b, const Ctl& c, Status& st, u8 from_denormal) 
     // Long division: one integer bit, then 128 fraction bits and a sticky remainder.
     const u64 q1 = x.sig >= y.sig;
     const u64 r0 = x.sig - (q1 ? y.sig : 0);
-    const u128 n1 = u128(r0) << 64;
-    const u64 q2 = static_cast<u64>(n1 / y.sig);
-    const u128 n2 = (n1 % y.sig) << 64;
-    const u64 q3 = static_cast<u64>(n2 / y.sig);
-    const bool rest = (n2 % y.sig) != 0;
+    u64 r1, r2;
+    const u64 q2 = div_128_64(u128(r0) << 64, y.sig, r1);
+    const u64 q3 = div_128_64(u128(r1) << 64, y.sig, r2);
+    const bool rest = r2 != 0;
     const u128 m = (u128(q1) << 127) | (u128(q2) << 63) | (q3 >> 1) | ((q3 & 1) | rest);
     return finish(normalize(neg, x.exp - y.exp + kBias, m, 127), c, st);
 }
@@ -456,10 +456,10 @@ F80 sqrt(const F80& a, const Ctl& c, Status& st) {
     // value = sig * 2^t; the radicand sig * 2^sh makes t - sh even.
     const int t = x.exp - kBias - 63;
     const int sh = (t - 64) % 2 == 0 ? 64 : 63;
-    u128 rem;
-    const u128 root = isqrt_bits(u128(x.sig) << sh, 66, rem);  // 66 bits: in [2^65, 2^66)
+    bool inexact;
+    const u128 root = sqrt66(u128(x.sig) << sh, inexact);  // 66 bits: in [2^65, 2^66)
     // root's bit 0 is worth 2^((t - sh) / 2 - 2); with the sticky bit below it, bit 3 is 2^((t-sh)/2).
-    return finish(normalize(false, kBias + (t - sh) / 2, (root << 1) | (rem != 0), 3), c, st);
+    return finish(normalize(false, kBias + (t - sh) / 2, (root << 1) | inexact, 3), c, st);
 }
 
 F80 round_to_integer(const F80& a, const Ctl& c, Status& st) {
@@ -529,7 +529,8 @@ Remainder remainder(const F80& a, const F80& b, bool nearest, const Ctl& c, Stat
         // Partial remainder: the quotient's top bits only, N = 32 + (D mod 32)
         // (SDM Vol. 2A, FPREM: "implementation-dependent, between 32 and 63").
         const int n = 32 + d % 32;
-        const u128 m = (u128(x.sig) << n) % y.sig;
+        u64 m;
+        div_128_64(u128(x.sig) << n, y.sig, m);
         if (!m) return {zero(x.neg), false, true};
         return {finish(normalize(x.neg, x.exp - n, m, 63), c, st), false, true};
     }
@@ -537,7 +538,15 @@ Remainder remainder(const F80& a, const F80& b, bool nearest, const Ctl& c, Stat
     // d == -1 (FPREM1 only): |a| is compared with |b| / 2.
     const u128 num = d >= 0 ? u128(x.sig) << d : u128(x.sig);
     const u128 den = d >= 0 ? u128(y.sig) : u128(y.sig) << 1;
-    u128 q = num / den, m = num % den;
+    u128 q, m;
+    if (d >= 0) {  // the quotient fits in 64 bits: x.sig << d < 2^127, y.sig >= 2^63
+        u64 r;
+        q = div_128_64(num, y.sig, r);
+        m = r;
+    } else {
+        q = num / den;
+        m = num % den;
+    }
     bool neg = x.neg;
     if (nearest) {
         const u128 twice = m << 1;

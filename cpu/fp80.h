@@ -50,7 +50,16 @@ struct Ctl {
 };
 // `precision_control`: whether the instruction obeys PC (FADD, FSUB, FMUL, FDIV
 // and FSQRT in their forms, SDM Vol. 1, 8.1.5.2); everything else rounds to 64.
-Ctl control(u16 fcw, bool precision_control);
+inline Ctl control(u16 fcw, bool precision_control) {
+    Ctl c;
+    c.rc = (fcw >> 10) & 3;
+    c.masks = fcw & 0x3F;
+    if (precision_control) {
+        static constexpr u8 kPrec[4] = {24, 64, 53, 64};  // 01b is reserved: the Intel host rounds to 64 bits
+        c.prec = kPrec[(fcw >> 8) & 3];
+    }
+    return c;
+}
 
 // What an operation reports besides its value.
 struct Status {

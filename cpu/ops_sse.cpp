@@ -110,10 +110,12 @@ template <bool Align> bool build_mov128(Insn& i, const Decoded& d) {
 // ---- MMX moves ------------------------------------------------------------------
 // 0F 7E MOVD r/m32, mm; 0F 7F MOVQ mm/m64, mm; 0F E7 MOVNTQ m64, mm (to memory):
 // an MMX instruction like any other (pending #MF, then TOP = 0 and valid tags).
+// A store that faults has already set TOP to 0, but not the tags (measured).
 template <unsigned Bytes> void STORE_M_Pq(Cpu& c, const Insn& i) {
     if (!x87::fpu_ready(c)) return;
     X87& f = c.s.fpu;
     const u64 v = f.r[i.r1 & 7].sig;
+    f.set_top(0);
     if constexpr (Bytes == 8) c.write<u64>(ea(c, i), v);
     else c.write<u32>(ea(c, i), static_cast<u32>(v));
     x87::enter_mmx(f);
@@ -257,10 +259,12 @@ bool build_maskmovdqu(Insn& i, const Decoded& d) {
     return true;
 }
 
-// 0F F7 MASKMOVQ mm1, mm2: MASKMOVDQU's byte stores for an MMX register.
+// 0F F7 MASKMOVQ mm1, mm2: MASKMOVDQU's byte stores for an MMX register. The
+// switch to MMX use comes before a fault of the stores (measured).
 void MASKMOVQ_Pq_Nq(Cpu& c, const Insn& i) {
     if (!x87::fpu_ready(c)) return;
     X87& f = c.s.fpu;
+    x87::enter_mmx(f);
     u8 data[8], mask[8];
     std::memcpy(data, &f.r[i.r0 & 7].sig, 8);
     std::memcpy(mask, &f.r[i.r1 & 7].sig, 8);
@@ -269,7 +273,6 @@ void MASKMOVQ_Pq_Nq(Cpu& c, const Insn& i) {
         if (mask[k] & 0x80) c.check_write(a + k, 1);
     for (unsigned k = 0; k < 8; ++k)
         if (mask[k] & 0x80) c.write<u8>(a + k, data[k]);
-    x87::enter_mmx(f);
     next(c, i);
 }
 bool build_maskmovq(Insn& i, const Decoded& d) {

@@ -351,6 +351,58 @@ template <const std::array<HostOp, 16>& (*Table)(), unsigned Mem> struct RoundIm
     }
 };
 
+// ---- Conversions with an MMX operand ------------------------------------------------
+// 0F 2A CVTPI2PS xmm, mm/m64 (the low two singles; the high quadword stays);
+// 66 0F 2A CVTPI2PD xmm, mm/m64 (two doubles). The conversion is the packed
+// one of the same lanes (CVTDQ2PS/CVTDQ2PD) on the MMX value zero-extended:
+// zero lanes convert exactly and raise nothing. An MMX register source is an
+// MMX instruction (pending #MF, TOP = 0, tags valid); a memory source is not.
+// The switch to MMX use comes before an unmasked exception's #XM (measured).
+template <class Op, bool KeepHigh, Src S> void CVT_Vx_Qq(Cpu& c, const Insn& i) {
+    if constexpr (S == Src::Mmx) {
+        if (!x87::fpu_ready(c)) return;
+        x87::enter_mmx(c.s.fpu);
+    }
+    const u64 v = S == Src::Mmx ? c.s.fpu.r[i.r1 & 7].sig : c.read<u64>(ea(c, i));
+    Xmm r{};
+    Op::run(c, r, Xmm{v, 0}, 0);
+    Xmm& d = c.s.xmm[i.r0];
+    if constexpr (KeepHigh) d.lo = r.lo;
+    else d = r;
+    next(c, i);
+}
+// 0F 2D CVTPS2PI, 0F 2C CVTTPS2PI mm, xmm/m64; 66 0F 2D CVTPD2PI, 66 0F 2C
+// CVTTPD2PI mm, xmm/m128: to two signed doublewords in an MMX register (an MMX
+// instruction: it writes MMn). The single forms use the low two lanes only.
+// Measured order: the memory read's faults (#PF, and #GP for a misaligned m128)
+// come first, then the switch to MMX use, then the #XM of an unmasked exception.
+template <class Op, bool Singles, Src S> void CVT_Pq_Wx(Cpu& c, const Insn& i) {
+    if (!x87::fpu_ready(c)) return;
+    Xmm s = source<S, Singles ? 8 : 16, !Singles>(c, i);
+    x87::enter_mmx(c.s.fpu);
+    if constexpr (Singles) s.hi = 0;
+    Xmm r{};
+    Op::run(c, r, s, 0);
+    x87::write_mm(c.s.fpu, i.r0, r.lo);
+    next(c, i);
+}
+template <class Op, bool KeepHigh> bool build_cvt_from_mm(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || !is_xmm(d, 0)) return false;
+    if (is_mmx(d, 1)) i.fn = CVT_Vx_Qq<Op, KeepHigh, Src::Mmx>;
+    else if (is_mem(d, 1, 8)) i.fn = CVT_Vx_Qq<Op, KeepHigh, Src::Mem>;
+    else return false;
+    i.cycles = cost(Cls::SseCvt, d);
+    return true;
+}
+template <class Op, bool Singles> bool build_cvt_to_mm(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || !is_mmx(d, 0)) return false;
+    if (is_xmm(d, 1)) i.fn = CVT_Pq_Wx<Op, Singles, Src::Xmm>;
+    else if (is_mem(d, 1, Singles ? 8 : 16)) i.fn = CVT_Pq_Wx<Op, Singles, Src::Mem>;
+    else return false;
+    i.cycles = cost(Cls::SseCvt, d);
+    return true;
+}
+
 // ---- SSE3/SSE4.1 data movement (no exceptions) ----------------------------------
 // F2 0F 12 MOVDDUP xmm, xmm/m64; F3 0F 16 MOVSHDUP; F3 0F 12 MOVSLDUP
 struct Movddup {
@@ -420,6 +472,12 @@ const BuilderEntry kBuilders[] = {
     {ZYDIS_MNEMONIC_BLENDVPS, build_vw<BlendV<u32>, Cls::SseLogic>},
     {ZYDIS_MNEMONIC_BLENDVPD, build_vw<BlendV<u64>, Cls::SseLogic>},
     {ZYDIS_MNEMONIC_INSERTPS, build_insertps},
+    {ZYDIS_MNEMONIC_CVTPI2PS, build_cvt_from_mm<Cvtdq2ps, true>},
+    {ZYDIS_MNEMONIC_CVTPI2PD, build_cvt_from_mm<Cvtdq2pd, false>},
+    {ZYDIS_MNEMONIC_CVTPS2PI, build_cvt_to_mm<Cvtps2dq, true>},
+    {ZYDIS_MNEMONIC_CVTTPS2PI, build_cvt_to_mm<Cvttps2dq, true>},
+    {ZYDIS_MNEMONIC_CVTPD2PI, build_cvt_to_mm<Cvtpd2dq, false>},
+    {ZYDIS_MNEMONIC_CVTTPD2PI, build_cvt_to_mm<Cvttpd2dq, false>},
     {ZYDIS_MNEMONIC_ADDPS, build_vw<Addps, Cls::SseAdd>},
     {ZYDIS_MNEMONIC_ADDSS, build_vw<Addss, Cls::SseAdd>},
     {ZYDIS_MNEMONIC_ADDPD, build_vw<Addpd, Cls::SseAdd>},

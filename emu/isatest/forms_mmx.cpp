@@ -88,6 +88,24 @@ std::vector<Form> mmx_forms() {
     a.add("movq2dq xmm, mm", ZYDIS_MNEMONIC_MOVQ2DQ, {xmm(), mm()});
     a.add("movdq2q mm, xmm", ZYDIS_MNEMONIC_MOVDQ2Q, {mm(), xmm()});
     a.add("emms", ZYDIS_MNEMONIC_EMMS, {});
+
+    // The SSE/SSE2 conversions with an MMX operand (MXCSR rounding and flags).
+    SseAdder v{f, "mmx-cvt", Lanes::F32, true};
+    v.fpu = Fpu::Mmx;
+    for (auto [n, mn] : {std::pair{"cvtpi2ps", ZYDIS_MNEMONIC_CVTPI2PS}, {"cvtpi2pd", ZYDIS_MNEMONIC_CVTPI2PD}}) {
+        v.add(std::string(n) + " xmm, mm", mn, {xmm(), mm()});
+        v.add(std::string(n) + " xmm, m64", mn, {xmm(), mem(64)});
+    }
+    for (auto [n, mn] : {std::pair{"cvtps2pi", ZYDIS_MNEMONIC_CVTPS2PI}, {"cvttps2pi", ZYDIS_MNEMONIC_CVTTPS2PI}}) {
+        v.add(std::string(n) + " mm, xmm", mn, {mm(), xmm()});
+        v.add(std::string(n) + " mm, m64", mn, {mm(), mem(64)});
+    }
+    v.lanes = Lanes::F64;
+    for (auto [n, mn] : {std::pair{"cvtpd2pi", ZYDIS_MNEMONIC_CVTPD2PI}, {"cvttpd2pi", ZYDIS_MNEMONIC_CVTTPD2PI}}) {
+        v.add(std::string(n) + " mm, xmm", mn, {mm(), xmm()});
+        v.add(std::string(n) + " mm, m128", mn, {mm(), mem(128)}, 16);
+        v.add(std::string(n) + " mm, m128 misaligned", mn, {mm(), mem(128)});
+    }
     return f;
 }
 

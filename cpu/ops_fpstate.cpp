@@ -204,7 +204,9 @@ void read_x87(Cpu& c, u64 a, bool wide_pointers, X87& f) {
     f.ftw = c.read<u8>(a + 4);
     f.fop = c.read<u16>(a + 6) & 0x7FF;
     if (wide_pointers) {
-        f.fip = c.read<u64>(a + 8);
+        // FIP is an instruction address: sign-extended from the linear-address
+        // width (48 bits here, CPUID 8000_0008h; the LA57 host uses 57). FDP is kept as is.
+        f.fip = static_cast<u64>(static_cast<i64>(c.read<u64>(a + 8) << 16) >> 16);
         f.fdp = c.read<u64>(a + 16);
         f.fcs = f.fds = 0;
     } else {

@@ -487,7 +487,7 @@ F80 scale(const F80& a, const F80& b, const Ctl& c, Status& st) {
     F80 r;
     if (special_operands(a, ka, b, kb, st, r)) return r;
     if (kb == Kind::Inf) {
-        // SDM Vol. 2A, FSCALE, Table 3-?: 0 * 2^+inf and inf * 2^-inf are invalid.
+        // SDM Vol. 2A, FSCALE, "FSCALE Results": 0 * 2^+inf and inf * 2^-inf are invalid.
         if (sign(b)) {
             if (ka == Kind::Inf) return invalid(st);
             if (ka == Kind::Denormal) st.flags |= ex::DE;

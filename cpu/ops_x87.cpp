@@ -478,7 +478,7 @@ template <Transcendental T, unsigned Inputs, int Delta> void FTRANS(Cpu& c, cons
 }
 
 // ---- compares -------------------------------------------------------------------
-// C3 C2 C0 = 000 (>), 001 (<), 100 (=), 111 (unordered) (SDM Vol. 2A, FCOM, Table 3-21).
+// C3 C2 C0 = 000 (>), 001 (<), 100 (=), 111 (unordered) (SDM Vol. 2A, FCOM, "FCOM/FCOMP/FCOMPP Results").
 void set_order(X87& f, fp80::Order o) {
     u16 cc = 0;
     switch (o) {
@@ -554,7 +554,7 @@ template <bool Quiet, bool Pop> void FCOMI_(Cpu& c, const Insn& i) {
     retire(c, i);
 }
 
-// D9 E5 FXAM: C3 C2 C0 classify ST(0) (SDM Vol. 2A, FXAM, Table 3-?); C1 = its sign.
+// D9 E5 FXAM: C3 C2 C0 classify ST(0) (SDM Vol. 2A, FXAM, "FXAM Results"); C1 = its sign.
 void FXAM(Cpu& c, const Insn& i) {
     if (!fpu_ready(c)) return;
     X87& f = c.s.fpu;
@@ -609,7 +609,7 @@ template <u8 Cond> void FCMOVcc(Cpu& c, const Insn& i) {
 }
 
 // D9 F7 FINCSTP; D9 F6 FDECSTP: TOP only, the tags stay.
-template <int D> void FSTP_MOVE(Cpu& c, const Insn& i) {
+template <int D> void FINCSTP_FDECSTP(Cpu& c, const Insn& i) {
     if (!fpu_ready(c)) return;
     X87& f = c.s.fpu;
     f.set_top(f.top() + D);
@@ -894,8 +894,8 @@ const BuilderEntry kBuilders[] = {
     SY_X87(FCMOVNBE, build_sti<FCMOVcc<0x7>>, X87),
     SY_X87(FCMOVU, build_sti<FCMOVcc<0xA>>, X87),
     SY_X87(FCMOVNU, build_sti<FCMOVcc<0xB>>, X87),
-    SY_X87(FINCSTP, only<FSTP_MOVE<1>>, Mov),
-    SY_X87(FDECSTP, only<FSTP_MOVE<-1>>, Mov),
+    SY_X87(FINCSTP, only<FINCSTP_FDECSTP<1>>, Mov),
+    SY_X87(FDECSTP, only<FINCSTP_FDECSTP<-1>>, Mov),
     SY_X87(FFREE, build_sti<FFREE_<false>>, Mov),
     SY_X87(FFREEP, build_sti<FFREE_<true>>, Mov),
     SY_X87(FNOP, only<FNOP>, Nop),

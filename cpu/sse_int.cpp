@@ -91,7 +91,9 @@ struct Pshufd {
 // the same on the whole MMX register (Base 0).
 template <unsigned Base> struct PshufWords {
     static constexpr unsigned kMem = 16;
-    template <class R> static void run(Cpu&, R& d, const R& s, u8 imm) {
+    template <class R>
+        requires(sizeof(R) >= 2 * (Base + 4))  // PSHUFHW has no MMX form
+    static void run(Cpu&, R& d, const R& s, u8 imm) {
         d = s;
         for (unsigned k = 0; k < 4; ++k) set_lane<u16>(d, Base + k, lane<u16>(s, Base + ((imm >> (2 * k)) & 3)));
     }

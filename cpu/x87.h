@@ -34,7 +34,7 @@ inline void update_error_summary(X87& f) {
     else f.fsw &= static_cast<u16>(~(sw::ES | sw::B));
 }
 
-// FNINIT's state (SDM Vol. 1, Table 8-?; FIP, FDP and FOP cleared too).
+// FNINIT's state (SDM Vol. 2A, FINIT/FNINIT "Operation"): FIP, FDP and FOP cleared too.
 inline void init(X87& f) {
     f.fcw = 0x037F;
     f.fsw = 0;

@@ -395,6 +395,10 @@ static void sse_tests(void) {
 }
 
 void kmain(void) {
+    /* What boot.S set up for the FPU and SSE (SDM Vol. 3A, 2.5 and 13.1). */
+    const u64 cr0 = READ_CR(0), cr4 = READ_CR(4);
+    printk("ok: cr0.mp=%lu ne=%lu em=%lu ts=%lu cr4.osfxsr=%lu osxmmexcpt=%lu\n", (cr0 >> 1) & 1, (cr0 >> 5) & 1,
+           (cr0 >> 2) & 1, (cr0 >> 3) & 1, (cr4 >> 9) & 1, (cr4 >> 10) & 1);
     u32 r[4];
     cpuid(1, 0, r);
     printk("ok: cpuid fpu=%u mmx=%u sse3=%u ssse3=%u sse4.1=%u sse4.2=%u popcnt=%u\n", r[3] & 1, (r[3] >> 23) & 1,

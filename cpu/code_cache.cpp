@@ -8,8 +8,56 @@
 
 namespace sy {
 
-Block* CodeCache::lookup_slow(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
+namespace {
+
+// The handler of a trap record: the observer decides whether the CPU stops
+// before the instruction; if not, the instruction runs as decoded.
+void trap_record(Cpu& cpu, const Insn& insn) {
+    if (cpu.observer && cpu.observer->trap(cpu)) throw DebugStop{};
+    cpu.code_cache().trapped_handler(&insn)(cpu, insn);
+}
+
+}  // namespace
+
+Handler CodeCache::trapped_handler(const Insn* insn) const { return trapped_.at(insn); }
+
+void CodeCache::patch_traps(Block& b, u64 la, bool on) {
+    u64 a = b.la;
+    for (Insn& i : b.insns) {
+        if (a == la) {
+            if (on && i.fn != trap_record) {
+                trapped_[&i] = i.fn;
+                i.fn = trap_record;
+            } else if (!on && i.fn == trap_record) {
+                i.fn = trapped_.at(&i);
+                trapped_.erase(&i);
+            }
+        }
+        a += i.len;
+    }
+}
+
+void CodeCache::set_trap(u64 la) {
+    if (!traps_.insert(la).second) return;
+    for (auto& [k, b] : blocks_)
+        if (la >= b->la && la - b->la < 0x1000 * 2) patch_traps(*b, la, true);
+}
+
+void CodeCache::clear_trap(u64 la) {
+    if (!traps_.erase(la)) return;
+    for (auto& [k, b] : blocks_)
+        if (la >= b->la && la - b->la < 0x1000 * 2) patch_traps(*b, la, false);
+}
+
+void CodeCache::free_graveyard() {
+    if (!trapped_.empty())
+        for (auto& b : graveyard_)
+            for (const Insn& i : b->insns) trapped_.erase(&i);
     graveyard_.clear();
+}
+
+Block* CodeCache::lookup_slow(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
+    free_graveyard();
     auto it = blocks_.find(Key{la, pa, ctx, cs_base});
     Block* b = it != blocks_.end() ? it->second.get() : build(cpu, la, pa, ctx, cs_base);
     fast_[hash(la)] = b;
@@ -47,6 +95,9 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
     }
     ++blocks_built;
     Block* b = blk.get();
+    if (!traps_.empty())
+        for (u64 t : traps_)
+            if (t >= b->la && t < cur) patch_traps(*b, t, true);
     for (u64 pg : b->pages) {
         if (pg == ~0ull) continue;
         auto& list = by_page_[pg];

@@ -53,6 +53,15 @@ public:
     void invalidate_page(u64 ppage);
     void invalidate_all();
     void attach(Cpu* cpu) { cpus_.push_back(cpu); }
+
+    // Debugger trap records (observer.h): every instruction decoded at linear
+    // address `la`, now and later, asks the running CPU's observer before it
+    // runs. Costs nothing at other addresses.
+    void set_trap(u64 la);
+    void clear_trap(u64 la);
+    bool has_traps() const { return !traps_.empty(); }
+    // The handler a trap record stands in for.
+    Handler trapped_handler(const Insn* insn) const;
     void detach(Cpu* cpu);
 
     // Statistics, for tests and the benchmark.
@@ -69,6 +78,9 @@ private:
     Block* lookup_slow(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base);
     Block* build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base);
     void drop(Block* b);
+    // Puts trap records on (or takes them off) the instructions of `b` at `la`.
+    void patch_traps(Block& b, u64 la, bool on);
+    void free_graveyard();
 
     struct Key {
         u64 la, pa;
@@ -87,6 +99,8 @@ private:
     // Blocks dropped while possibly executing; freed at the next lookup.
     std::vector<std::unique_ptr<Block>> graveyard_;
     std::vector<Cpu*> cpus_;
+    std::unordered_set<u64> traps_;
+    std::unordered_map<const Insn*, Handler> trapped_;  // trap record -> the instruction's handler
 };
 
 }  // namespace sy

@@ -85,16 +85,30 @@ void Cpu::fetch_bytes(u64 la, u8* dst, size_t size) {
     }
 }
 
-size_t Cpu::peek(u64 la, void* dst, size_t size) const {
+size_t Cpu::peek(u64 la, void* dst, size_t size) const { return peek_in(sys.cr3, la, dst, size); }
+
+size_t Cpu::peek_in(u64 cr3, u64 la, void* dst, size_t size) const {
     u8* out = static_cast<u8*>(dst);
     size_t done = 0;
     while (done < size) {
         u64 pa;
-        if (!translate_peek(la + done, pa)) break;
-        u8* page = bus_.ram_page(pa);
+        if (!translate_peek_in(cr3, la + done, pa)) break;
+        size_t n = std::min<size_t>(size - done, 0x1000 - ((la + done) & 0xFFF));
+        size_t got = peek_phys(pa, out + done, n);
+        done += got;
+        if (got < n) break;
+    }
+    return done;
+}
+
+size_t Cpu::peek_phys(u64 pa, void* dst, size_t size) const {
+    u8* out = static_cast<u8*>(dst);
+    size_t done = 0;
+    while (done < size) {
+        u8* page = bus_.ram_page(pa + done);
         if (!page) break;
-        size_t n = std::min<size_t>(size - done, 0x1000 - (pa & 0xFFF));
-        std::memcpy(out + done, page + (pa & 0xFFF), n);
+        size_t n = std::min<size_t>(size - done, 0x1000 - ((pa + done) & 0xFFF));
+        std::memcpy(out + done, page + ((pa + done) & 0xFFF), n);
         done += n;
     }
     return done;
@@ -141,13 +155,20 @@ bool Cpu::take_interrupt(StepResult& stop) {
 // Delivers `f`; on a triple fault fills `stop` and returns false.
 bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     external_event_ = external;
+    const u8 from_cpl = sys.cpl;
     bool ok = deliver_fault(f);
     external_event_ = false;
     if (!ok) stop = {StopReason::TripleFault, triple_fault};
+    else if (observer) [[unlikely]] observer->delivered(*this, f.vector, from_cpl);
     return ok;
 }
 
 StepResult Cpu::run(u64 cycle_limit) {
+    // The observed loop only while a debugger asks for it (observer.h).
+    return observe_boundaries && observer ? run_loop<true>(cycle_limit) : run_loop<false>(cycle_limit);
+}
+
+template <bool Observed> StepResult Cpu::run_loop(u64 cycle_limit) {
     StepResult stop;
     Block* prev = nullptr;  // the block that ran last, for chaining
     u64 prev_generation = 0;
@@ -162,7 +183,13 @@ StepResult Cpu::run(u64 cycle_limit) {
         // RFLAGS.TF set before an instruction makes it trap with #DB after it
         // (single-step, SDM Vol. 3A 17.3.1.4): run it alone.
         const bool single_step = s.rflags & fl::TF;
-        const bool single = interrupt_shadow | single_step;
+        bool observed_single = false;
+        if constexpr (Observed) {
+            Observer::Action a = observer->before(*this);
+            if (a == Observer::Action::Stop) return {StopReason::Debug, {}};
+            observed_single = a == Observer::Action::Single;
+        }
+        const bool single = interrupt_shadow | single_step | observed_single;
         interrupt_shadow = false;
         const Insn* first = nullptr;
         const Insn* i = nullptr;
@@ -212,6 +239,11 @@ StepResult Cpu::run(u64 cycle_limit) {
             prev = nullptr;
             if (!deliver_exceptions) return {StopReason::Fault, f};
             if (!deliver_event(f, false, stop)) return stop;
+        } catch (const DebugStop&) {
+            // A trap record stopped before its instruction (observer.h).
+            if (first) insns += static_cast<u64>(i - first);
+            end_block = false;
+            return {StopReason::Debug, {}};
         }
     }
     return {halted ? StopReason::Halt : StopReason::Budget, {}};
@@ -221,6 +253,8 @@ StepResult Cpu::step() {
     StepResult stop;
     if (take_interrupt(stop)) return stop;
     if (halted) return {StopReason::Halt, {}};
+    if (observe_boundaries && observer && observer->before(*this) == Observer::Action::Stop)
+        return {StopReason::Debug, {}};
     interrupt_shadow = false;
     try {
         u64 la = s.seg_base[CS] + s.rip;
@@ -235,6 +269,9 @@ StepResult Cpu::step() {
         if (!deliver_exceptions) return {StopReason::Fault, f};
         deliver_event(f, false, stop);
         return stop;
+    } catch (const DebugStop&) {
+        end_block = false;
+        return {StopReason::Debug, {}};
     }
     return {halted ? StopReason::Halt : StopReason::Budget, {}};
 }

@@ -9,6 +9,7 @@
 #include "bus.h"
 #include "fault.h"
 #include "insn.h"
+#include "observer.h"
 #include "state.h"
 #include "system.h"
 
@@ -35,8 +36,9 @@ public:
     virtual void set(bool asserted) = 0;
 };
 
-// Why run() returned.
-enum class StopReason { Budget, Fault, Halt, TripleFault };
+// Why run() returned. Debug: the debugger's observer (observer.h) stopped the
+// CPU before an instruction.
+enum class StopReason { Budget, Fault, Halt, TripleFault, Debug };
 
 // Kinds of memory access, for paging permission checks.
 enum class Access : u8 { Read, Write, Exec };
@@ -103,9 +105,14 @@ public:
     void read_bytes(u64 la, void* dst, unsigned size) { read_slow(la, dst, size); }
     void write_bytes(u64 la, const void* src, unsigned size) { write_slow(la, src, size); }
 
-    // Debug access: never faults, never ticks, never changes state. Returns the
-    // number of bytes read (stops at the first unmapped byte).
+    // Debug access: never faults, never ticks, never changes state, never
+    // touches a device (page tables and data outside RAM read as unmapped).
+    // Returns the number of bytes read (stops at the first unmapped byte).
     size_t peek(u64 la, void* dst, size_t size) const;
+    // The same through the address space rooted at `cr3` (this CPU's paging
+    // mode, another CR3: another task's page tables), and of physical RAM.
+    size_t peek_in(u64 cr3, u64 la, void* dst, size_t size) const;
+    size_t peek_phys(u64 pa, void* dst, size_t size) const;
 
     // Instruction fetch (used by the decoder): may fault like a read.
     void fetch_bytes(u64 la, u8* dst, size_t size);
@@ -119,8 +126,10 @@ public:
     // error code) or #GP(0) for a non-canonical address. `supervisor` marks
     // implicit supervisor accesses (descriptor tables, the TSS, interrupt stacks).
     u64 translate(u64 la, Access kind, bool supervisor = false);
-    // Translation for debuggers: never faults, never sets A/D bits, never ticks.
+    // Translation for debuggers: never faults, never sets A/D bits, never
+    // ticks, reads page tables from RAM only.
     bool translate_peek(u64 la, u64& pa) const;
+    bool translate_peek_in(u64 cr3, u64 la, u64& pa) const;
     // TLB maintenance as the instructions and register writes require (mmu.cpp
     // documents which entries each one drops).
     void flush_tlb();                // everything, global entries included
@@ -212,6 +221,11 @@ public:
     bool deliver_fault(const Fault& f);
     // Delivers one event; may throw Fault if the delivery itself faults.
     void deliver(u8 vector, bool has_error, u32 error, bool software, bool external);
+    // The debugger's hooks (observer.h): trap records ask `observer`; while
+    // `observe_boundaries` is set (read when run() or step() starts), the step
+    // loop calls observer->before() at every block start.
+    Observer* observer = nullptr;
+    bool observe_boundaries = false;
     // Text report of the CPU state: registers, segments, control registers, mode.
     std::string describe() const;
     // The last fault that ended a run with a triple fault (for the report).
@@ -240,9 +254,12 @@ private:
     // Linear address as the current mode forms it: canonical check in long mode,
     // 32-bit wrap-around otherwise.
     u64 linear(u64 la) const;
-    bool walk(u64 la, Access kind, bool user, Translation& out, u32& error, bool set_bits);
+    // `peek_root`: a debugger's walk from that CR3, through RAM only.
+    bool walk(u64 la, Access kind, bool user, Translation& out, u32& error, bool set_bits,
+              const u64* peek_root = nullptr);
     void check_rights(const Translation& t, u64 la, Access kind, bool user_access, bool implicit);
     void flush_host_tlbs();
+    template <bool Observed> StepResult run_loop(u64 cycle_limit);
     bool take_interrupt(StepResult& stop);
     bool deliver_event(const Fault& f, bool external, StepResult& stop);
     bool external_event_ = false;  // the EXT bit of error codes during delivery

@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "console.h"
+#include "check_run.h"
 #include "launch.h"
 #include "machine.h"
 #include "multiboot.h"
@@ -20,7 +21,7 @@ namespace {
 
 // Exit statuses of `run` besides the guest's own (always odd: (v << 1) | 1)
 // and kStatusBadImage (launch.h).
-constexpr int kStatusTripleFault = 4, kStatusAllHalted = 6, kStatusCycleLimit = 8;
+constexpr int kStatusTripleFault = 4, kStatusAllHalted = 6, kStatusCycleLimit = 8, kStatusCheck = 10;
 // A reset with --no-reboot, and Ctrl-A X: QEMU exits with 0 for both.
 constexpr int kStatusReset = 0, kStatusQuit = 0;
 
@@ -32,6 +33,7 @@ struct RunOptions {
     std::string input = "stdin";
     std::string screen;
     bool stats = false;
+    bool check = false;
     bool nographic = false;
     bool no_reboot = false;
 };
@@ -68,13 +70,21 @@ int run(const RunOptions& o) {
     Launch l = start(prepared, console->serial_sink(), console->debugcon_sink());
     Machine* m = l.machine.get();
     auto& boot = l.boot;
+    std::unique_ptr<debug::CheckedRun> checked;
+    if (o.check) {
+        try {
+            checked = std::make_unique<debug::CheckedRun>(*m, l.kernel);
+        } catch (const std::exception& e) {
+            fail(std::string("--check: ") + e.what());
+        }
+    }
 
     Console::install_signal_handlers();
     if (console->interactive()) std::fprintf(stderr, "switchyard: serial console on this terminal; C-a x quits, C-a h helps\n");
     m->set_host(&*console);
     RunResult r;
     for (;;) {
-        r = m->run(max_cycles ? max_cycles : ~0ull);
+        r = checked ? checked->run(max_cycles ? max_cycles : ~0ull) : m->run(max_cycles ? max_cycles : ~0ull);
         if (r.end != RunEnd::Reset || o.no_reboot) break;
         // A reset reboots, as QEMU does without -no-reboot: power-on state, the
         // kernel and modules loaded again.
@@ -104,6 +114,10 @@ int run(const RunOptions& o) {
     case RunEnd::Reset:
         std::fprintf(stderr, "switchyard: the guest reset the machine at cycle %llu (--no-reboot)\n", cycle);
         status = kStatusReset;
+        break;
+    case RunEnd::Debug:
+        std::fprintf(stderr, "switchyard: check failed on %s\n", checked->violation()->c_str());
+        status = kStatusCheck;
         break;
     case RunEnd::Stopped:
         signal = console->stop_signal();
@@ -151,6 +165,7 @@ Exit status:
   4              triple fault (the CPU state is printed on stderr)
   6              every CPU halted for good (interrupts off, or nothing can wake it)
   8              --max-cycles reached
+  10             --check: an invariant of the context switch or a kernel entry broke
   128+n          killed by signal n (SIGINT, SIGTERM, SIGHUP), output flushed
 
 QEMU spellings accepted (one dash): -kernel K, -smp N[,sockets=S,cores=C,threads=T],
@@ -212,6 +227,9 @@ void add_run(CLI::App& app) {
     cmd->add_flag("--nographic", o->nographic, "QEMU -nographic: no display, COM1 on the terminal (the default here)");
     cmd->add_flag("--no-reboot", o->no_reboot, "a guest reset ends the run (status 0, as QEMU) instead of rebooting");
     cmd->add_flag("--stats", o->stats, "print cycles=N insns=M and per-CPU figures on stderr at exit");
+    cmd->add_flag("--check", o->check,
+                  "check the context switch and kernel entry invariants of a kernel with a debugger descriptor "
+                  "(docs/gui.md); stop at the first that breaks, naming it (status 10)");
     cmd->callback([o] { exit_status = run(*o); });
 }
 

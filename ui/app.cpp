@@ -90,7 +90,7 @@ void handle_key(Session& s, const SDL_KeyboardEvent& k) {
 int run_gui(const GuiOptions& o) {
     int W = 0, H = 0;
     if (!parse_size(o.size, W, H)) cli::fail("--size " + o.size + ": expected WIDTHxHEIGHT, at least 640x480");
-    const bool headless = !o.screenshot.empty() || !o.dump_state.empty();
+    const bool headless = !o.screenshot.empty() || !o.dump_state.empty() || !o.dump_memory.empty();
     if (!o.screenshot.empty() && W * H < 1280 * 720) cli::fail("--screenshot needs a window of at least 1280x720");
 
     Session s(o.machine, !o.no_checks);
@@ -110,6 +110,17 @@ int run_gui(const GuiOptions& o) {
         std::ofstream f(o.dump_state);
         f << debug::model_json(s.model()).dump(1) << "\n";
         if (!f) cli::fail("--dump-state " + o.dump_state + ": cannot write it", 1);
+    }
+    if (!o.dump_memory.empty()) {
+        // Straight from the machine's RAM: no CPU, no page tables, no descriptor.
+        Machine& m = s.machine();
+        std::ofstream f(o.dump_memory, std::ios::binary);
+        std::vector<char> page(0x1000);
+        for (u64 pa = 0; pa < m.ram_size() && f; pa += page.size()) {
+            m.read_phys(pa, page.data(), page.size());
+            f.write(page.data(), std::streamsize(page.size()));
+        }
+        if (!f) cli::fail("--dump-memory " + o.dump_memory + ": cannot write it", 1);
     }
     if (headless && o.screenshot.empty()) return 0;
 

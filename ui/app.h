@@ -15,6 +15,7 @@ struct GuiOptions {
     bool until_switch_given = false;
     std::string screenshot;          // write a PNG of the window and exit
     std::string dump_state;          // write the model as JSON and exit
+    std::string dump_memory;         // write guest physical RAM, raw, and exit (for independent readers)
     std::string size = "1920x1080";  // the window
     bool no_checks = false;
     std::vector<std::string> breaks;  // breakpoints to set at start

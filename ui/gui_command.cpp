@@ -35,6 +35,7 @@ void add_gui(CLI::App& app) {
         ->each([o](const std::string&) { o->until_switch_given = true; });
     cmd->add_option("--screenshot", o->screenshot, "render the window once, write it to FILE.png and exit")->type_name("FILE");
     cmd->add_option("--dump-state", o->dump_state, "write the panels' model as JSON to FILE and exit")->type_name("FILE");
+    cmd->add_option("--dump-memory", o->dump_memory, "write guest physical RAM to FILE, raw, and exit")->type_name("FILE");
     cmd->add_option("--size", o->size, "the window, WIDTHxHEIGHT")->capture_default_str();
     cmd->add_option("--break", o->breaks, "a breakpoint at an address or symbol[+offset] (repeatable)")
         ->type_name("WHERE")

@@ -60,7 +60,7 @@ Debugger::Debugger(Machine& m, const guest::Kernel* kernel)
 }
 
 Debugger::~Debugger() {
-    for (u64 a : armed_) m_.code_cache().clear_trap(a);
+    for (u64 a : armed_) code().clear_trap(a);
     for (unsigned n = 0; n < m_.cpu_count(); ++n) {
         m_.cpu(n).observer = nullptr;
         m_.cpu(n).observe_boundaries = false;
@@ -136,7 +136,7 @@ bool Debugger::watched(u64 addr) const {
 void Debugger::arm(u64 addr) {
     if (std::find(armed_.begin(), armed_.end(), addr) != armed_.end()) return;
     armed_.push_back(addr);
-    m_.code_cache().set_trap(addr);
+    code().set_trap(addr);
 }
 
 void Debugger::disarm(u64 addr) {
@@ -144,7 +144,7 @@ void Debugger::disarm(u64 addr) {
     auto it = std::find(armed_.begin(), armed_.end(), addr);
     if (it == armed_.end()) return;
     armed_.erase(it);
-    m_.code_cache().clear_trap(addr);
+    code().clear_trap(addr);
 }
 
 // ---- run control ----
@@ -208,15 +208,18 @@ Stop Debugger::run(u64 cycle_limit) {
     return s;
 }
 
-void Debugger::set_goal(Goal g, std::optional<unsigned> cpu, Temp temp) {
+void Debugger::set_goal(Goal g, std::optional<unsigned> cpu, const Temp* temp) {
     cancel();
     goal_ = g;
     goal_cpu_ = cpu;
     if (g == Goal::Temp) {
-        temp_ = temp;
+        temp_ = *temp;
         arm(temp_.addr);
     }
 }
+
+// The decode cache the CPUs share, where the trap records go.
+CodeCache& Debugger::code() { return m_.cpu(0).code_cache(); }
 
 void Debugger::cancel() {
     const Goal was = goal_;
@@ -276,7 +279,8 @@ Stop Debugger::step_over(unsigned cpu, u64 cycle_limit) {
     const Cpu& c = m_.cpu(cpu);
     DisasmLine l = disassemble(cpu, c.s.rip);
     if (!l.is_call || c.halted) return step(cpu, cycle_limit);
-    set_goal(Goal::Temp, std::nullopt, {c.s.rip + l.len, c.s.gpr[RSP]});
+    const Temp t{c.s.rip + l.len, c.s.gpr[RSP]};
+    set_goal(Goal::Temp, std::nullopt, &t);
     return run(cycle_limit);
 }
 
@@ -295,7 +299,7 @@ Stop Debugger::step_out(unsigned cpu, u64 cycle_limit) {
         if (c.peek(c.s.gpr[RBP] + 8, &ret, 8) == 8) target = Temp{ret, c.s.gpr[RBP] + 16};
     }
     if (!target) return step(cpu, cycle_limit);
-    set_goal(Goal::Temp, std::nullopt, *target);
+    set_goal(Goal::Temp, std::nullopt, &*target);
     return run(cycle_limit);
 }
 
@@ -356,7 +360,13 @@ bool Debugger::trap(Cpu& c) {
 }
 
 void Debugger::delivered(Cpu& c, u8 vector, u8 from_cpl) {
-    if (from_cpl == 3) cpus_[index_of(c)].entry_vector = vector;
+    // The interrupt may come at the first boundary back in user mode, before
+    // before() has seen it: the privilege it interrupted is what counts.
+    PerCpu& p = cpus_[index_of(c)];
+    if (from_cpl == 3) {
+        p.entry_vector = vector;
+        p.last_cpl = 3;
+    }
 }
 
 bool Debugger::uses_gs(const Cpu& c) const {

@@ -147,7 +147,8 @@ private:
     };
 
     Stop run(u64 cycle_limit);
-    void set_goal(Goal g, std::optional<unsigned> cpu = std::nullopt, Temp temp = {});
+    void set_goal(Goal g, std::optional<unsigned> cpu = std::nullopt, const Temp* temp = nullptr);
+    CodeCache& code();
     Stop from_run_result(const RunResult& r);
     void arm(u64 addr);
     void disarm(u64 addr);

@@ -102,9 +102,15 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         const SwitchInProgress* s;
     };
     std::vector<Progress> progress;
+    // A record counts while its CPU is still inside __switch_to_asm or
+    // __switch_to: once the ret has popped next's ret_addr, next just runs.
     if (sw)
         for (unsigned n = 0; n < m.cpu_count(); ++n)
-            if (const auto& s = sw->in_progress(n)) progress.push_back({n, &*s});
+            if (const auto& s = sw->in_progress(n)) {
+                const u64 rip = m.cpu(n).s.rip;
+                if (in_routine(*k, d.sym_switch_to_asm, rip) || in_routine(*k, d.sym_switch_to, rip))
+                    progress.push_back({n, &*s});
+            }
 
     for (const guest::Task& t : tasks) {
         TaskView tv;

@@ -124,6 +124,10 @@ int run_gui(const GuiOptions& o) {
     }
     if (headless && o.screenshot.empty()) return 0;
 
+    const char* x11 = std::getenv("DISPLAY");
+    const char* wl = std::getenv("WAYLAND_DISPLAY");
+    if (!(x11 && *x11) && !(wl && *wl) && !std::getenv("SDL_VIDEODRIVER"))
+        cli::fail("no display for the GUI: DISPLAY and WAYLAND_DISPLAY are not set (for --screenshot, run it under xvfb-run)", 1);
     if (SDL_Init(SDL_INIT_VIDEO) != 0)
         cli::fail(std::string("no display for the GUI (") + SDL_GetError() +
                       "); set DISPLAY, or run it under xvfb-run for --screenshot",

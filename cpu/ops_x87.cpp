@@ -3,8 +3,9 @@
 // FNINIT, FNCLEX, FWAIT). x87 arithmetic is not modelled: its opcodes are #UD.
 //
 // Deviations: FLDCW that unmasks an already-pending exception sets ES and B but
-// the next waiting x87 instruction does not raise #MF (no x87 arithmetic yet);
-// FWAIT does not check CR0.MP/TS (CPU core II).
+// the next waiting x87 instruction does not raise #MF (no x87 arithmetic yet).
+// CR0.EM/TS (and MP for FWAIT) are applied by the decoder's state gate
+// (decode.cpp, kGateRules).
 #include "decode.h"
 
 namespace sy {

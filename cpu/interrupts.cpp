@@ -14,13 +14,22 @@ namespace sy {
 namespace {
 constexpr u64 kClearOnEntry = fl::TF | fl::NT | fl::RF | (1u << 17) /* VM */;
 
-// Vectors that are faults with an error code (SDM Vol. 3A, Table 6-1).
+// Vectors whose exception pushes an error code (SDM Vol. 3A, Table 6-1; 6.13).
+// Only the exception does: an external interrupt or INT n through the same
+// vector pushes none.
 bool pushes_error(u8 v) { return v == DF || (v >= TS && v <= PF_) || v == AC_ || v == 21; }
 }  // namespace
 
+// Exceptions (faults, traps, aborts raised by an instruction or by a delivery)
+// are told apart from interrupts here: `external_event_` marks an NMI or INTR
+// from the InterruptSource, Fault::software an INT n, INT3 or INTO. Only
+// exceptions have error codes and take part in the double-fault rules (SDM
+// Vol. 3A, 6.15 Table 6-5 classes exceptions only; an interrupt is benign).
 bool Cpu::deliver_fault(const Fault& first) {
     Fault f = first;
-    if (!f.software && f.vector < 32) f.has_error = pushes_error(f.vector);
+    const bool exception = !f.software && !external_event_;
+    f.has_error = exception && pushes_error(f.vector);
+    if (!exception) f.error = 0;
     try {
         deliver(f.vector, f.has_error, f.error, f.software, external_event_);
         return true;
@@ -30,12 +39,12 @@ bool Cpu::deliver_fault(const Fault& first) {
         if (f.software) s.rip -= f.insn_len;
         // A fault while delivering: Table 6-5 decides between serial handling,
         // a double fault and shutdown.
-        if (f.vector == DF) {
+        if (exception && f.vector == DF) {
             triple_fault = second;
             return false;
         }
-        bool df = (contributory(f.vector) && contributory(second.vector)) ||
-                  (f.vector == PF_ && (second.vector == PF_ || contributory(second.vector)));
+        bool df = exception && ((contributory(f.vector) && contributory(second.vector)) ||
+                                (f.vector == PF_ && (second.vector == PF_ || contributory(second.vector))));
         if (!df) {
             external_event_ = false;
             return deliver_fault(second);

@@ -1,6 +1,8 @@
 // The step loop and the memory access slow paths (SDM Vol. 3A, 6.5 "Exception
 // classifications": a fault reports the address of the faulting instruction and
-// leaves the state as it was before it).
+// leaves the state as it was before it; 6.9 and Table 6-2 "Priority among
+// simultaneous exceptions and interrupts": what is recognised at an instruction
+// boundary, and in which order).
 #include "cpu.h"
 
 #include <algorithm>
@@ -29,14 +31,18 @@ void Cpu::read_slow(u64 la, void* dst, unsigned size) {
         if (n == 0) break;
         u64 pa = part == 0 ? pa0 : (pa1 & ~0xFFFull);
         if (u8* page = bus_.ram_page(pa)) std::memcpy(out, page + (pa & 0xFFF), n);
-        else if (n == 1 || n == 2 || n == 4 || n == 8) {
-            u64 v = bus_.mmio_read(pa, n);
-            std::memcpy(out, &v, n);
-        } else {
-            for (unsigned k = 0; k < n; ++k) out[k] = static_cast<u8>(bus_.mmio_read(pa + k, 1));
+        else {
+            if (n == 1 || n == 2 || n == 4 || n == 8) {
+                u64 v = bus_.mmio_read(pa, n);
+                std::memcpy(out, &v, n);
+            } else {
+                for (unsigned k = 0; k < n; ++k) out[k] = static_cast<u8>(bus_.mmio_read(pa + k, 1));
+            }
+            end_block = true;  // a device access: an interrupt may be pending now
         }
         out += n;
     }
+    if (bp_.data) [[unlikely]] note_data_access(a0, size, false);
 }
 
 void Cpu::check_write(u64 la, unsigned size) {
@@ -61,15 +67,47 @@ void Cpu::write_slow(u64 la, const void* src, unsigned size) {
                 end_block = true;  // the rest of this block may be stale
             }
             std::memcpy(page + (pa & 0xFFF), in, n);
-        } else if (n == 1 || n == 2 || n == 4 || n == 8) {
-            u64 v = 0;
-            std::memcpy(&v, in, n);
-            bus_.mmio_write(pa, n, v);
         } else {
-            for (unsigned k = 0; k < n; ++k) bus_.mmio_write(pa + k, 1, in[k]);
+            if (n == 1 || n == 2 || n == 4 || n == 8) {
+                u64 v = 0;
+                std::memcpy(&v, in, n);
+                bus_.mmio_write(pa, n, v);
+            } else {
+                for (unsigned k = 0; k < n; ++k) bus_.mmio_write(pa + k, 1, in[k]);
+            }
+            end_block = true;  // an EOI, a TPR or ICR write...: look for interrupts
         }
         in += n;
     }
+    if (bp_.data) [[unlikely]] note_data_access(a0, size, true);
+}
+
+void Cpu::note_data_access(u64 la, unsigned size, bool write) {
+    if (u8 hits = bp_.data_hits(la, size, write)) {
+        db_trap_ |= hits;
+        end_block = true;
+    }
+}
+
+u32 Cpu::port_in(u16 port, unsigned size) {
+    u32 v = bus_.io_in(port, size);
+    end_block = true;  // e.g. reading a UART register can raise its interrupt
+    if (bp_.io) [[unlikely]] db_trap_ |= bp_.io_hits(port, size);
+    return v;
+}
+
+void Cpu::port_out(u16 port, unsigned size, u32 value) {
+    bus_.io_out(port, size, value);
+    end_block = true;  // e.g. an EOI or an unmasked line at the PIC
+    if (bp_.io) [[unlikely]] db_trap_ |= bp_.io_hits(port, size);
+}
+
+void Cpu::load_breakpoints() {
+    bp_.load(sys.dr, sys.cr4 & cr4::DE);
+    // Watched pages leave the host TLBs; the next block runs in the loop that
+    // matches the code breakpoints now armed.
+    flush_host_tlbs();
+    end_block = true;
 }
 
 u64 Cpu::fetch_phys(u64 la) { return translate(linear(la), Access::Exec); }
@@ -103,7 +141,10 @@ size_t Cpu::peek(u64 la, void* dst, size_t size) const {
 u64 Cpu::phys_read(u64 pa, unsigned size) {
     u64 v = 0;
     if (u8* page = bus_.ram_page(pa); page && (pa & 0xFFF) + size <= 0x1000) std::memcpy(&v, page + (pa & 0xFFF), size);
-    else v = bus_.mmio_read(pa, size);
+    else {
+        v = bus_.mmio_read(pa, size);
+        end_block = true;
+    }
     return v;
 }
 
@@ -116,6 +157,7 @@ void Cpu::phys_write(u64 pa, unsigned size, u64 value) {
         std::memcpy(page + (pa & 0xFFF), &value, size);
     } else {
         bus_.mmio_write(pa, size, value);
+        end_block = true;
     }
 }
 
@@ -147,7 +189,39 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     return ok;
 }
 
-StepResult Cpu::run(u64 cycle_limit) {
+// The instructions of one block from `i`, until its end, the cycle limit, an
+// instruction that ends the block, or (`single`) after one. With CheckCode, it
+// also stops before an instruction that has an instruction breakpoint, whose
+// #DB the next boundary raises; the first instruction was checked there.
+template <bool CheckCode>
+inline const Insn* Cpu::run_insns(const Insn* i, const Insn* end, u64 cycle_limit, bool single) {
+    while (i != end) {
+        i->fn(*this, *i);
+        cycles += i->cycles;
+        ++i;
+        if (end_block | (cycles >= cycle_limit) | single) [[unlikely]] break;
+        if constexpr (CheckCode)
+            if (bp_.exec_hits(s.seg_base[CS] + s.rip)) break;
+    }
+    return i;
+}
+
+// At each instruction boundary, in the order of SDM Vol. 3A Table 6-2:
+//   4. traps of the previous instruction: single-step (RFLAGS.TF when it
+//      began), data and I/O breakpoints, reported by one #DB after it (held
+//      one more instruction after MOV SS / POP SS, 6.8.3);
+//   5. NMI and 6. maskable interrupts (take_interrupt: IF, the STI / MOV SS
+//      shadow, NMI blocking);
+//   7. instruction breakpoints: a #DB fault before the instruction, unless
+//      RFLAGS.RF is set or it follows MOV SS;
+//   8-10. fetch, decode and execution faults (the handlers, the decoder).
+// A block runs without looking at events between its instructions: every
+// instruction after which one can be pending or acceptable ends its block
+// (end_block: device accesses, STI, POPF, MOV SS, WRMSR, MOV CR8; IRET and
+// HLT end blocks anyway), so interrupts are recognised at the boundary the SDM
+// names (6.8.1 ... 6.8.3), not at the end of the block.
+template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
+    end_block = false;  // no block is running yet: whatever set it (update_mode) is done
     StepResult stop;
     Block* prev = nullptr;  // the block that ran last, for chaining
     u64 prev_generation = 0;
@@ -157,17 +231,36 @@ StepResult Cpu::run(u64 cycle_limit) {
             if (stop.reason == StopReason::TripleFault) return stop;
         }
         if (halted) return {StopReason::Halt, {}};
-        // In an interrupt shadow (after STI or MOV SS), run one instruction and
-        // look for interrupts again only after it.
-        // RFLAGS.TF set before an instruction makes it trap with #DB after it
-        // (single-step, SDM Vol. 3A 17.3.1.4): run it alone.
-        const bool single_step = s.rflags & fl::TF;
-        const bool single = interrupt_shadow | single_step;
-        interrupt_shadow = false;
+        const u64 la = s.seg_base[CS] + s.rip;
+        bool single = One;
         const Insn* first = nullptr;
         const Insn* i = nullptr;
         try {
-            const u64 la = s.seg_base[CS] + s.rip;
+            if (interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec) [[unlikely]] {
+                // A shadow (after STI or MOV SS: one instruction, then look for
+                // interrupts again), TF (single-step: the instruction runs alone
+                // and traps with #DB after it, SDM Vol. 3A 17.3.1.4), RF (set
+                // only by IRET and by a REP string instruction that stopped
+                // between iterations, both of which end their block: it
+                // suppresses this instruction's breakpoints and is cleared as
+                // the instruction starts, 17.3.1.1), or armed code breakpoints.
+                const bool after_mov_ss = mov_ss_shadow, resume = s.rflags & fl::RF;
+                single |= interrupt_shadow;
+                interrupt_shadow = mov_ss_shadow = false;
+                if (bp_.exec && !resume && !after_mov_ss) {
+                    if (u8 hits = bp_.exec_hits(la)) {
+                        sys.dr[6] = (sys.dr[6] & ~dr6::kBreakpoints) | hits;
+                        Fault db{DB};
+                        db.keep_rf = true;
+                        throw db;
+                    }
+                }
+                if (s.rflags & fl::TF) {
+                    single = true;
+                    db_trap_ |= dr6::BS;  // void if the instruction faults
+                }
+                s.rflags &= ~fl::RF;
+            }
             Block* b = nullptr;
             // Chaining: the block that followed `prev` last time, if nothing that
             // could change the fetch (code writes, TLB or mode changes) happened.
@@ -191,52 +284,41 @@ StepResult Cpu::run(u64 cycle_limit) {
             const Insn* end = i + b->insns.size();
             // `insns` is added per block: counting per instruction here makes
             // the compiler pair it with `cycles`, which handlers also update.
-            while (i != end) {
-                i->fn(*this, *i);
-                cycles += i->cycles;
-                ++i;
-                if (end_block | (cycles >= cycle_limit) | single) [[unlikely]] break;
-            }
+            if (!bp_.exec) [[likely]] i = run_insns<false>(i, end, cycle_limit, single);
+            else i = run_insns<true>(i, end, cycle_limit, single);
             insns += static_cast<u64>(i - first);
-            end_block = false;
-            if (single_step && i != first) {
-                sys.dr[6] |= 1u << 14;  // DR6.BS
-                Fault db{DB};
-                if (!deliver_exceptions) return {StopReason::Fault, db};
-                prev = nullptr;
-                if (!deliver_event(db, false, stop)) return stop;
+            // Trap-class debug conditions of the instruction that just completed
+            // (single-step, data and I/O breakpoints) make one #DB, held over one
+            // more instruction after MOV SS / POP SS (6.8.3). A data or I/O
+            // breakpoint ends the block and single-step runs one instruction:
+            // only a block that ended early can have one.
+            if (end_block | single) [[unlikely]] {
+                end_block = false;
+                if (db_trap_ && !mov_ss_shadow) {
+                    sys.dr[6] = (sys.dr[6] & ~dr6::kBreakpoints) | db_trap_;
+                    db_trap_ = 0;
+                    Fault db{DB};
+                    db.keep_rf = true;
+                    if (!deliver_exceptions) return {StopReason::Fault, db};
+                    prev = nullptr;
+                    if (!deliver_event(db, false, stop)) return stop;
+                }
             }
         } catch (const Fault& f) {
             if (first) insns += static_cast<u64>(i - first);
             end_block = false;
+            db_trap_ = 0;  // the instruction did not complete: its traps are void
             prev = nullptr;
             if (!deliver_exceptions) return {StopReason::Fault, f};
             if (!deliver_event(f, false, stop)) return stop;
         }
+        if constexpr (One) break;
     }
     return {halted ? StopReason::Halt : StopReason::Budget, {}};
 }
 
-StepResult Cpu::step() {
-    StepResult stop;
-    if (take_interrupt(stop)) return stop;
-    if (halted) return {StopReason::Halt, {}};
-    interrupt_shadow = false;
-    try {
-        u64 la = s.seg_base[CS] + s.rip;
-        Block* b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
-        const Insn& i = b->insns.front();
-        i.fn(*this, i);
-        cycles += i.cycles;
-        ++insns;
-        end_block = false;
-    } catch (const Fault& f) {
-        end_block = false;
-        if (!deliver_exceptions) return {StopReason::Fault, f};
-        deliver_event(f, false, stop);
-        return stop;
-    }
-    return {halted ? StopReason::Halt : StopReason::Budget, {}};
-}
+StepResult Cpu::run(u64 cycle_limit) { return execute<false>(cycle_limit); }
+
+StepResult Cpu::step() { return execute<true>(~0ull); }
 
 }  // namespace sy

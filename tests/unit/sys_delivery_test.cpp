@@ -25,7 +25,8 @@ TEST_CASE("delivery: #UD at CPL 0 pushes a 5-word frame on the current stack, al
     CHECK(t.cpu.s.gpr[RSP] == top - 40);
     CHECK(t.get64(top - 8) == SysMachine::kKernelDs);        // SS
     CHECK(t.get64(top - 16) == 0x60008);                     // RSP before the event
-    CHECK(t.get64(top - 24) == (fl::FIXED1 | fl::IF | fl::CF));  // RFLAGS
+    // RFLAGS, with RF set: the image of every fault-class exception has it (SDM Vol. 3A, 17.3.1.1).
+    CHECK(t.get64(top - 24) == (fl::FIXED1 | fl::IF | fl::CF | fl::RF));
     CHECK(t.get64(top - 32) == SysMachine::kKernelCs);       // CS
     CHECK(t.get64(top - 40) == SysMachine::kKernelCode);     // RIP of the faulting ud2
     CHECK((t.cpu.s.rflags & fl::IF) == 0);                   // interrupt gate

@@ -201,7 +201,7 @@ inline const Insn* Cpu::run_insns(const Insn* i, const Insn* end, u64 cycle_limi
         ++i;
         if (end_block | (cycles >= cycle_limit) | single) [[unlikely]] break;
         if constexpr (CheckCode)
-            if (bp_.exec_hits(s.seg_base[CS] + s.rip)) break;
+            if (bp_.exec_hits(code_linear(s.seg_base[CS] + s.rip))) break;
     }
     return i;
 }
@@ -248,7 +248,7 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
                 single |= interrupt_shadow;
                 interrupt_shadow = mov_ss_shadow = false;
                 if (bp_.exec && !resume && !after_mov_ss) {
-                    if (u8 hits = bp_.exec_hits(la)) {
+                    if (u8 hits = bp_.exec_hits(code_linear(la))) {
                         sys.dr[6] = (sys.dr[6] & ~dr6::kBreakpoints) | hits;
                         Fault db{DB};
                         db.keep_rf = true;

@@ -253,6 +253,9 @@ private:
     bool walk(u64 la, Access kind, bool user, Translation& out, u32& error, bool set_bits);
     void check_rights(const Translation& t, u64 la, Access kind, bool user_access, bool implicit);
     void flush_host_tlbs();
+    // CS base + RIP as the linear address instruction breakpoints compare
+    // with: 32 bits outside 64-bit mode (no fault: a bad RIP faults at fetch).
+    u64 code_linear(u64 la) const { return sys.mode == Mode::Long64 ? la : (la & 0xFFFFFFFFull); }
     // The step loop behind run() and step() (One: a single instruction).
     template <bool One> StepResult execute(u64 cycle_limit);
     template <bool CheckCode> const Insn* run_insns(const Insn* i, const Insn* end, u64 cycle_limit, bool single);

@@ -189,19 +189,18 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     return ok;
 }
 
-// The instructions of one block from `i`, until its end, the cycle limit, an
-// instruction that ends the block, or (`single`) after one. With CheckCode, it
-// also stops before an instruction that has an instruction breakpoint, whose
-// #DB the next boundary raises; the first instruction was checked there.
-template <bool CheckCode>
-inline const Insn* Cpu::run_insns(const Insn* i, const Insn* end, u64 cycle_limit, bool single) {
+// The instructions of one block from `i` while code breakpoints are armed:
+// until its end, the cycle limit or an instruction that ends the block, and
+// before an instruction that has an instruction breakpoint, whose #DB the next
+// boundary raises (the first instruction was checked there). The loop in
+// execute() is the same without the check.
+const Insn* Cpu::run_checked(const Insn* i, const Insn* end, u64 cycle_limit) {
     while (i != end) {
         i->fn(*this, *i);
         cycles += i->cycles;
         ++i;
-        if (end_block | (cycles >= cycle_limit) | single) [[unlikely]] break;
-        if constexpr (CheckCode)
-            if (bp_.exec_hits(code_linear(s.seg_base[CS] + s.rip))) break;
+        if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
+        if (bp_.exec_hits(code_linear(s.seg_base[CS] + s.rip))) break;
     }
     return i;
 }
@@ -232,20 +231,21 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
         }
         if (halted) return {StopReason::Halt, {}};
         const u64 la = s.seg_base[CS] + s.rip;
-        bool single = One;
         const Insn* first = nullptr;
         const Insn* i = nullptr;
         try {
-            if (interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec) [[unlikely]] {
-                // A shadow (after STI or MOV SS: one instruction, then look for
-                // interrupts again), TF (single-step: the instruction runs alone
-                // and traps with #DB after it, SDM Vol. 3A 17.3.1.4), RF (set
-                // only by IRET and by a REP string instruction that stopped
-                // between iterations, both of which end their block: it
-                // suppresses this instruction's breakpoints and is cleared as
-                // the instruction starts, 17.3.1.1), or armed code breakpoints.
+            if (One || interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec) [[unlikely]] {
+                // step(), a shadow (after STI or MOV SS: one instruction, then
+                // look for interrupts again), TF (single-step: the instruction
+                // runs alone and traps with #DB after it, SDM Vol. 3A
+                // 17.3.1.4), RF (set only by IRET and by a REP string
+                // instruction that stopped between iterations, both of which
+                // end their block: it suppresses this instruction's breakpoints
+                // and is cleared as the instruction starts, 17.3.1.1), or armed
+                // code breakpoints. One instruction alone: end_block, set before
+                // it runs, ends the block after it.
                 const bool after_mov_ss = mov_ss_shadow, resume = s.rflags & fl::RF;
-                single |= interrupt_shadow;
+                if (One || interrupt_shadow) end_block = true;
                 interrupt_shadow = mov_ss_shadow = false;
                 if (bp_.exec && !resume && !after_mov_ss) {
                     if (u8 hits = bp_.exec_hits(code_linear(la))) {
@@ -256,7 +256,7 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
                     }
                 }
                 if (s.rflags & fl::TF) {
-                    single = true;
+                    end_block = true;
                     db_trap_ |= dr6::BS;  // void if the instruction faults
                 }
                 s.rflags &= ~fl::RF;
@@ -284,15 +284,23 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
             const Insn* end = i + b->insns.size();
             // `insns` is added per block: counting per instruction here makes
             // the compiler pair it with `cycles`, which handlers also update.
-            if (!bp_.exec) [[likely]] i = run_insns<false>(i, end, cycle_limit, single);
-            else i = run_insns<true>(i, end, cycle_limit, single);
+            if (!bp_.exec) [[likely]] {
+                while (i != end) {
+                    i->fn(*this, *i);
+                    cycles += i->cycles;
+                    ++i;
+                    if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
+                }
+            } else {
+                i = run_checked(i, end, cycle_limit);
+            }
             insns += static_cast<u64>(i - first);
             // Trap-class debug conditions of the instruction that just completed
             // (single-step, data and I/O breakpoints) make one #DB, held over one
             // more instruction after MOV SS / POP SS (6.8.3). A data or I/O
             // breakpoint ends the block and single-step runs one instruction:
             // only a block that ended early can have one.
-            if (end_block | single) [[unlikely]] {
+            if (end_block) [[unlikely]] {
                 end_block = false;
                 if (db_trap_ && !mov_ss_shadow) {
                     sys.dr[6] = (sys.dr[6] & ~dr6::kBreakpoints) | db_trap_;

@@ -258,7 +258,7 @@ private:
     u64 code_linear(u64 la) const { return sys.mode == Mode::Long64 ? la : (la & 0xFFFFFFFFull); }
     // The step loop behind run() and step() (One: a single instruction).
     template <bool One> StepResult execute(u64 cycle_limit);
-    template <bool CheckCode> const Insn* run_insns(const Insn* i, const Insn* end, u64 cycle_limit, bool single);
+    const Insn* run_checked(const Insn* i, const Insn* end, u64 cycle_limit);
     bool take_interrupt(StepResult& stop);
     bool deliver_event(const Fault& f, bool external, StepResult& stop);
     bool external_event_ = false;  // the EXT bit of error codes during delivery

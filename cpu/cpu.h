@@ -188,6 +188,10 @@ public:
     // and report it; when true (the machine), exceptions are delivered through
     // the IDT and only a triple fault stops the CPU.
     bool deliver_exceptions = false;
+    // Set by MOV SS and POP SS only, with interrupt_shadow: debug traps of that
+    // instruction wait for the boundary after the next one, and the next one's
+    // instruction breakpoints are not recognised (SDM Vol. 3A, 6.8.3; 17.3.1.1).
+    bool mov_ss_shadow = false;
     InterruptSource* interrupts = nullptr;
     MsrHandler* msr_handler = nullptr;  // MSRs owned by the machine (x2APIC, TSC deadline)
     u8 apic_id = 0;  // reported by CPUID leaf 1 (the machine sets it per CPU)
@@ -195,10 +199,6 @@ public:
     // Set by STI (when IF was 0) and MOV/POP SS, which must also end the block:
     // interrupts are then not accepted before the next instruction completes.
     bool interrupt_shadow = false;
-    // Set by MOV SS and POP SS only: debug traps of that instruction wait for the
-    // boundary after the next one, and the next one's instruction breakpoints
-    // are not recognised (SDM Vol. 3A, 6.8.3; 17.3.1.1).
-    bool mov_ss_shadow = false;
     // Set when an NMI is delivered, cleared by IRET: NMIs do not nest.
     bool nmi_blocked = false;
     // Delivers an exception or interrupt through the IDT (IVT in real mode),

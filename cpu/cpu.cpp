@@ -189,10 +189,10 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     return ok;
 }
 
-// The instructions of one block from `i` while code breakpoints are armed:
-// until its end, the cycle limit or an instruction that ends the block, and
-// before an instruction that has an instruction breakpoint, whose #DB the next
-// boundary raises (the first instruction was checked there). The loop in
+// The instructions of one block from `i` on the rare path: until its end, the
+// cycle limit or an instruction that ends the block, and, while code
+// breakpoints are armed, before an instruction that has one, whose #DB the
+// next boundary raises (the first instruction was checked there). The loop in
 // execute() is the same without the check.
 const Insn* Cpu::run_checked(const Insn* i, const Insn* end, u64 cycle_limit) {
     while (i != end) {
@@ -200,7 +200,7 @@ const Insn* Cpu::run_checked(const Insn* i, const Insn* end, u64 cycle_limit) {
         cycles += i->cycles;
         ++i;
         if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
-        if (bp_.exec_hits(code_linear(s.seg_base[CS] + s.rip))) break;
+        if (bp_.exec && bp_.exec_hits(code_linear(s.seg_base[CS] + s.rip))) break;
     }
     return i;
 }
@@ -224,6 +224,29 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
     StepResult stop;
     Block* prev = nullptr;  // the block that ran last, for chaining
     u64 prev_generation = 0;
+    // The block at linear `la`. Chaining: the block that followed `prev` last
+    // time, if nothing that could change the fetch (code writes, TLB or mode
+    // changes) happened since; otherwise the decode cache, and `prev` learns it.
+    auto next_block = [&](u64 la) __attribute__((always_inline)) -> const Block* {
+        Block* b = nullptr;
+        if (prev && prev_generation == code_->generation) {
+            for (const Block::Link& l : prev->links)
+                if (l.la == la && l.epoch == fetch_epoch && l.generation == prev_generation) {
+                    b = l.next;
+                    break;
+                }
+        }
+        if (!b) {
+            b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
+            if (prev && prev_generation == code_->generation) {
+                prev->next_link ^= 1;
+                prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch};
+            }
+        }
+        prev = b;
+        prev_generation = code_->generation;
+        return b;
+    };
     while (cycles < cycle_limit) {
         if (interrupts) {
             take_interrupt(stop);
@@ -234,7 +257,22 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
         const Insn* first = nullptr;
         const Insn* i = nullptr;
         try {
-            if (One || interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec) [[unlikely]] {
+            if (!(One || interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec)) [[likely]] {
+                // The common boundary: the block runs to its end or until an
+                // instruction ends it. `insns` is added per block: counting per
+                // instruction here makes the compiler pair it with `cycles`,
+                // which handlers also update.
+                const Block* b = next_block(la);
+                first = i = b->insns.data();
+                const Insn* end = i + b->insns.size();
+                while (i != end) {
+                    i->fn(*this, *i);
+                    cycles += i->cycles;
+                    ++i;
+                    if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
+                }
+                insns += static_cast<u64>(i - first);
+            } else {
                 // step(), a shadow (after STI or MOV SS: one instruction, then
                 // look for interrupts again), TF (single-step: the instruction
                 // runs alone and traps with #DB after it, SDM Vol. 3A
@@ -260,41 +298,11 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
                     db_trap_ |= dr6::BS;  // void if the instruction faults
                 }
                 s.rflags &= ~fl::RF;
+                const Block* b = next_block(la);
+                first = i = b->insns.data();
+                i = run_checked(i, i + b->insns.size(), cycle_limit);
+                insns += static_cast<u64>(i - first);
             }
-            Block* b = nullptr;
-            // Chaining: the block that followed `prev` last time, if nothing that
-            // could change the fetch (code writes, TLB or mode changes) happened.
-            if (prev && prev_generation == code_->generation) {
-                for (const Block::Link& l : prev->links)
-                    if (l.la == la && l.epoch == fetch_epoch && l.generation == prev_generation) {
-                        b = l.next;
-                        break;
-                    }
-            }
-            if (!b) {
-                b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
-                if (prev && prev_generation == code_->generation) {
-                    prev->next_link ^= 1;
-                    prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch};
-                }
-            }
-            prev = b;
-            prev_generation = code_->generation;
-            first = i = b->insns.data();
-            const Insn* end = i + b->insns.size();
-            // `insns` is added per block: counting per instruction here makes
-            // the compiler pair it with `cycles`, which handlers also update.
-            if (!bp_.exec) [[likely]] {
-                while (i != end) {
-                    i->fn(*this, *i);
-                    cycles += i->cycles;
-                    ++i;
-                    if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
-                }
-            } else {
-                i = run_checked(i, end, cycle_limit);
-            }
-            insns += static_cast<u64>(i - first);
             // Trap-class debug conditions of the instruction that just completed
             // (single-step, data and I/O breakpoints) make one #DB, held over one
             // more instruction after MOV SS / POP SS (6.8.3). A data or I/O

@@ -171,9 +171,21 @@ void add_bench(CLI::App& app) {
     static u64 insns = 200'000'000;
     static std::string only;
     cmd->add_option("--insns", insns, "Guest instructions per program (rep movsq: the qwords the mov loop copies)")
+        ->type_name("N")
         ->capture_default_str();
-    cmd->add_option("--only", only, "Run only programs whose name contains this text");
+    cmd->add_option("--only", only, "Run only programs whose name contains this text")->type_name("TEXT");
     cmd->callback([] {
+        std::string names;
+        bool any = false;
+        for (const Program& p : programs()) {
+            names += (names.empty() ? "" : ", ") + p.name;
+            any |= only.empty() || p.name.find(only) != std::string::npos;
+        }
+        if (!any) {
+            std::fprintf(stderr, "switchyard: bench: --only %s matches no program (%s)\n", only.c_str(), names.c_str());
+            exit_status = 2;
+            return;
+        }
         std::printf("%-15s %14s %14s %9s %9s %10s\n", "program", "guest insns", "guest cycles", "seconds", "MIPS",
                     "guest MB/s");
         exit_status = 0;

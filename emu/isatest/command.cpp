@@ -189,14 +189,14 @@ void print_table(const std::map<std::string, Tally>& groups, const Tally& total)
 int run_vectors(const Options& o) {
     std::ifstream in(o.vectors_in);
     if (!in) {
-        std::fprintf(stderr, "isa-test: cannot open vectors file %s\n", o.vectors_in.c_str());
+        std::fprintf(stderr, "switchyard: isa-test: cannot open vectors file %s\n", o.vectors_in.c_str());
         return 2;
     }
     json doc;
     try {
         doc = json::parse(in);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "isa-test: %s is not a vectors file: %s\n", o.vectors_in.c_str(), e.what());
+        std::fprintf(stderr, "switchyard: isa-test: %s is not a vectors file: %s\n", o.vectors_in.c_str(), e.what());
         return 2;
     }
     std::regex re(o.forms_regex);
@@ -235,7 +235,12 @@ int run_vectors(const Options& o) {
             }
         }
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "isa-test: malformed case in %s: %s\n", o.vectors_in.c_str(), e.what());
+        std::fprintf(stderr, "switchyard: isa-test: malformed case in %s: %s\n", o.vectors_in.c_str(), e.what());
+        return 2;
+    }
+    if (total.forms.empty()) {
+        std::fprintf(stderr, "switchyard: isa-test: --forms %s matches no case in %s\n", o.forms_regex.c_str(),
+                     o.vectors_in.c_str());
         return 2;
     }
     print_table(groups, total);
@@ -247,16 +252,23 @@ int run(const Options& o) {
     try {
         re = std::regex(o.forms_regex);
     } catch (const std::regex_error&) {
-        std::fprintf(stderr, "isa-test: --forms: not a valid regular expression: %s\n", o.forms_regex.c_str());
+        std::fprintf(stderr, "switchyard: isa-test: --forms: not a valid regular expression: %s\n", o.forms_regex.c_str());
         return 2;
     }
     // Form names must be unique: --forms, --vectors and reports name forms.
     std::set<std::string> names;
     for (const Form& f : all_forms())
         if (!names.insert(f.name).second) {
-            std::fprintf(stderr, "isa-test: two forms are named \"%s\"\n", f.name.c_str());
+            std::fprintf(stderr, "switchyard: isa-test: two forms are named \"%s\"\n", f.name.c_str());
             return 2;
         }
+    size_t matching = 0;
+    for (const Form& f : all_forms()) matching += std::regex_search(f.name, re);
+    if (!matching) {
+        std::fprintf(stderr, "switchyard: isa-test: --forms %s matches no instruction form (--list shows them)\n",
+                     o.forms_regex.c_str());
+        return 2;
+    }
     if (o.list) {
         for (const Form& f : all_forms())
             if (std::regex_search(f.name, re)) std::printf("%s\n", f.name.c_str());
@@ -267,7 +279,7 @@ int run(const Options& o) {
     std::string why;
     auto native = NativeRunner::create(&why);
     if (!native) {
-        std::fprintf(stderr, "isa-test: cannot run instructions natively here (%s); use --vectors FILE\n", why.c_str());
+        std::fprintf(stderr, "switchyard: isa-test: cannot run instructions natively here (%s); use --vectors FILE\n", why.c_str());
         return 2;
     }
     EmuRunner emu(host_vendor());  // undefined results as the host's vendor gives them
@@ -321,7 +333,7 @@ int run(const Options& o) {
     if (!o.json_out.empty()) {
         std::ofstream out(o.json_out);
         if (!out) {
-            std::fprintf(stderr, "isa-test: cannot write %s\n", o.json_out.c_str());
+            std::fprintf(stderr, "switchyard: isa-test: cannot write %s\n", o.json_out.c_str());
             return 2;
         }
         out << json{{"format", "switchyard-isa-test-vectors-1"}, {"seed", o.seed},
@@ -339,14 +351,17 @@ namespace sy::cli {
 void add_isa_test(CLI::App& app) {
     static isatest::Options o;
     auto* cmd = app.add_subcommand("isa-test", "Compare instruction semantics with the host CPU");
-    cmd->add_option("--forms", o.forms_regex, "Only forms whose name matches this regular expression");
-    cmd->add_option("--cases", o.cases, "Random cases per form")->capture_default_str();
-    cmd->add_option("--seed", o.seed, "Random seed (same seed, same cases)")->capture_default_str();
+    cmd->add_option("--forms", o.forms_regex, "Only forms whose name matches this regular expression")
+        ->type_name("REGEX");
+    cmd->add_option("--cases", o.cases, "Random cases per form")->type_name("N")->capture_default_str();
+    cmd->add_option("--seed", o.seed, "Random seed (same seed, same cases)")->type_name("N")->capture_default_str();
     cmd->add_flag("--list", o.list, "List the covered forms, one a line, and exit");
-    cmd->add_option("--json", o.json_out, "Write every case (bytes, initial and expected state) to FILE");
+    cmd->add_option("--json", o.json_out, "Write every case (bytes, initial and expected state) to FILE")
+        ->type_name("FILE");
     cmd->add_option("--vectors", o.vectors_in, "Check the interpreter against cases written by --json")
+        ->type_name("FILE")
         ->check(CLI::ExistingFile);
-    cmd->add_option("--show", o.show, "Mismatching cases printed per form")->capture_default_str();
+    cmd->add_option("--show", o.show, "Mismatching cases printed per form")->type_name("N")->capture_default_str();
     cmd->callback([] { exit_status = isatest::run(o); });
 }
 

@@ -83,6 +83,8 @@ bool reg_slot(ZydisRegister r, u8& slot) {
         case ZYDIS_REGCLASS_GPR64: slot = gpr_offset(r); return true;
         case ZYDIS_REGCLASS_XMM: slot = static_cast<u8>(r - ZYDIS_REGISTER_XMM0); return true;
         case ZYDIS_REGCLASS_SEGMENT: slot = static_cast<u8>(r - ZYDIS_REGISTER_ES); return true;
+        case ZYDIS_REGCLASS_MMX: slot = static_cast<u8>(r - ZYDIS_REGISTER_MM0); return true;
+        case ZYDIS_REGCLASS_X87: slot = static_cast<u8>(r - ZYDIS_REGISTER_ST0); return true;
         default: slot = 0; return true;  // builder decides (e.g. CRn, x87); it sees the Zydis operand
     }
 }
@@ -159,8 +161,11 @@ u8 state_use(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) 
         switch (ZydisRegisterGetClass(r)) {
             case ZYDIS_REGCLASS_XMM: u |= uses::Sse; break;
             case ZYDIS_REGCLASS_MMX: u |= uses::Mmx; break;
+            case ZYDIS_REGCLASS_X87: u |= uses::X87; break;  // FISTTP, which Zydis files under SSE3
             default:
                 if (r == ZYDIS_REGISTER_MXCSR) u |= uses::Sse;
+                if (r == ZYDIS_REGISTER_X87STATUS || r == ZYDIS_REGISTER_X87CONTROL || r == ZYDIS_REGISTER_X87TAG)
+                    u |= uses::X87;
                 break;
         }
     }

@@ -125,6 +125,24 @@ std::vector<Program> programs() {
         for (int k = 0; k < 4; ++k) c.b[call_at + 1 + k] = static_cast<u8>(rel >> (8 * k));
         out.push_back(std::move(p));
     }
+    {   // (4) x87 arithmetic in the software core: x = sqrt(x + 1) * 1 / 1, 4 of 6 instructions x87
+        Program p{"x87 loop", {}};
+        Code& c = p.code;
+        u64 outer = c.here();
+        c.emit({0xDB, 0xE3});              // fninit
+        c.emit({0xD9, 0xE8});              // fld1
+        c.emit({0xD9, 0xE8});              // fld1
+        mov_ecx(c, 1'000'000);
+        u64 inner = c.here();
+        c.emit({0xD8, 0xC1});              // fadd st0, st1
+        c.emit({0xD9, 0xFA});              // fsqrt
+        c.emit({0xD8, 0xC9});              // fmul st0, st1
+        c.emit({0xD8, 0xF1});              // fdiv st0, st1
+        c.emit({0xFF, 0xC9});              // dec ecx
+        c.jmp8(0x75, inner);               // jnz inner
+        c.jmp8(0xEB, outer);               // jmp outer
+        out.push_back(std::move(p));
+    }
     return out;
 }
 

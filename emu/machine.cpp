@@ -72,6 +72,16 @@ void Machine::hpet_legacy_changed(bool on) {
     for (unsigned line : {0u, 8u}) route_isa_irq(line, !on && (isa_levels_ >> line & 1));
 }
 
+void Machine::FpuErrorLatch::set(bool asserted) {
+    if (asserted) m_.isa_irqs_.set_irq(kIrq, true);
+    else m_.cpus_[0]->cpu->ignne = false;
+}
+void Machine::FpuErrorLatch::io_write(u16, unsigned, u32, u64) {
+    m_.isa_irqs_.set_irq(kIrq, false);
+    Cpu& c = *m_.cpus_[0]->cpu;
+    if (c.ferr()) c.ignne = true;
+}
+
 void Machine::PicOutput::set_irq(unsigned, bool level) {
     if (!m_.cpus_.empty()) m_.cpus_[0]->lapic->set_lint0(level);
 }
@@ -127,6 +137,7 @@ Machine::Machine(MachineConfig cfg)
     io_.add_ports(dev::CmosRtc::kIndexPort, 2, &rtc_, 1, "rtc");
     if (cfg_.debugcon_out) io_.add_ports(dev::DebugCon::kPort, 1, &debugcon_, 1, "debugcon");
     io_.add_ports(dev::DebugExit::kPort, dev::DebugExit::kPorts, &debug_exit_, 4, "debug-exit");
+    io_.add_ports(FpuErrorLatch::kPort, 1, &fpu_error_, 1, "fpu error (IGNNE#)");
     io_.add_ports(dev::FwCfg::kSelectorPort, 1, &fw_cfg_, 2, "fw_cfg selector");
     io_.add_ports(dev::FwCfg::kDataPort, 1, &fw_cfg_, 1, "fw_cfg data");
     io_.add_ports(dev::AtaChannel::kCmdBase, 1, &ata_, 4, "ata data");
@@ -164,7 +175,10 @@ Machine::Machine(MachineConfig cfg)
         p->msrs = std::make_unique<ApicMsrs>(*this, *p);
         p->cpu->interrupts = p->interrupts.get();
         p->cpu->msr_handler = p->msrs.get();
-        if (n == 0) p->lapic->setup_virtual_wire();  // what a PC BIOS leaves on the BSP
+        if (n == 0) {
+            p->lapic->setup_virtual_wire();  // what a PC BIOS leaves on the BSP
+            p->cpu->ferr_pin = &fpu_error_;  // a PC wires the BSP's FERR# only
+        }
         else p->wait_sipi = true;
         sync_apic_base(*p);
         lapics_.push_back(p->lapic.get());

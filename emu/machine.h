@@ -246,6 +246,23 @@ private:
         Machine& m_;
     };
 
+    // The PC/AT's x87 error logic for the MS-DOS compatibility path (SDM Vol. 1,
+    // D.2.1.2 and Figure D-1): FERR# of CPU 0 sets a latch that drives IRQ13; a
+    // write to port F0h clears the latch and asserts IGNNE#, which drops again
+    // when FERR# goes inactive (the FPU's ES cleared).
+    class FpuErrorLatch final : public FerrPin, public dev::PortDevice {
+    public:
+        static constexpr u16 kPort = 0xF0;
+        static constexpr unsigned kIrq = 13;
+        explicit FpuErrorLatch(Machine& m) : m_(m) {}
+        void set(bool asserted) override;
+        u32 io_read(u16, unsigned, u64) override { return 0xFF; }
+        void io_write(u16, unsigned, u32, u64) override;
+
+    private:
+        Machine& m_;
+    };
+
     // IpiRouter: an ICR write or an IOAPIC pin reaches the APICs it addresses.
     void send(const dev::ApicMessage& m) override;
     // The LAPIC the running CPU sees at `paddr`, or nullptr.
@@ -285,6 +302,7 @@ private:
 
     dev::IoBus io_;
     IsaIrqs isa_irqs_{*this};
+    FpuErrorLatch fpu_error_{*this};
     HpetIsaIrqs hpet_isa_irqs_{*this};
     PicOutput pic_output_{*this};
     // Read by IsaIrqs while the devices below are being built: declared first.

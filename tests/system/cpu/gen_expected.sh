@@ -6,11 +6,13 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=$1; shift
-kernels=${*:-modes ring3 pagefault gsbase fpu faults}
+kernels=${*:-modes ring3 pagefault gsbase fpu faults x87sse}
 for k in $kernels; do
   out=$here/../expected/cpu_$k.txt
+  cpu=qemu64,+fsgsbase
+  [ "$k" = x87sse ] && cpu=$cpu,+ssse3,+sse4.1,+sse4.2,+popcnt
   set +e
-  timeout 60 qemu-system-x86_64 -kernel "$build/tests/system/cpu/$k.elf" -cpu qemu64,+fsgsbase \
+  timeout 60 qemu-system-x86_64 -kernel "$build/tests/system/cpu/$k.elf" -cpu $cpu \
     -display none -serial null -monitor none -no-reboot \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -debugcon "file:$out"
   status=$?

@@ -8,7 +8,8 @@
  * Groups and the bits they vary (the others stay at the baseline below):
  *   fpu   CR0.EM/MP/TS, CR4.OSFXSR/OSXSAVE (SDM Vol. 3A 2.5, Table 2-2, Table 13-1):
  *         fences, CLFLUSH(OPT), PREFETCHh, PREFETCHW, MOVNTI, PAUSE, POPCNT,
- *         ADDPS, MOVD, LDMXCSR, STMXCSR, FXSAVE, XSAVE, XGETBV, FNINIT, FWAIT
+ *         ADDPS, MOVD, LDMXCSR, STMXCSR, FXSAVE, XSAVE, XGETBV, FNINIT, FWAIT,
+ *         PADDB and EMMS (MMX), CVTPI2PS (MMX and SSE)
  *   umip  CR4.UMIP (2.5): SGDT, SIDT, SLDT, SMSW, STR
  *   tsd   CR4.TSD (2.5; Vol. 2B RDTSC, RDTSCP)
  *   pce   CR4.PCE (2.5; Vol. 2B RDPMC)
@@ -17,7 +18,8 @@
  *   nxe   EFER.NXE (4.6, 4.7): a call into a page whose PTE has XD set
  * Baseline: CR0 = PG|WP|NE|ET|MP|PE, CR4 = PAE|OSFXSR|OSXMMEXCPT|OSXSAVE|
  * FSGSBASE, EFER = LME|SCE|NXE. Before each probe the x87/SSE state is reset
- * in the baseline (FNINIT, MXCSR 0x1F80, XMM0 = 1.0f, XMM1 = 2.0f), then the
+ * in the baseline (FNINIT, MXCSR 0x1F80, XMM0 = 1.0f, XMM1 = 2.0f, MM0 =
+ * 0x01020304, MM1 = 0x10101010), then the
  * row's bits are applied and the form runs once. A fault goes to probe_trap,
  * which records it and resumes at the form's end; CPL 3 forms enter through
  * IRETQ and come back with INT 0x81, which works whatever EFER.SCE is. */
@@ -74,6 +76,9 @@ __asm__(
     FORM(xgetbv, "  xor %ecx, %ecx\n  xgetbv")
     FORM(fninit, "  fninit\n  fnstcw scratch(%rip)\n  movzwl scratch(%rip), %eax")
     FORM(fwait, "  fwait\n  mov $1, %eax")
+    FORM(paddb, "  paddb %mm1, %mm0\n  movd %mm0, %eax")
+    FORM(emms, "  emms\n  mov $1, %eax")
+    FORM(cvtpi2ps, "  cvtpi2ps %mm1, %xmm3\n  movd %xmm3, %eax")
     FORM(sgdt, "  sgdt scratch(%rip)\n  movzwl scratch(%rip), %eax")
     FORM(sidt, "  sidt scratch(%rip)\n  movzwl scratch(%rip), %eax")
     FORM(sldt, "  movw $0x5555, scratch(%rip)\n  sldt scratch(%rip)\n  movzwl scratch(%rip), %eax")
@@ -147,7 +152,8 @@ struct form {
 #define DECLARE(name) extern u64 form_##name(void); extern char form_##name##_end[];
 DECLARE(mfence) DECLARE(lfence) DECLARE(sfence) DECLARE(clflush) DECLARE(clflushopt) DECLARE(prefetcht0)
 DECLARE(prefetchw) DECLARE(movnti) DECLARE(pause) DECLARE(popcnt) DECLARE(addps) DECLARE(movd) DECLARE(ldmxcsr)
-DECLARE(stmxcsr) DECLARE(fxsave) DECLARE(xsave) DECLARE(xgetbv) DECLARE(fninit) DECLARE(fwait) DECLARE(sgdt)
+DECLARE(stmxcsr) DECLARE(fxsave) DECLARE(xsave) DECLARE(xgetbv) DECLARE(fninit) DECLARE(fwait) DECLARE(paddb)
+DECLARE(emms) DECLARE(cvtpi2ps) DECLARE(sgdt)
 DECLARE(sidt) DECLARE(sldt) DECLARE(smsw) DECLARE(str) DECLARE(rdtsc) DECLARE(rdtscp) DECLARE(rdpmc)
 DECLARE(rdfsbase) DECLARE(wrgsbase) DECLARE(syscall) DECLARE(nxcall)
 
@@ -197,9 +203,10 @@ static void apply(unsigned bits) {
 /* Baseline, then a known x87/SSE state and FS base. */
 static void reset_state(void) {
     apply(0);
-    u32 one = 0x3F800000, two = 0x40000000, mx = 0x1F80;
-    __asm__ volatile("fninit\n ldmxcsr %2\n movd %0, %%xmm0\n movd %1, %%xmm1\n pxor %%xmm2, %%xmm2"
-                     ::"r"(one), "r"(two), "m"(mx));
+    u32 one = 0x3F800000, two = 0x40000000, mx = 0x1F80, m0 = 0x01020304, m1 = 0x10101010;
+    __asm__ volatile("fninit\n ldmxcsr %2\n movd %0, %%xmm0\n movd %1, %%xmm1\n pxor %%xmm2, %%xmm2\n"
+                     " movd %3, %%mm0\n movd %4, %%mm1"
+                     ::"r"(one), "r"(two), "m"(mx), "r"(m0), "r"(m1));
     wrmsr(MSR_FS_BASE, FS_VALUE);
     wrmsr(MSR_GS_BASE, 0);
 }
@@ -284,7 +291,8 @@ void kmain(void) {
     const struct form fpu_forms[] = {
         F(mfence, 0), F(lfence, 0), F(sfence, 0), F(clflush, 0), F(clflushopt, 0), F(prefetcht0, 0),
         F(prefetchw, 0), F(movnti, 1), F(pause, 0), F(popcnt, 1), F(addps, 1), F(movd, 1), F(ldmxcsr, 1),
-        F(stmxcsr, 1), F(fxsave, 1), F(xsave, 0), F(xgetbv, 1), F(fninit, 1), F(fwait, 0)};
+        F(stmxcsr, 1), F(fxsave, 1), F(xsave, 0), F(xgetbv, 1), F(fninit, 1), F(fwait, 0), F(paddb, 1),
+        F(emms, 0), F(cvtpi2ps, 1)};
     run_group("fpu", fpu_bits, N(fpu_bits), fpu_forms, N(fpu_forms));
 
     const struct toggle umip_bits[] = {{"umip", B_UMIP, 1}};

@@ -189,20 +189,70 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     return ok;
 }
 
-// The instructions of one block from `i` on the rare path: until its end, the
-// cycle limit or an instruction that ends the block, and, while code
-// breakpoints are armed, before an instruction that has one, whose #DB the
-// next boundary raises (the first instruction was checked there). The loop in
-// execute() is the same without the check.
-const Insn* Cpu::run_checked(const Insn* i, const Insn* end, u64 cycle_limit) {
+// The block at linear `la`. Chaining: the block that followed `prev` last time,
+// if nothing that could change the fetch (code writes, TLB or mode changes)
+// happened since; otherwise the decode cache, and `prev` learns the link.
+[[gnu::always_inline]] inline const Block* Cpu::next_block(u64 la, Block*& prev, u64& prev_generation) {
+    Block* b = nullptr;
+    if (prev && prev_generation == code_->generation) {
+        for (const Block::Link& l : prev->links)
+            if (l.la == la && l.epoch == fetch_epoch && l.generation == prev_generation) {
+                b = l.next;
+                break;
+            }
+    }
+    if (!b) {
+        b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
+        if (prev && prev_generation == code_->generation) {
+            prev->next_link ^= 1;
+            prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch};
+        }
+    }
+    prev = b;
+    prev_generation = code_->generation;
+    return b;
+}
+
+// The rare boundary, out of the common path's way: step(), a shadow (after STI
+// or MOV SS: one instruction, then look for interrupts again), TF (single-step:
+// the instruction runs alone and traps with #DB after it, SDM Vol. 3A
+// 17.3.1.4), RF (set only by IRET and by a REP string instruction that stopped
+// between iterations, both of which end their block: it suppresses this
+// instruction's breakpoints and is cleared as the instruction starts,
+// 17.3.1.1), or armed code breakpoints. A lone instruction is one whose block
+// end_block ends after it: it is set before the instruction runs. `insns`
+// counts each instruction as it retires, so a fault leaves it right.
+[[gnu::noinline]] void Cpu::rare_boundary(u64 la, bool one, Block*& prev, u64& prev_generation, u64 cycle_limit) {
+    const bool after_mov_ss = mov_ss_shadow, resume = s.rflags & fl::RF;
+    if (one || interrupt_shadow) end_block = true;
+    interrupt_shadow = mov_ss_shadow = false;
+    if (bp_.exec && !resume && !after_mov_ss) {
+        if (u8 hits = bp_.exec_hits(code_linear(la))) {
+            sys.dr[6] = (sys.dr[6] & ~dr6::kBreakpoints) | hits;
+            Fault db{DB};
+            db.keep_rf = true;
+            throw db;
+        }
+    }
+    if (s.rflags & fl::TF) {
+        end_block = true;
+        db_trap_ |= dr6::BS;  // void if the instruction faults
+    }
+    s.rflags &= ~fl::RF;
+    const Block* b = next_block(la, prev, prev_generation);
+    const Insn* i = b->insns.data();
+    const Insn* end = i + b->insns.size();
+    // The block loop of execute(), and, while code breakpoints are armed, a
+    // stop before an instruction that has one (the first was checked above):
+    // the next boundary raises its #DB.
     while (i != end) {
         i->fn(*this, *i);
         cycles += i->cycles;
+        ++insns;
         ++i;
         if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
         if (bp_.exec && bp_.exec_hits(code_linear(s.seg_base[CS] + s.rip))) break;
     }
-    return i;
 }
 
 // At each instruction boundary, in the order of SDM Vol. 3A Table 6-2:
@@ -224,29 +274,6 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
     StepResult stop;
     Block* prev = nullptr;  // the block that ran last, for chaining
     u64 prev_generation = 0;
-    // The block at linear `la`. Chaining: the block that followed `prev` last
-    // time, if nothing that could change the fetch (code writes, TLB or mode
-    // changes) happened since; otherwise the decode cache, and `prev` learns it.
-    auto next_block = [&](u64 la) __attribute__((always_inline)) -> const Block* {
-        Block* b = nullptr;
-        if (prev && prev_generation == code_->generation) {
-            for (const Block::Link& l : prev->links)
-                if (l.la == la && l.epoch == fetch_epoch && l.generation == prev_generation) {
-                    b = l.next;
-                    break;
-                }
-        }
-        if (!b) {
-            b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
-            if (prev && prev_generation == code_->generation) {
-                prev->next_link ^= 1;
-                prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch};
-            }
-        }
-        prev = b;
-        prev_generation = code_->generation;
-        return b;
-    };
     while (cycles < cycle_limit) {
         if (interrupts) {
             take_interrupt(stop);
@@ -262,7 +289,7 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
                 // instruction ends it. `insns` is added per block: counting per
                 // instruction here makes the compiler pair it with `cycles`,
                 // which handlers also update.
-                const Block* b = next_block(la);
+                const Block* b = next_block(la, prev, prev_generation);
                 first = i = b->insns.data();
                 const Insn* end = i + b->insns.size();
                 while (i != end) {
@@ -273,35 +300,7 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
                 }
                 insns += static_cast<u64>(i - first);
             } else {
-                // step(), a shadow (after STI or MOV SS: one instruction, then
-                // look for interrupts again), TF (single-step: the instruction
-                // runs alone and traps with #DB after it, SDM Vol. 3A
-                // 17.3.1.4), RF (set only by IRET and by a REP string
-                // instruction that stopped between iterations, both of which
-                // end their block: it suppresses this instruction's breakpoints
-                // and is cleared as the instruction starts, 17.3.1.1), or armed
-                // code breakpoints. One instruction alone: end_block, set before
-                // it runs, ends the block after it.
-                const bool after_mov_ss = mov_ss_shadow, resume = s.rflags & fl::RF;
-                if (One || interrupt_shadow) end_block = true;
-                interrupt_shadow = mov_ss_shadow = false;
-                if (bp_.exec && !resume && !after_mov_ss) {
-                    if (u8 hits = bp_.exec_hits(code_linear(la))) {
-                        sys.dr[6] = (sys.dr[6] & ~dr6::kBreakpoints) | hits;
-                        Fault db{DB};
-                        db.keep_rf = true;
-                        throw db;
-                    }
-                }
-                if (s.rflags & fl::TF) {
-                    end_block = true;
-                    db_trap_ |= dr6::BS;  // void if the instruction faults
-                }
-                s.rflags &= ~fl::RF;
-                const Block* b = next_block(la);
-                first = i = b->insns.data();
-                i = run_checked(i, i + b->insns.size(), cycle_limit);
-                insns += static_cast<u64>(i - first);
+                rare_boundary(la, One, prev, prev_generation, cycle_limit);
             }
             // Trap-class debug conditions of the instruction that just completed
             // (single-step, data and I/O breakpoints) make one #DB, held over one

@@ -16,6 +16,7 @@
 namespace sy {
 
 class CodeCache;
+struct Block;
 
 // Where external interrupts come from (the local APIC, or the PIC): the machine
 // provides it; the CPU only asks and acknowledges.
@@ -280,7 +281,8 @@ private:
     u64 code_linear(u64 la) const { return sys.mode == Mode::Long64 ? la : (la & 0xFFFFFFFFull); }
     // The step loop behind run() and step() (One: a single instruction).
     template <bool One> StepResult execute(u64 cycle_limit);
-    const Insn* run_checked(const Insn* i, const Insn* end, u64 cycle_limit);
+    const Block* next_block(u64 la, Block*& prev, u64& prev_generation);
+    void rare_boundary(u64 la, bool one, Block*& prev, u64& prev_generation, u64 cycle_limit);
     bool take_interrupt(StepResult& stop);
     bool deliver_event(const Fault& f, bool external, StepResult& stop);
     bool external_event_ = false;  // the EXT bit of error codes during delivery

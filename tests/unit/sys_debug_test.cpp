@@ -272,3 +272,16 @@ TEST_CASE("debug: MOV to DR6/DR7 keeps their fixed bits; DR4/DR5 alias them unle
     CHECK(v.in_handler(GP));
     CHECK(v.get64(0x60000 - 40) == SysMachine::kKernelCode + 10);
 }
+
+TEST_CASE("debug: with code breakpoints armed elsewhere, instructions retire and count as without them") {
+    for (bool armed : {false, true}) {
+        INFO("armed = " << armed);
+        DebugMachine t;  // the #UD stub halts
+        t.code(SysMachine::kKernelCode, {0x90, 0xFF, 0xC0, 0x0F, 0x0B});  // nop; inc eax; ud2
+        if (armed) t.arm(0, SysMachine::kKernelCode + 0x100, kExec, kLen1);
+        REQUIRE(t.run().reason == StopReason::Halt);
+        CHECK(t.in_handler(UD));
+        CHECK(t.cpu.s.gpr[RAX] == 1);
+        CHECK(t.cpu.insns == 3);  // nop, inc, the stub's hlt; ud2 faulted
+    }
+}

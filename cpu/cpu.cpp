@@ -1,6 +1,8 @@
 // The step loop and the memory access slow paths (SDM Vol. 3A, 6.5 "Exception
 // classifications": a fault reports the address of the faulting instruction and
-// leaves the state as it was before it).
+// leaves the state as it was before it; 6.9 and Table 6-2 "Priority among
+// simultaneous exceptions and interrupts": what is recognised at an instruction
+// boundary, and in which order).
 #include "cpu.h"
 
 #include <algorithm>
@@ -29,14 +31,18 @@ void Cpu::read_slow(u64 la, void* dst, unsigned size) {
         if (n == 0) break;
         u64 pa = part == 0 ? pa0 : (pa1 & ~0xFFFull);
         if (u8* page = bus_.ram_page(pa)) std::memcpy(out, page + (pa & 0xFFF), n);
-        else if (n == 1 || n == 2 || n == 4 || n == 8) {
-            u64 v = bus_.mmio_read(pa, n);
-            std::memcpy(out, &v, n);
-        } else {
-            for (unsigned k = 0; k < n; ++k) out[k] = static_cast<u8>(bus_.mmio_read(pa + k, 1));
+        else {
+            if (n == 1 || n == 2 || n == 4 || n == 8) {
+                u64 v = bus_.mmio_read(pa, n);
+                std::memcpy(out, &v, n);
+            } else {
+                for (unsigned k = 0; k < n; ++k) out[k] = static_cast<u8>(bus_.mmio_read(pa + k, 1));
+            }
+            end_block = true;  // a device access: an interrupt may be pending now
         }
         out += n;
     }
+    if (bp_.data) [[unlikely]] note_data_access(a0, size, false);
 }
 
 void Cpu::check_write(u64 la, unsigned size) {
@@ -61,15 +67,47 @@ void Cpu::write_slow(u64 la, const void* src, unsigned size) {
                 end_block = true;  // the rest of this block may be stale
             }
             std::memcpy(page + (pa & 0xFFF), in, n);
-        } else if (n == 1 || n == 2 || n == 4 || n == 8) {
-            u64 v = 0;
-            std::memcpy(&v, in, n);
-            bus_.mmio_write(pa, n, v);
         } else {
-            for (unsigned k = 0; k < n; ++k) bus_.mmio_write(pa + k, 1, in[k]);
+            if (n == 1 || n == 2 || n == 4 || n == 8) {
+                u64 v = 0;
+                std::memcpy(&v, in, n);
+                bus_.mmio_write(pa, n, v);
+            } else {
+                for (unsigned k = 0; k < n; ++k) bus_.mmio_write(pa + k, 1, in[k]);
+            }
+            end_block = true;  // an EOI, a TPR or ICR write...: look for interrupts
         }
         in += n;
     }
+    if (bp_.data) [[unlikely]] note_data_access(a0, size, true);
+}
+
+void Cpu::note_data_access(u64 la, unsigned size, bool write) {
+    if (u8 hits = bp_.data_hits(la, size, write)) {
+        db_trap_ |= hits;
+        end_block = true;
+    }
+}
+
+u32 Cpu::port_in(u16 port, unsigned size) {
+    u32 v = bus_.io_in(port, size);
+    end_block = true;  // e.g. reading a UART register can raise its interrupt
+    if (bp_.io) [[unlikely]] db_trap_ |= bp_.io_hits(port, size);
+    return v;
+}
+
+void Cpu::port_out(u16 port, unsigned size, u32 value) {
+    bus_.io_out(port, size, value);
+    end_block = true;  // e.g. an EOI or an unmasked line at the PIC
+    if (bp_.io) [[unlikely]] db_trap_ |= bp_.io_hits(port, size);
+}
+
+void Cpu::load_breakpoints() {
+    bp_.load(sys.dr, sys.cr4 & cr4::DE);
+    // Watched pages leave the host TLBs; the next block runs in the loop that
+    // matches the code breakpoints now armed.
+    flush_host_tlbs();
+    end_block = true;
 }
 
 u64 Cpu::fetch_phys(u64 la) { return translate(linear(la), Access::Exec); }
@@ -117,7 +155,10 @@ size_t Cpu::peek_phys(u64 pa, void* dst, size_t size) const {
 u64 Cpu::phys_read(u64 pa, unsigned size) {
     u64 v = 0;
     if (u8* page = bus_.ram_page(pa); page && (pa & 0xFFF) + size <= 0x1000) std::memcpy(&v, page + (pa & 0xFFF), size);
-    else v = bus_.mmio_read(pa, size);
+    else {
+        v = bus_.mmio_read(pa, size);
+        end_block = true;
+    }
     return v;
 }
 
@@ -130,6 +171,7 @@ void Cpu::phys_write(u64 pa, unsigned size, u64 value) {
         std::memcpy(page + (pa & 0xFFF), &value, size);
     } else {
         bus_.mmio_write(pa, size, value);
+        end_block = true;
     }
 }
 
@@ -163,12 +205,92 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     return ok;
 }
 
-StepResult Cpu::run(u64 cycle_limit) {
-    // The observed loop only while a debugger asks for it (observer.h).
-    return observe_boundaries && observer ? run_loop<true>(cycle_limit) : run_loop<false>(cycle_limit);
+// The block at linear `la`. Chaining: the block that followed `prev` last time,
+// if nothing that could change the fetch (code writes, TLB or mode changes)
+// happened since; otherwise the decode cache, and `prev` learns the link.
+[[gnu::always_inline]] inline const Block* Cpu::next_block(u64 la, Block*& prev, u64& prev_generation) {
+    Block* b = nullptr;
+    if (prev && prev_generation == code_->generation) {
+        for (const Block::Link& l : prev->links)
+            if (l.la == la && l.epoch == fetch_epoch && l.generation == prev_generation) {
+                b = l.next;
+                break;
+            }
+    }
+    if (!b) {
+        b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
+        if (prev && prev_generation == code_->generation) {
+            prev->next_link ^= 1;
+            prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch};
+        }
+    }
+    prev = b;
+    prev_generation = code_->generation;
+    return b;
 }
 
-template <bool Observed> StepResult Cpu::run_loop(u64 cycle_limit) {
+// The rare boundary, out of the common path's way: step(), a shadow (after STI
+// or MOV SS: one instruction, then look for interrupts again), TF (single-step:
+// the instruction runs alone and traps with #DB after it, SDM Vol. 3A
+// 17.3.1.4), RF (set only by IRET and by a REP string instruction that stopped
+// between iterations, both of which end their block: it suppresses this
+// instruction's breakpoints and is cleared as the instruction starts,
+// 17.3.1.1), or armed code breakpoints. A lone instruction is one whose block
+// end_block ends after it: it is set before the instruction runs. `insns`
+// counts each instruction as it retires, so a fault leaves it right.
+[[gnu::noinline]] void Cpu::rare_boundary(u64 la, bool one, Block*& prev, u64& prev_generation, u64 cycle_limit) {
+    const bool after_mov_ss = mov_ss_shadow, resume = s.rflags & fl::RF;
+    if (one || interrupt_shadow) end_block = true;
+    interrupt_shadow = mov_ss_shadow = false;
+    if (bp_.exec && !resume && !after_mov_ss) {
+        if (u8 hits = bp_.exec_hits(code_linear(la))) {
+            sys.dr[6] = (sys.dr[6] & ~dr6::kBreakpoints) | hits;
+            Fault db{DB};
+            db.keep_rf = true;
+            throw db;
+        }
+    }
+    if (s.rflags & fl::TF) {
+        end_block = true;
+        db_trap_ |= dr6::BS;  // void if the instruction faults
+    }
+    s.rflags &= ~fl::RF;
+    const Block* b = next_block(la, prev, prev_generation);
+    const Insn* i = b->insns.data();
+    const Insn* end = i + b->insns.size();
+    // The block loop of execute(), and, while code breakpoints are armed, a
+    // stop before an instruction that has one (the first was checked above):
+    // the next boundary raises its #DB.
+    while (i != end) {
+        i->fn(*this, *i);
+        cycles += i->cycles;
+        ++insns;
+        ++i;
+        if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
+        if (bp_.exec && bp_.exec_hits(code_linear(s.seg_base[CS] + s.rip))) break;
+    }
+}
+
+// At each instruction boundary, in the order of SDM Vol. 3A Table 6-2:
+//   4. traps of the previous instruction: single-step (RFLAGS.TF when it
+//      began), data and I/O breakpoints, reported by one #DB after it (held
+//      one more instruction after MOV SS / POP SS, 6.8.3);
+//   5. NMI and 6. maskable interrupts (take_interrupt: IF, the STI / MOV SS
+//      shadow, NMI blocking);
+//   7. instruction breakpoints: a #DB fault before the instruction, unless
+//      RFLAGS.RF is set or it follows MOV SS;
+//   8-10. fetch, decode and execution faults (the handlers, the decoder).
+// A block runs without looking at events between its instructions: every
+// instruction after which one can be pending or acceptable ends its block
+// (end_block: device accesses, STI, POPF, MOV SS, WRMSR, MOV CR8; IRET and
+// HLT end blocks anyway), so interrupts are recognised at the boundary the SDM
+// names (6.8.1 ... 6.8.3), not at the end of the block.
+//
+// The Observed instantiation (observer.h: only while a debugger asks) first
+// asks the observer at each boundary it stops at: it may stop the CPU there,
+// or have the next instruction run alone.
+template <bool One, bool Observed> StepResult Cpu::execute(u64 cycle_limit) {
+    end_block = false;  // no block is running yet: whatever set it (update_mode) is done
     StepResult stop;
     Block* prev = nullptr;  // the block that ran last, for chaining
     u64 prev_generation = 0;
@@ -178,102 +300,76 @@ template <bool Observed> StepResult Cpu::run_loop(u64 cycle_limit) {
             if (stop.reason == StopReason::TripleFault) return stop;
         }
         if (halted) return {StopReason::Halt, {}};
-        // In an interrupt shadow (after STI or MOV SS), run one instruction and
-        // look for interrupts again only after it.
-        // RFLAGS.TF set before an instruction makes it trap with #DB after it
-        // (single-step, SDM Vol. 3A 17.3.1.4): run it alone.
-        const bool single_step = s.rflags & fl::TF;
-        bool observed_single = false;
+        bool lone = One;
         if constexpr (Observed) {
-            Observer::Action a = observer->before(*this);
+            const Observer::Action a = observer->before(*this);
             if (a == Observer::Action::Stop) return {StopReason::Debug, {}};
-            observed_single = a == Observer::Action::Single;
+            lone = One || a == Observer::Action::Single;
         }
-        const bool single = interrupt_shadow | single_step | observed_single;
-        interrupt_shadow = false;
+        const u64 la = s.seg_base[CS] + s.rip;
         const Insn* first = nullptr;
         const Insn* i = nullptr;
         try {
-            const u64 la = s.seg_base[CS] + s.rip;
-            Block* b = nullptr;
-            // Chaining: the block that followed `prev` last time, if nothing that
-            // could change the fetch (code writes, TLB or mode changes) happened.
-            if (prev && prev_generation == code_->generation) {
-                for (const Block::Link& l : prev->links)
-                    if (l.la == la && l.epoch == fetch_epoch && l.generation == prev_generation) {
-                        b = l.next;
-                        break;
-                    }
-            }
-            if (!b) {
-                b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
-                if (prev && prev_generation == code_->generation) {
-                    prev->next_link ^= 1;
-                    prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch};
+            if (!(lone || interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec)) [[likely]] {
+                // The common boundary: the block runs to its end or until an
+                // instruction ends it. `insns` is added per block: counting per
+                // instruction here makes the compiler pair it with `cycles`,
+                // which handlers also update.
+                const Block* b = next_block(la, prev, prev_generation);
+                first = i = b->insns.data();
+                const Insn* end = i + b->insns.size();
+                while (i != end) {
+                    i->fn(*this, *i);
+                    cycles += i->cycles;
+                    ++i;
+                    if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
                 }
+                insns += static_cast<u64>(i - first);
+            } else {
+                rare_boundary(la, lone, prev, prev_generation, cycle_limit);
             }
-            prev = b;
-            prev_generation = code_->generation;
-            first = i = b->insns.data();
-            const Insn* end = i + b->insns.size();
-            // `insns` is added per block: counting per instruction here makes
-            // the compiler pair it with `cycles`, which handlers also update.
-            while (i != end) {
-                i->fn(*this, *i);
-                cycles += i->cycles;
-                ++i;
-                if (end_block | (cycles >= cycle_limit) | single) [[unlikely]] break;
-            }
-            insns += static_cast<u64>(i - first);
-            end_block = false;
-            if (single_step && i != first) {
-                sys.dr[6] |= 1u << 14;  // DR6.BS
-                Fault db{DB};
-                if (!deliver_exceptions) return {StopReason::Fault, db};
-                prev = nullptr;
-                if (!deliver_event(db, false, stop)) return stop;
+            // Trap-class debug conditions of the instruction that just completed
+            // (single-step, data and I/O breakpoints) make one #DB, held over one
+            // more instruction after MOV SS / POP SS (6.8.3). A data or I/O
+            // breakpoint ends the block and single-step runs one instruction:
+            // only a block that ended early can have one.
+            if (end_block) [[unlikely]] {
+                end_block = false;
+                if (db_trap_ && !mov_ss_shadow) {
+                    sys.dr[6] = (sys.dr[6] & ~dr6::kBreakpoints) | db_trap_;
+                    db_trap_ = 0;
+                    Fault db{DB};
+                    db.keep_rf = true;
+                    if (!deliver_exceptions) return {StopReason::Fault, db};
+                    prev = nullptr;
+                    if (!deliver_event(db, false, stop)) return stop;
+                }
             }
         } catch (const Fault& f) {
             if (first) insns += static_cast<u64>(i - first);
             end_block = false;
+            db_trap_ = 0;  // the instruction did not complete: its traps are void
             prev = nullptr;
             if (!deliver_exceptions) return {StopReason::Fault, f};
             if (!deliver_event(f, false, stop)) return stop;
         } catch (const DebugStop&) {
-            // A trap record stopped before its instruction (observer.h).
+            // A trap record stopped the CPU before its instruction (observer.h).
             if (first) insns += static_cast<u64>(i - first);
             end_block = false;
+            db_trap_ = 0;
             return {StopReason::Debug, {}};
         }
+        if constexpr (One) break;
     }
     return {halted ? StopReason::Halt : StopReason::Budget, {}};
 }
 
-StepResult Cpu::step() {
-    StepResult stop;
-    if (take_interrupt(stop)) return stop;
-    if (halted) return {StopReason::Halt, {}};
-    if (observe_boundaries && observer && observer->before(*this) == Observer::Action::Stop)
-        return {StopReason::Debug, {}};
-    interrupt_shadow = false;
-    try {
-        u64 la = s.seg_base[CS] + s.rip;
-        Block* b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
-        const Insn& i = b->insns.front();
-        i.fn(*this, i);
-        cycles += i.cycles;
-        ++insns;
-        end_block = false;
-    } catch (const Fault& f) {
-        end_block = false;
-        if (!deliver_exceptions) return {StopReason::Fault, f};
-        deliver_event(f, false, stop);
-        return stop;
-    } catch (const DebugStop&) {
-        end_block = false;
-        return {StopReason::Debug, {}};
-    }
-    return {halted ? StopReason::Halt : StopReason::Budget, {}};
+// The observed loop only while a debugger asks for it (observer.h); the flag is
+// read here, never inside the loop.
+StepResult Cpu::run(u64 cycle_limit) {
+    return observe_boundaries && observer ? execute<false, true>(cycle_limit) : execute<false, false>(cycle_limit);
 }
+
+StepResult Cpu::step() { return observe_boundaries && observer ? execute<true, true>(~0ull) : execute<true, false>(~0ull); }
 
 }  // namespace sy

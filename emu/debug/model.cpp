@@ -8,7 +8,7 @@ namespace sy::debug {
 
 std::string hex(u64 v) {
     char buf[24];
-    std::snprintf(buf, sizeof buf, "%#llx", (unsigned long long)v);
+    std::snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
     return buf;
 }
 

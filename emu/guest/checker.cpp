@@ -9,7 +9,7 @@ namespace {
 
 std::string hex(u64 v) {
     char buf[24];
-    std::snprintf(buf, sizeof buf, "%#llx", (unsigned long long)v);
+    std::snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
     return buf;
 }
 

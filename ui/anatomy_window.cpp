@@ -126,7 +126,12 @@ void draw_anatomy(Session& s) {
         ImGui::EndTable();
     }
     // The instructions of the switch around RIP.
-    auto rows = debug::listing(s.debugger(), sw.cpu, s.machine().cpu(sw.cpu).s.rip, 10, 0x200);
+    static std::vector<debug::ListingRow> rows;
+    static u64 made = ~0ull;
+    if (made != s.generation()) {
+        rows = debug::listing(s.debugger(), sw.cpu, s.machine().cpu(sw.cpu).s.rip, 10, 0x200);
+        made = s.generation();
+    }
     ImGui::BeginChild("code", ImVec2(560, 0), true);
     for (const auto& r : rows) {
         if (!r.label.empty()) ImGui::TextColored(color::kSym, "%s:", r.label.c_str());

@@ -70,19 +70,37 @@ std::string ini_path() {
     return ec ? std::string() : (dir / "gui.ini").string();
 }
 
-// Keys that drive the debugger whatever has the keyboard focus.
-void handle_key(Session& s, const SDL_KeyboardEvent& k) {
-    const bool shift = k.keysym.mod & KMOD_SHIFT;
-    switch (k.keysym.sym) {
-    case SDLK_F5: s.command(Command::Continue); break;
+// The debugger keys, whatever has the keyboard focus.
+std::optional<Command> key_command(SDL_Keycode key, bool shift) {
+    switch (key) {
+    case SDLK_F5: return Command::Continue;
     case SDLK_F8:
-    case SDLK_PAUSE: s.command(Command::Pause); break;
-    case SDLK_F6: s.command(Command::RunToSwitch); break;
-    case SDLK_F9: s.command(Command::ToggleBreakpoint); break;
-    case SDLK_F10: s.command(Command::StepOver); break;
-    case SDLK_F11: s.command(shift ? Command::StepOut : Command::Step); break;
-    default: break;
+    case SDLK_PAUSE: return Command::Pause;
+    case SDLK_F6: return Command::RunToSwitch;
+    case SDLK_F9: return Command::ToggleBreakpoint;
+    case SDLK_F10: return Command::StepOver;
+    case SDLK_F11: return shift ? Command::StepOut : Command::Step;
+    default: return std::nullopt;
     }
+}
+
+// "F6,F11,S-F11" -> the commands those keys give.
+std::vector<Command> parse_keys(const std::string& spec) {
+    std::vector<Command> out;
+    size_t start = 0;
+    while (start < spec.size()) {
+        size_t comma = spec.find(',', start);
+        std::string k = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        start = comma == std::string::npos ? spec.size() : comma + 1;
+        bool shift = k.rfind("S-", 0) == 0;
+        if (shift) k = k.substr(2);
+        SDL_Keycode code = k == "F5" ? SDLK_F5 : k == "F6" ? SDLK_F6 : k == "F8" ? SDLK_F8 : k == "F9" ? SDLK_F9
+                         : k == "F10" ? SDLK_F10 : k == "F11" ? SDLK_F11 : SDLK_UNKNOWN;
+        auto c = key_command(code, shift);
+        if (!c) cli::fail("--keys " + spec + ": " + k + " is not a debugger key (F5 F6 F8 F9 F10 F11 S-F11)");
+        out.push_back(*c);
+    }
+    return out;
 }
 
 }  // namespace
@@ -105,6 +123,13 @@ int run_gui(const GuiOptions& o) {
         if (!s.kernel()) cli::fail("--until-switch: " + s.kernel_path() + " has no debugger descriptor: " + s.kernel_note());
         if (!s.run_to_switches(o.until_switch))
             cli::fail("--until-switch " + std::to_string(o.until_switch) + ": the run ended first: " + s.status(), 1);
+    }
+    const std::vector<Command> keys = parse_keys(o.keys);
+    if (!o.frames) {
+        for (Command c : keys) {
+            s.command(c);
+            while (s.running()) s.tick(1000.0);
+        }
     }
     if (!o.dump_state.empty()) {
         std::ofstream f(o.dump_state);
@@ -152,12 +177,16 @@ int run_gui(const GuiOptions& o) {
     static std::string ini;
     ini = headless ? std::string() : ini_path();
     io.IniFilename = ini.empty() ? nullptr : ini.c_str();
+    // Headless: no pointer (Xvfb's sits mid-screen and would raise tooltips).
+    if (headless) io.ConfigFlags |= ImGuiConfigFlags_NoMouse;
     ImGui::StyleColorsDark();
     ImGui::GetStyle().WindowRounding = 0;
     ImGui_ImplSDL2_InitForOpenGL(win, gl);
     ImGui_ImplOpenGL3_Init("#version 130");
 
     int frames = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    double draw_ms = 5.0;  // the last frame's drawing, events and swap
     bool quit = false;
     int status = 0;
     while (!quit) {
@@ -167,10 +196,20 @@ int run_gui(const GuiOptions& o) {
             ImGui_ImplSDL2_ProcessEvent(&e);
             if (e.type == SDL_QUIT) quit = true;
             if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) quit = true;
-            if (e.type == SDL_KEYDOWN && !headless) handle_key(s, e.key);
+            if (e.type == SDL_KEYDOWN && !headless)
+                if (auto c = key_command(e.key.keysym.sym, e.key.keysym.mod & KMOD_SHIFT)) s.command(*c);
             any = SDL_PollEvent(&e);
         }
-        if (s.running()) s.tick(10.0);
+        if (o.frames && frames == 1)
+            for (Command c : keys) s.command(c);
+        // The guest gets what is left of a 60 Hz frame after drawing the last one.
+        auto tick_start = std::chrono::steady_clock::now();
+        if (s.running()) {
+            double budget = 15.0 - draw_ms;
+            s.tick(budget < 2.0 ? 2.0 : budget > 12.0 ? 12.0 : budget);
+        }
+        auto draw_start = std::chrono::steady_clock::now();
+        (void)tick_start;
 
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplSDL2_NewFrame();
@@ -188,7 +227,13 @@ int run_gui(const GuiOptions& o) {
         ++frames;
         // A few frames first: ImGui settles window sizes and scrolling on
         // the frames after they are first submitted.
-        if (headless && frames == 6) {
+        if (frames == 1) t0 = std::chrono::steady_clock::now();
+        if (headless && frames == std::max(6, int(o.frames))) {
+            if (o.frames) {
+                double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                std::fprintf(stderr, "switchyard: %d frames in %.2f s: %.1f frames per second; the guest is at cycle %llu\n",
+                             frames - 1, secs, double(frames - 1) / secs, (unsigned long long)s.machine().now());
+            }
             glFinish();
             std::string err = write_screenshot(o.screenshot, fw, fh);
             if (!err.empty()) {
@@ -198,6 +243,7 @@ int run_gui(const GuiOptions& o) {
             quit = true;
         }
         SDL_GL_SwapWindow(win);
+        draw_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - draw_start).count();
     }
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplSDL2_Shutdown();

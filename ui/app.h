@@ -18,6 +18,11 @@ struct GuiOptions {
     std::string dump_memory;         // write guest physical RAM, raw, and exit (for independent readers)
     std::string size = "1920x1080";  // the window
     bool no_checks = false;
+    // Debugger keys pressed before the screenshot ("F11,F11,S-F11"): each runs
+    // to its stop, unless --frames is given (then they are pressed at the
+    // first frame and the window runs `frames` frames, as a person would see).
+    std::string keys;
+    unsigned frames = 0;
     std::vector<std::string> breaks;  // breakpoints to set at start
 };
 

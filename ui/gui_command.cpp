@@ -40,6 +40,11 @@ void add_gui(CLI::App& app) {
     cmd->add_option("--break", o->breaks, "a breakpoint at an address or symbol[+offset] (repeatable)")
         ->type_name("WHERE")
         ->allow_extra_args(false);
+    cmd->add_option("--keys", o->keys, "press these debugger keys first (F5,F6,F8,F9,F10,F11,S-F11), each to its stop")
+        ->type_name("KEYS");
+    cmd->add_option("--frames", o->frames, "with --screenshot: press --keys at the first frame, render N frames, "
+                    "then the PNG (and the frame rate on stderr)")
+        ->type_name("N");
     cmd->add_flag("--no-checks", o->no_checks, "do not check the switch and entry invariants (runs faster)");
     cmd->callback([o] { exit_status = ui::run_gui(*o); });
 }

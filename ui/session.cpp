@@ -28,7 +28,10 @@ Session::~Session() {
     if (launch_.machine) machine().set_host(nullptr);
 }
 
-void Session::refresh() { model_ = debug::build_model(machine(), kernel(), &dbg_->switches()); }
+void Session::refresh() {
+    model_ = debug::build_model(machine(), kernel(), &dbg_->switches());
+    ++generation_;
+}
 
 void Session::type(const std::string& s) { input_.insert(input_.end(), s.begin(), s.end()); }
 
@@ -120,6 +123,7 @@ void Session::command(Command c) {
     case Command::ToggleBreakpoint: {
         u64 a = selected_addr ? *selected_addr : m.cpu(cpu).s.rip;
         bool on = d.toggle_breakpoint(a);
+        ++generation_;
         status_ = std::string(on ? "breakpoint set at " : "breakpoint removed at ") +
                   (kernel() ? kernel()->symbols().format(a) : "") + " (" + debug::hex(a) + ")";
         break;

@@ -43,6 +43,8 @@ public:
     // (headless mode). False if the run ended first (message says why).
     bool run_to_switches(unsigned n);
     void refresh();
+    // Changes whenever the model is rebuilt: windows cache what they derive from it.
+    u64 generation() const { return generation_; }
     const std::string& status() const { return status_; }
     const std::optional<debug::Stop>& last_stop() const { return last_stop_; }
     bool finished() const { return finished_; }
@@ -75,6 +77,7 @@ private:
     std::string kernel_note_;
     std::unique_ptr<debug::Debugger> dbg_;
     debug::Model model_;
+    u64 generation_ = 0;
     std::optional<Command> running_;
     std::string status_;
     std::optional<debug::Stop> last_stop_;

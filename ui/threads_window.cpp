@@ -6,6 +6,8 @@
 // Where the numbers come from: TaskView (emu/debug/model.h) <- read_frames(),
 // stack_slots() and unwind_switched_out() in emu/guest/ <- the offsets in the
 // kernel's debugger descriptor (guest-kernel/include/debug_descriptor.h).
+#include <algorithm>
+
 #include "widgets.h"
 #include "windows.h"
 
@@ -38,42 +40,47 @@ void header(const debug::TaskView& t) {
 void slots(const debug::TaskView& t) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const float h = ImGui::GetTextLineHeightWithSpacing();
-    u64 scroll_to = t.ret_slot ? t.ret_slot : t.rsp;
-    for (auto it = t.slots.rbegin(); it != t.slots.rend(); ++it) {
-        const guest::StackSlot& sl = *it;
-        ImVec2 p = ImGui::GetCursorScreenPos();
-        ImVec2 q(p.x + kColumnWidth - 16, p.y + h);
-        if (ImU32 c = color::region(sl.region)) dl->AddRectFilled(p, q, c);
-        const bool is_ret = sl.addr == t.ret_slot && t.ret_slot;
-        const bool is_rsp = t.rsp_cpu >= 0 && sl.addr == t.rsp;
-        if (is_ret) dl->AddRectFilled(p, q, color::kRetSlot);
-        if (is_rsp) dl->AddRect(p, q, IM_COL32(255, 80, 80, 255), 0, 0, 2.0f);
-        std::string label = sl.field;
-        if (!sl.sym.empty()) label += (label.empty() ? "" : " ") + sl.sym;
-        ImGui::Text("%04llx %s %s", (unsigned long long)(sl.addr & 0xFFFF),
-                    sl.readable ? hex16(sl.value).c_str() : "????????????????", label.c_str());
-        if (ImGui::IsItemHovered()) {
-            ImGui::BeginTooltip();
-            ImGui::Text("%s: %s", hexs(sl.addr).c_str(), hex16(sl.value).c_str());
-            if (!sl.region.empty()) ImGui::Text("%s.%s", sl.region.c_str(), sl.field.c_str());
-            if (!sl.sym.empty()) ImGui::Text("%s", sl.sym.c_str());
-            ImGui::EndTooltip();
-        }
-        if (is_rsp) {
-            ImGui::SameLine();
-            ImGui::TextColored(color::kBad, "<- rsp cpu%d", t.rsp_cpu);
-        }
-        if (is_ret && t.popping) {
-            ImGui::TextColored(color::kChanged, "     ^ the ret of __switch_to pops this: -> %s", sl.sym.c_str());
-        }
-        // Scroll to the frame (or RSP) whenever it moves, and leave the user's
-        // scrolling alone otherwise.
-        if (sl.addr == scroll_to) {
-            ImGuiStorage* st = ImGui::GetStateStorage();
-            const ImGuiID key = ImGui::GetID("scrolled");
-            if (st->GetInt(key, 0) != int(scroll_to & 0x7FFFFFFF) || ImGui::GetFrameCount() < 4) {
-                ImGui::SetScrollHereY(0.6f);
-                st->SetInt(key, int(scroll_to & 0x7FFFFFFF));
+    const int n = int(t.slots.size());
+    // Drawn from the top of the stack down: row k is slot n-1-k.
+    const u64 scroll_to = t.ret_slot ? t.ret_slot : t.rsp;
+    int target = -1;
+    for (int k = 0; k < n; ++k)
+        if (t.slots[size_t(n - 1 - k)].addr == scroll_to) target = k;
+    // Scroll to the frame (or RSP) whenever it moves; leave the user's
+    // scrolling alone otherwise.
+    ImGuiStorage* st = ImGui::GetStateStorage();
+    const ImGuiID key = ImGui::GetID("scrolled");
+    if (target >= 0 && (st->GetInt(key, -1) != int(scroll_to & 0x7FFFFFFF) || ImGui::GetFrameCount() < 4)) {
+        ImGui::SetScrollY(std::max(0.0f, float(target) * h - ImGui::GetWindowHeight() * 0.6f));
+        st->SetInt(key, int(scroll_to & 0x7FFFFFFF));
+    }
+    ImGuiListClipper clip;
+    clip.Begin(n, h);
+    while (clip.Step()) {
+        for (int k = clip.DisplayStart; k < clip.DisplayEnd; ++k) {
+            const guest::StackSlot& sl = t.slots[size_t(n - 1 - k)];
+            ImVec2 p = ImGui::GetCursorScreenPos();
+            ImVec2 q(p.x + kColumnWidth - 16, p.y + h);
+            if (ImU32 c = color::region(sl.region)) dl->AddRectFilled(p, q, c);
+            const bool is_ret = sl.addr == t.ret_slot && t.ret_slot;
+            const bool is_rsp = t.rsp_cpu >= 0 && sl.addr == t.rsp;
+            if (is_ret) dl->AddRectFilled(p, q, color::kRetSlot);
+            if (is_rsp) dl->AddRect(p, q, IM_COL32(255, 80, 80, 255), 0, 0, 2.0f);
+            std::string label = sl.field;
+            if (!sl.sym.empty()) label += (label.empty() ? "" : " ") + sl.sym;
+            ImGui::Text("%04llx %s %s", (unsigned long long)(sl.addr & 0xFFFF),
+                        sl.readable ? hex16(sl.value).c_str() : "????????????????", label.c_str());
+            if (ImGui::IsItemHovered()) {
+                ImGui::BeginTooltip();
+                ImGui::Text("%s: %s", hexs(sl.addr).c_str(), hex16(sl.value).c_str());
+                if (!sl.region.empty()) ImGui::Text("%s.%s", sl.region.c_str(), sl.field.c_str());
+                if (!sl.sym.empty()) ImGui::Text("%s", sl.sym.c_str());
+                ImGui::EndTooltip();
+            }
+            if (is_rsp) {
+                ImGui::SameLine();
+                ImGui::TextColored(color::kBad, is_ret && t.popping ? "<- rsp: the ret pops this" : "<- rsp cpu%d",
+                                   t.rsp_cpu);
             }
         }
     }

@@ -10,6 +10,8 @@ namespace sy::ui {
 
 namespace {
 
+constexpr float kCol = 262.0f;
+
 const debug::TaskView* task(const debug::Model& m, u64 addr) {
     for (const auto& t : m.tasks)
         if (t.task.addr == addr) return &t;
@@ -19,7 +21,7 @@ const debug::TaskView* task(const debug::Model& m, u64 addr) {
 void stack_column(const char* title, const debug::TaskView* t, const debug::SwitchView& sw, bool is_next) {
     ImGui::BeginGroup();
     ImGui::PushID(title);
-    ImGui::BeginChild("col", ImVec2(400, 300), true);
+    ImGui::BeginChild("col", ImVec2(kCol, 0), true);
     if (!t) {
         ImGui::Text("%s: unknown", title);
         ImGui::EndChild();
@@ -29,14 +31,12 @@ void stack_column(const char* title, const debug::TaskView* t, const debug::Swit
     }
     const bool rsp_here = t->task.stack_contains(sw.rsp);
     ImVec2 p0 = ImGui::GetCursorScreenPos();
-    ImGui::GetWindowDrawList()->AddRectFilled(p0, ImVec2(p0.x + 384, p0.y + ImGui::GetTextLineHeight()),
+    ImGui::GetWindowDrawList()->AddRectFilled(p0, ImVec2(p0.x + kCol - 16, p0.y + ImGui::GetTextLineHeight()),
                                               color::task(t->task.pid));
     ImGui::Text(" %s: pid %d %s", title, t->task.pid, t->task.name.c_str());
-    if (rsp_here) {
-        ImGui::SameLine();
-        ImGui::TextColored(color::kBad, "  <== RSP is here");
-    }
     ImGui::TextColored(color::kDim, "thread.sp %s", hexs(t->task.saved_rsp).c_str());
+    if (rsp_here) ImGui::TextColored(color::kBad, "RSP is on this stack");
+    else ImGui::TextUnformatted(" ");
     // The slots of the frame region, a few either side.
     u64 lo = ~0ull, hi = 0;
     for (const auto& sl : t->slots)
@@ -50,7 +50,7 @@ void stack_column(const char* title, const debug::TaskView* t, const debug::Swit
         const auto& sl = *it;
         if (sl.addr < lo || sl.addr > hi) continue;
         ImVec2 p = ImGui::GetCursorScreenPos();
-        ImVec2 q(p.x + 384, p.y + h);
+        ImVec2 q(p.x + kCol - 16, p.y + h);
         bool in_frame = sl.region == "inactive_task_frame" || sl.region == "fork_frame";
         // On prev's stack the frame fills from ret_addr down as it pushes; on
         // next's it empties from r15 up as it pops.
@@ -58,17 +58,19 @@ void stack_column(const char* title, const debug::TaskView* t, const debug::Swit
         if (ImU32 c = color::region(sl.region)) dl->AddRectFilled(p, q, live ? c : (c & 0x60FFFFFF));
         if (sl.field == "ret_addr" && in_frame) dl->AddRectFilled(p, q, color::kRetSlot);
         if (rsp_here && sl.addr == sw.rsp) dl->AddRect(p, q, IM_COL32(255, 80, 80, 255), 0, 0, 2.0f);
-        std::string label = sl.field;
-        if (!sl.sym.empty()) label += " " + sl.sym;
+        // The field name; a symbol only for slots outside the frame (the
+        // ret_addr's symbol is said below the column).
+        std::string label = !sl.field.empty() ? sl.field : sl.sym;
         if (!live) ImGui::PushStyleColor(ImGuiCol_Text, color::kDim);
-        ImGui::Text("%s %s %s", hexs(sl.addr).c_str(), hex16(sl.value).c_str(), label.c_str());
+        ImGui::Text("%04llx %s %s", (unsigned long long)(sl.addr & 0xFFFF), hex16(sl.value).c_str(), label.c_str());
         if (!live) ImGui::PopStyleColor();
         if (rsp_here && sl.addr == sw.rsp) {
             ImGui::SameLine();
             ImGui::TextColored(color::kBad, "<- rsp");
         }
     }
-    if (is_next && sw.at_ret) ImGui::TextColored(color::kChanged, "ret pops %s -> %s", hexs(sw.ret_addr).c_str(), sw.ret_sym.c_str());
+    if (is_next && sw.at_ret) ImGui::TextColored(color::kChanged, "the ret pops ret_addr:\n  -> %s", sw.ret_sym.c_str());
+    else if (const auto& f = t->frames.frame) ImGui::TextColored(color::kDim, "ret_addr = %s", f->ret_sym.c_str());
     ImGui::EndChild();
     ImGui::PopID();
     ImGui::EndGroup();
@@ -109,8 +111,8 @@ void draw_anatomy(Session& s) {
 
     ImGui::BeginGroup();
     if (ImGui::BeginTable("changes", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg | ImGuiTableFlags_Borders)) {
-        ImGui::TableSetupColumn("what a switch changes");
-        ImGui::TableSetupColumn("before the switch");
+        ImGui::TableSetupColumn("changed by a switch");
+        ImGui::TableSetupColumn("before");
         ImGui::TableSetupColumn("now");
         ImGui::TableHeadersRow();
         for (const auto& c : sw.changes) {
@@ -118,10 +120,10 @@ void draw_anatomy(Session& s) {
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(c.name.c_str());
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(c.known_before ? hex16(c.before).c_str() : "?");
+            ImGui::TextUnformatted(c.known_before ? hexs(c.before).c_str() : "?");
             ImGui::TableNextColumn();
-            if (c.changed()) ImGui::TextColored(color::kChanged, "%s", hex16(c.now).c_str());
-            else ImGui::TextUnformatted(hex16(c.now).c_str());
+            if (c.changed()) ImGui::TextColored(color::kChanged, "%s", hexs(c.now).c_str());
+            else ImGui::TextUnformatted(hexs(c.now).c_str());
         }
         ImGui::EndTable();
     }
@@ -132,7 +134,7 @@ void draw_anatomy(Session& s) {
         rows = debug::listing(s.debugger(), sw.cpu, s.machine().cpu(sw.cpu).s.rip, 10, 0x200);
         made = s.generation();
     }
-    ImGui::BeginChild("code", ImVec2(560, 0), true);
+    ImGui::BeginChild("code", ImVec2(0, 0), true);
     for (const auto& r : rows) {
         if (!r.label.empty()) ImGui::TextColored(color::kSym, "%s:", r.label.c_str());
         if (r.is_rip) ImGui::TextColored(color::kTitle, "-> %s  %s", hexs(r.addr).c_str(), r.text.c_str());

@@ -31,12 +31,40 @@ void place(const char* name, float x, float y, float w, float h, ImGuiCond cond)
     (void)name;
 }
 
-void draw_all(Session& s, float W, float H, ImGuiCond cond) {
+struct Panel {
+    const char* name;   // for --panel
+    const char* title;  // the window's
+    void (*draw)(Session&);
+};
+constexpr Panel kPanels[] = {
+    {"cpu", "CPU", draw_cpu},
+    {"threads", "Threads", draw_threads},
+    {"disassembly", "Disassembly", draw_disassembly},
+    {"anatomy", "Switch anatomy", draw_anatomy},
+    {"log", "Switch log", draw_timeline},
+    {"screen", "Screen", draw_screen},
+    {"memory", "Memory", draw_memory},
+    {"console", "Serial console", draw_console},
+};
+
+const Panel* find_panel(const std::string& name) {
+    for (const Panel& p : kPanels)
+        if (name == p.name) return &p;
+    return nullptr;
+}
+
+void draw_all(Session& s, float W, float H, ImGuiCond cond, const Panel* only) {
     const float top = ImGui::GetFrameHeight();
+    draw_controls(s);
+    if (only) {
+        // One panel filling the window (--panel: for documentation).
+        place(only->title, 0, top, W, H - top, ImGuiCond_Always);
+        only->draw(s);
+        return;
+    }
     const float h1 = (H - top) * 0.56f, y2 = top + h1, h2 = H - y2;
     const float cpu_w = W * 0.2f, dis_w = W * 0.27f, thr_w = W - cpu_w - dis_w;
-    const float ana_w = W * 0.47f, log_w = W * 0.26f, side_w = W - ana_w - log_w;
-    draw_controls(s);
+    const float ana_w = W * 0.52f, log_w = W * 0.25f, side_w = W - ana_w - log_w;
     place("CPU", 0, top, cpu_w, h1, cond);
     draw_cpu(s);
     place("Threads", cpu_w, top, thr_w, h1, cond);
@@ -111,18 +139,22 @@ int run_gui(const GuiOptions& o) {
     const bool headless = !o.screenshot.empty() || !o.dump_state.empty() || !o.dump_memory.empty();
     if (!o.screenshot.empty() && W * H < 1280 * 720) cli::fail("--screenshot needs a window of at least 1280x720");
 
+    const Panel* panel = nullptr;
+    if (!o.panel.empty() && !(panel = find_panel(o.panel)))
+        cli::fail("--panel " + o.panel + ": not a panel (cpu threads disassembly anatomy log screen memory console)");
     Session s(o.machine, !o.no_checks);
+    if (o.until_switch_given) {
+        if (!s.kernel()) cli::fail("--until-switch: " + s.kernel_path() + " has no debugger descriptor: " + s.kernel_note());
+        if (!s.run_to_switches(o.until_switch))
+            cli::fail("--until-switch " + std::to_string(o.until_switch) + ": the run ended first: " + s.status(), 1);
+    }
+    // Breakpoints take effect after --until-switch.
     for (const auto& b : o.breaks) {
         try {
             s.debugger().add_breakpoint(b);
         } catch (const std::invalid_argument& e) {
             cli::fail(std::string("--break ") + e.what());
         }
-    }
-    if (o.until_switch_given) {
-        if (!s.kernel()) cli::fail("--until-switch: " + s.kernel_path() + " has no debugger descriptor: " + s.kernel_note());
-        if (!s.run_to_switches(o.until_switch))
-            cli::fail("--until-switch " + std::to_string(o.until_switch) + ": the run ended first: " + s.status(), 1);
     }
     const std::vector<Command> keys = parse_keys(o.keys);
     if (!o.frames) {
@@ -216,7 +248,7 @@ int run_gui(const GuiOptions& o) {
         ImGui::NewFrame();
         int w = W, h = H;
         SDL_GetWindowSize(win, &w, &h);
-        draw_all(s, float(w), float(h), headless ? ImGuiCond_Always : ImGuiCond_FirstUseEver);
+        draw_all(s, float(w), float(h), headless ? ImGuiCond_Always : ImGuiCond_FirstUseEver, panel);
         ImGui::Render();
         int fw = 0, fh = 0;
         SDL_GL_GetDrawableSize(win, &fw, &fh);

@@ -23,6 +23,7 @@ struct GuiOptions {
     // first frame and the window runs `frames` frames, as a person would see).
     std::string keys;
     unsigned frames = 0;
+    std::string panel;  // only this panel, filling the window (for documentation)
     std::vector<std::string> breaks;  // breakpoints to set at start
 };
 

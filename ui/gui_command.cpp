@@ -37,7 +37,7 @@ void add_gui(CLI::App& app) {
     cmd->add_option("--dump-state", o->dump_state, "write the panels' model as JSON to FILE and exit")->type_name("FILE");
     cmd->add_option("--dump-memory", o->dump_memory, "write guest physical RAM to FILE, raw, and exit")->type_name("FILE");
     cmd->add_option("--size", o->size, "the window, WIDTHxHEIGHT")->capture_default_str();
-    cmd->add_option("--break", o->breaks, "a breakpoint at an address or symbol[+offset] (repeatable)")
+    cmd->add_option("--break", o->breaks, "a breakpoint at an address or symbol[+offset] (repeatable), set after --until-switch")
         ->type_name("WHERE")
         ->allow_extra_args(false);
     cmd->add_option("--keys", o->keys, "press these debugger keys first (F5,F6,F8,F9,F10,F11,S-F11), each to its stop")
@@ -45,6 +45,9 @@ void add_gui(CLI::App& app) {
     cmd->add_option("--frames", o->frames, "with --screenshot: press --keys at the first frame, render N frames, "
                     "then the PNG (and the frame rate on stderr)")
         ->type_name("N");
+    cmd->add_option("--panel", o->panel, "show only this panel, filling the window: cpu, threads, disassembly, "
+                    "anatomy, log, screen, memory, console")
+        ->type_name("NAME");
     cmd->add_flag("--no-checks", o->no_checks, "do not check the switch and entry invariants (runs faster)");
     cmd->callback([o] { exit_status = ui::run_gui(*o); });
 }

@@ -35,6 +35,8 @@ void header(const debug::TaskView& t) {
     } else {
         ImGui::TextUnformatted(" ");
     }
+    if (t.rsp_cpu >= 0) ImGui::TextColored(color::kBad, "RSP of cpu%d points into this stack", t.rsp_cpu);
+    else ImGui::TextUnformatted(" ");
 }
 
 void slots(const debug::TaskView& t) {

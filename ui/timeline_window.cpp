@@ -58,12 +58,18 @@ void timeline(const debug::Model& m) {
     }
     float axis_y = origin.y + float(ncpu) * (row_h + 4);
     dl->AddLine(ImVec2(origin.x + label_w, axis_y), ImVec2(origin.x + label_w + width, axis_y), IM_COL32(150, 150, 150, 255));
-    for (int t = 0; t <= 4; ++t) {
-        u64 c = start + (end - start) * u64(t) / 4;
+    // Ticks at the ends and a third of the way; labels that fit.
+    float next_free = 0;
+    for (int t = 0; t <= 3; ++t) {
+        u64 c = start + (end - start) * u64(t) / 3;
         float x = x_of(c);
         dl->AddLine(ImVec2(x, axis_y), ImVec2(x, axis_y + 4), IM_COL32(150, 150, 150, 255));
-        std::string lbl = std::to_string(c) ;
-        dl->AddText(ImVec2(std::min(x, origin.x + label_w + width - 90), axis_y + 5), IM_COL32(170, 170, 170, 255), lbl.c_str());
+        std::string lbl = std::to_string(c);
+        float w = ImGui::CalcTextSize(lbl.c_str()).x;
+        float lx = t == 3 ? x - w : x;
+        if (lx < next_free) continue;
+        dl->AddText(ImVec2(lx, axis_y + 5), IM_COL32(170, 170, 170, 255), lbl.c_str());
+        next_free = lx + w + 8;
     }
     ImGui::Dummy(ImVec2(width + label_w, float(ncpu) * (row_h + 4) + 24));
     ImGui::TextColored(color::kDim, "cycles (the machine clock; 2 GHz: 2,000,000 cycles = 1 ms)");

@@ -75,7 +75,7 @@ int run(const RunOptions& o) {
         try {
             checked = std::make_unique<debug::CheckedRun>(*m, l.kernel);
         } catch (const std::exception& e) {
-            fail(std::string("--check: ") + e.what());
+            fail("--check: " + l.kernel + ": " + e.what());
         }
     }
 

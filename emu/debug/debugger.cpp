@@ -195,6 +195,8 @@ Stop Debugger::from_run_result(const RunResult& r) {
 Stop Debugger::run(u64 cycle_limit) {
     update_observer();
     pending_.reset();
+    // A CPU that sits on a breakpoint goes past it: resuming is leaving it.
+    for (unsigned n = 0; n < m_.cpu_count(); ++n) cpus_[n].leaving = m_.cpu(n).s.rip;
     RunResult r = m_.run(cycle_limit);
     Stop s;
     if (r.end == RunEnd::Debug && pending_) {
@@ -244,6 +246,7 @@ Stop Debugger::step(unsigned cpu, u64 cycle_limit) {
     }
     set_goal(Goal::None);
     pending_.reset();
+    cpus_[cpu].leaving = m_.cpu(cpu).s.rip;
     StepResult r = m_.step_cpu(cpu);
     Stop s;
     s.cpu = cpu;
@@ -320,6 +323,8 @@ bool Debugger::trap(Cpu& c) {
     const unsigned i = index_of(c);
     PerCpu& p = cpus_[i];
     const u64 rip = c.s.rip;
+    const bool leaving = p.leaving && *p.leaving == rip;
+    p.leaving.reset();
     if (p.resume_past && *p.resume_past == rip) {
         p.resume_past.reset();
         return false;
@@ -351,7 +356,7 @@ bool Debugger::trap(Cpu& c) {
         stop = true;
     }
     for (Breakpoint& b : bps_) {
-        if (!b.enabled || b.addr != rip) continue;
+        if (!b.enabled || b.addr != rip || leaving) continue;
         ++b.hits;
         if (!stop) request_stop(i, StopKind::Breakpoint, "breakpoint " + std::to_string(b.id) + " at " + b.where);
         stop = true;

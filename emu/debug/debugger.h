@@ -135,6 +135,8 @@ private:
     enum class Goal { None, Switch, StepOne, Temp };
     struct PerCpu {
         std::optional<u64> resume_past;  // a trap here was already handled: run it
+        std::optional<u64> leaving;      // the CPU was at this address when the run began: its
+                                         // user breakpoint does not stop it (it is leaving it)
         u8 last_cpl = 0;
         int entry_vector = -2;           // delivered(): the vector of the entry in progress; -2 none
         bool gs_watch = false;           // CPL 0 with a GS base that is not this CPU's area

@@ -116,7 +116,7 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external) {
             u64 at = sys.tr.base + off;
             rsp = phys_read(translate(linear(at), Access::Read, true), 4) |
                   (phys_read(translate(linear(at + 4), Access::Read, true), 4) << 32);
-            if (static_cast<u64>(static_cast<i64>(rsp << 16) >> 16) != rsp) raise(SS_, ext);
+            if (!is_canonical(rsp)) raise(SS_, ext);
         }
         rsp &= ~0xFull;
         u64 frame[6] = {sys.seg[SS].sel, s.gpr[RSP], s.rflags, sys.seg[CS].sel, s.rip, err};
@@ -128,7 +128,7 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external) {
         u64 pa[6];
         for (int k = 0; k < n; ++k) {
             u64 slot = rsp - 8 * (k + 1);
-            if (static_cast<u64>(static_cast<i64>(slot << 16) >> 16) != slot) raise(SS_, ext);
+            if (!is_canonical(slot)) raise(SS_, ext);
             pa[k] = translate(slot, Access::Write, sup);
         }
         for (int k = 0; k < n; ++k) phys_write(pa[k], 8, frame[k]);

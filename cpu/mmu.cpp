@@ -28,8 +28,6 @@ constexpr unsigned kMaxPhysBits = 40;
 constexpr u64 kAddrMask = ((1ull << kMaxPhysBits) - 1) & ~0xFFFull;  // bits 39:12
 constexpr u64 kRsvdHigh = 0x000FFFFFFFFFFFFFull & ~((1ull << kMaxPhysBits) - 1);  // bits 51:40
 
-inline bool canonical(u64 la) { return static_cast<u64>(static_cast<i64>(la << 16) >> 16) == la; }
-
 // Page-fault error code bits (SDM Vol. 3A, 4.7).
 constexpr u32 kPfPresent = 1, kPfWrite = 2, kPfUser = 4, kPfRsvd = 8, kPfFetch = 16;
 
@@ -42,7 +40,7 @@ struct WalkStep {
 
 u64 Cpu::linear(u64 la) const {
     if (sys.mode == Mode::Long64) {
-        if (!canonical(la)) raise(GP, 0);
+        if (!is_canonical(la)) raise(GP, 0);
         return la;
     }
     return la & 0xFFFFFFFFull;
@@ -212,7 +210,7 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
 }
 
 bool Cpu::translate_peek(u64 la, u64& pa) const {
-    if (sys.mode == Mode::Long64 ? !canonical(la) : false) return false;
+    if (sys.mode == Mode::Long64 ? !is_canonical(la) : false) return false;
     if (sys.mode != Mode::Long64) la &= 0xFFFFFFFFull;
     if (!(sys.cr0 & cr0::PG)) {
         pa = la;

@@ -21,7 +21,6 @@ inline void need_cpl0(Cpu& c) {
     if (c.cpl() != 0) raise(GP, 0);
 }
 inline bool umip_blocks(const Cpu& c) { return (c.sys.cr4 & cr4::UMIP) && c.cpl() > 0; }
-inline bool canonical(u64 a) { return static_cast<u64>(static_cast<i64>(a << 16) >> 16) == a; }
 inline u64 sel_err(u16 sel) { return sel & 0xFFFC; }
 
 // ---- control registers ---------------------------------------------------------
@@ -177,7 +176,7 @@ template <bool Idt> void LxDT(Cpu& c, const Insn& i) {
     u64 a = ea(c, i);
     u16 limit = c.read<u16>(a);
     u64 base = c.mode() == Mode::Long64 ? c.read<u64>(a + 2) : c.read<u32>(a + 2);
-    if (c.mode() == Mode::Long64 && !canonical(base)) raise(GP, 0);
+    if (c.mode() == Mode::Long64 && !is_canonical(base)) raise(GP, 0);
     if (i.osz == 2 && c.mode() != Mode::Long64) base &= 0xFFFFFF;
     DescTable& t = Idt ? c.sys.idtr : c.sys.gdtr;
     t.base = base;
@@ -314,7 +313,7 @@ template <K S, bool Write> void VERx(Cpu& c, const Insn& i) {
 void INVLPG(Cpu& c, const Insn& i) {
     need_cpl0(c);
     u64 a = ea(c, i);
-    if (c.mode() == Mode::Long64 && !canonical(a)) {
+    if (c.mode() == Mode::Long64 && !is_canonical(a)) {
         next(c, i);  // a non-canonical INVLPG is a no-op (SDM Vol. 2A INVLPG)
         return;
     }
@@ -330,7 +329,7 @@ void INVPCID(Cpu& c, const Insn& i) {
     if (pcid > 0xFFF) raise(GP, 0);
     switch (type) {
         case 0:
-            if (!canonical(la)) raise(GP, 0);
+            if (!is_canonical(la)) raise(GP, 0);
             c.flush_tlb_page(la);
             break;
         case 1: c.flush_tlb_pcid(static_cast<u16>(pcid)); break;
@@ -401,7 +400,7 @@ bool write_msr(Cpu& c, u32 n, u64 v) {
         case msr::SYSENTER_CS: s.sysenter_cs = v & 0xFFFF; return true;
         case msr::SYSENTER_ESP:
         case msr::SYSENTER_EIP:
-            if (!canonical(v)) return false;
+            if (!is_canonical(v)) return false;
             (n == msr::SYSENTER_ESP ? s.sysenter_esp : s.sysenter_eip) = v;
             return true;
         case msr::EFER: {
@@ -418,14 +417,14 @@ bool write_msr(Cpu& c, u32 n, u64 v) {
         case msr::STAR: s.star = v; return true;
         case msr::LSTAR:
         case msr::CSTAR:
-            if (!canonical(v)) return false;
+            if (!is_canonical(v)) return false;
             (n == msr::LSTAR ? s.lstar : s.cstar) = v;
             return true;
         case msr::SFMASK: s.sfmask = v & 0xFFFFFFFF; return true;
         case msr::FS_BASE:
         case msr::GS_BASE:
         case msr::KERNEL_GS_BASE:
-            if (!canonical(v)) return false;
+            if (!is_canonical(v)) return false;
             if (n == msr::KERNEL_GS_BASE) s.kernel_gs_base = v;
             else s.seg[n == msr::FS_BASE ? FS : GS].base = v;
             c.sync_segment_bases();
@@ -459,7 +458,7 @@ template <class T, u8 Seg, bool Write> void FSGSBASE(Cpu& c, const Insn& i) {
     if (!(c.sys.cr4 & cr4::FSGSBASE)) raise(UD);
     if constexpr (Write) {
         u64 v = getr<T>(c, i.r0);
-        if (!canonical(v)) raise(GP, 0);
+        if (!is_canonical(v)) raise(GP, 0);
         c.sys.seg[Seg].base = v;
         c.sync_segment_bases();
     } else {
@@ -509,7 +508,7 @@ template <bool To64> void SYSRET(Cpu& c, const Insn& i) {
     if (c.mode() != Mode::Long64 || !(s.efer & efer::SCE)) raise(UD);
     need_cpl0(c);
     u64 target = c.s.gpr[RCX];
-    if (To64 && !canonical(target)) raise(GP, 0);
+    if (To64 && !is_canonical(target)) raise(GP, 0);
     u16 base = static_cast<u16>((s.star >> 48) & 0xFFFF);
     if (To64) s.seg[CS] = flat_code64(static_cast<u16>((base + 16) | 3), 3);
     else s.seg[CS] = flat_code32(static_cast<u16>(base | 3), 3);
@@ -541,7 +540,7 @@ template <bool To64> void SYSEXIT(Cpu& c, const Insn& i) {
     need_cpl0(c);
     u16 base = static_cast<u16>(s.sysenter_cs);
     if (To64) {
-        if (!canonical(c.s.gpr[RDX]) || !canonical(c.s.gpr[RCX])) raise(GP, 0);
+        if (!is_canonical(c.s.gpr[RDX]) || !is_canonical(c.s.gpr[RCX])) raise(GP, 0);
         s.seg[CS] = flat_code64(static_cast<u16>((base + 32) | 3), 3);
         s.seg[SS] = flat_data(static_cast<u16>((base + 40) | 3), 3);
         c.s.rip = c.s.gpr[RDX];
@@ -778,7 +777,7 @@ void far_return(Cpu& c, const Insn& i, unsigned w, bool iret, u16 imm) {
     const bool lma = c.sys.efer & efer::LMA;
     if (lma && cs.l() && cs.db()) raise(GP, sel_err(sel));
     const bool to64 = lma && cs.l();
-    if (to64 && !canonical(new_ip)) raise(GP, 0);
+    if (to64 && !is_canonical(new_ip)) raise(GP, 0);
 
     const bool outer = rpl > c.cpl();
     const bool pop_ss = outer || (iret && c.mode() == Mode::Long64);

@@ -25,6 +25,21 @@ inline u64 sel_err(u16 sel) { return sel & 0xFFFC; }
 
 // ---- control registers ---------------------------------------------------------
 
+// Loads the PAE PDPTE registers from the PDPT at `cr3` when PAE paging is in use
+// after the write (SDM Vol. 3A 4.4.1), or raises #GP(0) before anything changes
+// if a present entry has a reserved bit set. `commit` then installs them.
+struct PdpteLoad {
+    bool load = false;
+    u64 entries[4] = {};
+    void prepare(Cpu& c, bool when, u64 cr3) {
+        load = when;
+        if (load && !c.read_pdptes(cr3, entries)) raise(GP, 0);
+    }
+    void commit(Cpu& c) const {
+        if (load) std::copy(std::begin(entries), std::end(entries), std::begin(c.sys.pdpte));
+    }
+};
+
 void write_cr0(Cpu& c, u64 v) {
     SysState& s = c.sys;
     if (v >> 32) raise(GP, 0);
@@ -37,7 +52,11 @@ void write_cr0(Cpu& c, u64 v) {
     if (pg_off && c.mode() == Mode::Long64) raise(GP, 0);  // leave long mode from compatibility mode
     if (pg_on && (s.efer & efer::LME) && (s.cr4 & cr4::PCIDE)) raise(GP, 0);
     u64 changed = s.cr0 ^ v;
+    PdpteLoad pdptes;
+    pdptes.prepare(c, Cpu::pae_paging(v, s.cr4, (s.efer & efer::LME) ? efer::LMA : 0) &&
+                          (changed & (cr0::CD | cr0::NW | cr0::PG)), s.cr3);
     s.cr0 = v;
+    pdptes.commit(c);
     if (pg_on && (s.efer & efer::LME)) s.efer |= efer::LMA;
     if (pg_off) s.efer &= ~efer::LMA;
     if (changed & (cr0::PG | cr0::WP | cr0::PE | cr0::CD)) c.flush_tlb();
@@ -50,13 +69,18 @@ void write_cr4(Cpu& c, u64 v) {
     if ((s.efer & efer::LMA) && !(v & cr4::PAE)) raise(GP, 0);
     if ((v & cr4::PCIDE) && !(s.cr4 & cr4::PCIDE) && (!(s.efer & efer::LMA) || (s.cr3 & 0xFFF))) raise(GP, 0);
     u64 changed = s.cr4 ^ v;
+    PdpteLoad pdptes;
+    pdptes.prepare(c, Cpu::pae_paging(s.cr0, v, s.efer) && (changed & (cr4::PAE | cr4::PGE | cr4::PSE | cr4::SMEP)),
+                   s.cr3);
     s.cr4 = v;
+    pdptes.commit(c);
     if (changed & (cr4::PGE | cr4::PAE | cr4::PSE | cr4::PCIDE | cr4::SMEP | cr4::SMAP)) c.flush_tlb();
     c.update_mode();
 }
 
 // MOV to CR3 (SDM Vol. 3A, 4.10.4.1): without PCIDs every non-global entry goes;
-// with CR4.PCIDE, bit 63 of the source keeps the new PCID's entries.
+// with CR4.PCIDE, bit 63 of the source keeps the new PCID's entries
+// (Cpu::flush_tlb_cr3). Under PAE paging the PDPTEs are loaded (4.4.1).
 void write_cr3(Cpu& c, u64 v) {
     SysState& s = c.sys;
     bool keep = false;
@@ -65,14 +89,12 @@ void write_cr3(Cpu& c, u64 v) {
         v &= ~(1ull << 63);
     }
     if (c.mode() == Mode::Long64 && (v >> 40)) raise(GP, 0);  // bits above MAXPHYADDR
-    s.cr3 = (s.efer & efer::LMA) ? v : (v & 0xFFFFFFFF);
-    if (s.cr4 & cr4::PCIDE) {
-        if (!keep) c.flush_tlb_pcid(static_cast<u16>(s.cr3 & 0xFFF));
-        else c.flush_write_tlb();
-    } else {
-        c.flush_tlb_nonglobal();
-    }
-    ++c.fetch_epoch;  // new address space: fetches translate anew
+    v = (s.efer & efer::LMA) ? v : (v & 0xFFFFFFFF);
+    PdpteLoad pdptes;
+    pdptes.prepare(c, Cpu::pae_paging(s.cr0, s.cr4, s.efer), v);
+    s.cr3 = v;
+    pdptes.commit(c);
+    c.flush_tlb_cr3(keep);
     c.end_block = true;
 }
 
@@ -202,7 +224,7 @@ u64 read_system_descriptor(Cpu& c, u16 sel, u64& high, u64& at) {
     high = 0;
     if (c.sys.efer & efer::LMA) {
         if ((sel & 0xFFF8) + 15 > c.sys.gdtr.limit) raise(GP, sel_err(sel));
-        high = c.phys_read(c.translate(at + 8, Access::Read, true), 8);
+        high = c.read_implicit(at + 8, 8);
     }
     return d;
 }
@@ -241,7 +263,7 @@ template <K S> void LTR(Cpu& c, const Insn& i) {
     if (!t.present()) raise(NP, sel_err(sel));
     t.base |= (high & 0xFFFFFFFF) << 32;
     t.attr |= 2;  // busy
-    c.phys_write(c.translate(at + 5, Access::Write, true), 1, ((d >> 40) & 0xFF) | 2);
+    c.write_implicit(at + 5, 1, ((d >> 40) & 0xFF) | 2);
     c.sys.tr = t;
     next(c, i);
 }

@@ -104,6 +104,10 @@ struct SysState {
     u64 dr[8] = {0, 0, 0, 0, 0, 0, 0xFFFF0FF0, 0x400};  // debug registers (stored, not acted on)
     u8 cpl = 0;
     Mode mode = Mode::Long64;
+    // PAE paging's PDPTE registers (SDM Vol. 3A 4.4.1): loaded from the PDPT
+    // by MOV to CR3, and by MOV to CR0/CR4 when they enable PAE paging or
+    // change CD/NW/PGE/PSE/SMEP under it; walks use these, never memory.
+    u64 pdpte[4] = {};
 };
 
 }  // namespace sy

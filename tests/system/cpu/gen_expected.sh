@@ -6,11 +6,13 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=$1; shift
-kernels=${*:-modes ring3 pagefault gsbase fpu faults}
+kernels=${*:-modes ring3 pagefault gsbase fpu faults addrspace}
 for k in $kernels; do
   out=$here/../expected/cpu_$k.txt
+  args=()  # as SY_CPU_ARGS_<kernel> in CMakeLists.txt
+  [ "$k" = addrspace ] && args=(-smp 2)
   set +e
-  timeout 60 qemu-system-x86_64 -kernel "$build/tests/system/cpu/$k.elf" -cpu qemu64,+fsgsbase \
+  timeout 60 qemu-system-x86_64 -kernel "$build/tests/system/cpu/$k.elf" -cpu qemu64,+fsgsbase "${args[@]}" \
     -display none -serial null -monitor none -no-reboot \
     -device isa-debug-exit,iobase=0xf4,iosize=0x04 -debugcon "file:$out"
   status=$?

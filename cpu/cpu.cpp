@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "code_cache.h"
+
 
 namespace sy {
 
@@ -15,6 +17,8 @@ Cpu::Cpu(Bus& bus, std::shared_ptr<CodeCache> code) : bus_(bus), code_(std::move
 }
 
 Cpu::~Cpu() { code_->detach(this); }
+
+void Cpu::new_fetch_epoch() { fetch_epoch_ = code_->new_epoch(); }
 
 Cpu::PhysSpan Cpu::translate_span_at(u64 la, unsigned size, Access kind, bool supervisor, bool system) {
     PhysSpan span;

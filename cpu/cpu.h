@@ -7,13 +7,14 @@
 #include <string>
 
 #include "bus.h"
-#include "code_cache.h"
 #include "fault.h"
 #include "insn.h"
 #include "state.h"
 #include "system.h"
 
 namespace sy {
+
+class CodeCache;
 
 // Where external interrupts come from (the local APIC, or the PIC): the machine
 // provides it; the CPU only asks and acknowledges.
@@ -181,12 +182,12 @@ public:
         user_ = cpl == 3;
         new_fetch_epoch();
     }
-    // The span in which this CPU's instruction fetch translates as it did when
-    // the span began: renewed on TLB flushes, CR3, mode and CPL changes. Epochs
-    // come from the shared decode cache, so no two CPUs ever have the same one;
-    // chain links are followed only within the epoch that made them.
-    u64 fetch_epoch() const { return fetch_epoch_; }
-    void new_fetch_epoch() { fetch_epoch_ = code_->new_epoch(); }
+    // Starts a new fetch epoch: the span in which this CPU's instruction fetch
+    // translates as it did when the span began. Called on TLB flushes, CR3,
+    // mode and CPL changes. Epochs come from the shared decode cache, so no two
+    // CPUs ever have the same one; chain links are followed only within the
+    // epoch that made them (Cpu::run).
+    void new_fetch_epoch();
     // Mask of the stack pointer bits in use: RSP, ESP or SP (SS.B, long mode).
     u64 sp_mask = ~0ull;
 
@@ -280,7 +281,7 @@ private:
     Bus& bus_;
     std::shared_ptr<CodeCache> code_;
     u8 user_ = 0;  // index of the host TLB set: 1 at CPL 3
-    u64 fetch_epoch_ = 0;
+    u64 fetch_epoch_ = 0;  // see new_fetch_epoch()
     TlbEntry rtlb_[2][kTlbSize];
     TlbEntry wtlb_[2][kTlbSize];
     const u64* wcode_[2][kTlbSize] = {};  // CodeCache::code_lines for entries tagged kCodePageTag

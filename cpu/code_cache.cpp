@@ -14,16 +14,25 @@ namespace {
 u64 next_page(u64 la) { return (la | 0xFFF) + 1; }
 }  // namespace
 
+Block* CodeCache::find(const Key& key) const {
+    auto it = blocks_.find(key);
+    return it != blocks_.end() ? it->second.get() : nullptr;
+}
+
 Block* CodeCache::lookup_slow(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
     graveyard_.clear();
-    auto it = blocks_.find(Key{la, pa, ctx, cs_base});
-    Block* b = it != blocks_.end() ? it->second.get() : nullptr;
+    const Key key{la, pa, ctx, cs_base};
+    Block* b = find(key);
     // The key names the first page only. A straddling instruction is reused
     // only while its second page still translates to the page its bytes came
     // from; otherwise it is decoded again (and a fetch fault there is raised).
-    if (b && b->straddles() && (cpu.fetch_phys(next_page(la)) >> 12) != b->bytes[1].page) {
-        drop(b);
-        b = nullptr;
+    if (b && b->straddles()) {
+        const u64 second = cpu.fetch_phys(next_page(la)) >> 12;
+        b = find(key);  // that walk's A/D writes may have dropped it
+        if (b && second != b->bytes[1].page) {
+            drop(b);
+            b = nullptr;
+        }
     }
     if (!b) b = build(cpu, la, pa, ctx, cs_base);
     if (!b->straddles()) fast_[hash(la)] = b;

@@ -110,6 +110,8 @@ public:
 private:
     static constexpr size_t kFast = 1 << 14;
     static size_t hash(u64 la) { return (la ^ (la >> 14)) & (kFast - 1); }
+    struct Key;
+    Block* find(const Key& key) const;
     Block* lookup_slow(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base);
     Block* build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base);
     void drop(Block* b);

@@ -27,6 +27,14 @@ public:
     virtual u8 acknowledge() = 0;      // INTA: returns its vector
 };
 
+// FERR#, the x87 error output of the MS-DOS compatibility path (CR0.NE = 0,
+// SDM Vol. 1, 8.7.2): a PC routes it to IRQ13. The machine implements it.
+class FerrPin {
+public:
+    virtual ~FerrPin() = default;
+    virtual void set(bool asserted) = 0;
+};
+
 // Why run() returned.
 enum class StopReason { Budget, Fault, Halt, TripleFault };
 
@@ -219,6 +227,20 @@ public:
     InterruptSource* interrupts = nullptr;
     MsrHandler* msr_handler = nullptr;  // MSRs owned by the machine (x2APIC, TSC deadline)
     u8 apic_id = 0;  // reported by CPUID leaf 1 (the machine sets it per CPU)
+    // The x87 error pins (ops_x87.cpp): FERR# out, IGNNE# in (the machine drives
+    // it from port F0h writes; SDM Vol. 1, D.2.1).
+    FerrPin* ferr_pin = nullptr;
+    bool ignne = false;
+    bool ferr() const { return ferr_; }
+    void set_ferr(bool asserted) {
+        if (asserted == ferr_) return;
+        ferr_ = asserted;
+        if (ferr_pin) ferr_pin->set(asserted);
+    }
+    // FERR# follows the status word's ES once the error is asserted.
+    void update_ferr() {
+        if (ferr_ && !(s.fpu.fsw & 0x80)) set_ferr(false);
+    }
     Vendor vendor = Vendor::Intel;  // whose choices undefined results follow
     // Set by STI (when IF was 0) and MOV/POP SS, which must also end the block:
     // interrupts are then not accepted before the next instruction completes.
@@ -277,6 +299,7 @@ private:
     bool take_interrupt(StepResult& stop);
     bool deliver_event(const Fault& f, bool external, StepResult& stop);
     bool external_event_ = false;  // the EXT bit of error codes during delivery
+    bool ferr_ = false;
 
     Bus& bus_;
     std::shared_ptr<CodeCache> code_;

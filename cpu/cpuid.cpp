@@ -4,12 +4,14 @@
 //   every 64-bit core reports. Model 0 belongs to no shipped part, so guest code
 //   that keys quirks or model-specific MSRs on the model never matches. (The
 //   timing table models a Skylake core; CPUID does not claim one.)
-// - Leaf 1 EDX: DE, PSE, TSC, MSR, PAE, CX8, APIC, SEP (SYSENTER/SYSEXIT), PGE,
-//   CMOV, PAT, CLFSH (line size 64), FXSR, SSE, SSE2. FPU and MMX are clear: x87
-//   arithmetic and MMX are not implemented.
-// - Leaf 1 ECX: CX16, PCID, x2APIC, POPCNT, TSC-deadline, XSAVE; OSXSAVE is
-//   CR4.OSXSAVE, filled in by the CPUID instruction. No SSE3 and later.
-// - Leaf 7 sub-leaf 0: EBX FSGSBASE, SMEP, INVPCID, SMAP, CLFLUSHOPT; ECX UMIP.
+// - Leaf 1 EDX: FPU, DE, PSE, TSC, MSR, PAE, CX8, APIC, SEP (SYSENTER/SYSEXIT),
+//   PGE, CMOV, PAT, CLFSH (line size 64), MMX, FXSR, SSE, SSE2.
+// - Leaf 1 ECX: SSE3, SSSE3, CX16, PCID, SSE4.1, SSE4.2, x2APIC, POPCNT,
+//   TSC-deadline, XSAVE; OSXSAVE is CR4.OSXSAVE, filled in by the CPUID
+//   instruction. No MONITOR, PCLMULQDQ, AES, MOVBE, AVX.
+// - Leaf 7 sub-leaf 0: EBX FSGSBASE, FDP_EXCPTN_ONLY and FCS/FDS deprecation
+//   (how our x87 keeps its pointers, as the Intel host does), SMEP, INVPCID,
+//   SMAP, CLFLUSHOPT; ECX UMIP.
 // - Leaves 2-6 and 8-0Ch: zero (no cache, power or topology enumeration;
 //   leaf 0Bh with EBX = 0 says "no x2APIC topology leaf").
 // - Leaf 0Dh: XCR0 may hold x87 and SSE; the save area is 576 bytes; XSAVEOPT.
@@ -56,9 +58,9 @@ constexpr std::array<Leaf, 21> kTable{{
     // leaf 1: version, EBX (APIC ID filled in by query()), features
     {1, 0, true,
      {(kFamily << 8) | (kModel << 4) | kStepping, kClflushQwords << 8,
-      leaf1_ecx::CX16 | leaf1_ecx::PCID | leaf1_ecx::X2APIC | leaf1_ecx::POPCNT | leaf1_ecx::TSC_DEADLINE |
-          leaf1_ecx::XSAVE,
-      leaf1_edx::DE | leaf1_edx::PSE | leaf1_edx::TSC | leaf1_edx::MSR | leaf1_edx::PAE | leaf1_edx::CX8 |
+      leaf1_ecx::SSE3 | leaf1_ecx::SSSE3 | leaf1_ecx::CX16 | leaf1_ecx::PCID | leaf1_ecx::SSE4_1 |
+          leaf1_ecx::SSE4_2 | leaf1_ecx::X2APIC | leaf1_ecx::POPCNT | leaf1_ecx::TSC_DEADLINE | leaf1_ecx::XSAVE,
+      leaf1_edx::FPU | leaf1_edx::MMX | leaf1_edx::DE | leaf1_edx::PSE | leaf1_edx::TSC | leaf1_edx::MSR | leaf1_edx::PAE | leaf1_edx::CX8 |
           leaf1_edx::APIC | leaf1_edx::SEP | leaf1_edx::PGE | leaf1_edx::CMOV | leaf1_edx::PAT | leaf1_edx::CLFSH |
           leaf1_edx::FXSR | leaf1_edx::SSE | leaf1_edx::SSE2}},
     {2, 0, true, {}},
@@ -68,7 +70,9 @@ constexpr std::array<Leaf, 21> kTable{{
     {6, 0, true, {}},
     // leaf 7: sub-leaf 0 only; higher sub-leaves are zero
     {7, 0, false,
-     {0, leaf7_ebx::FSGSBASE | leaf7_ebx::SMEP | leaf7_ebx::INVPCID | leaf7_ebx::SMAP | leaf7_ebx::CLFLUSHOPT,
+     {0,
+      leaf7_ebx::FSGSBASE | leaf7_ebx::FDP_EXCPTN_ONLY | leaf7_ebx::SMEP | leaf7_ebx::INVPCID |
+          leaf7_ebx::FCS_FDS_DEPRECATED | leaf7_ebx::SMAP | leaf7_ebx::CLFLUSHOPT,
       leaf7_ecx::UMIP, 0}},
     {8, 0, true, {}},
     {9, 0, true, {}},

@@ -28,16 +28,20 @@ inline constexpr u32 kMaxExtended = 0x8000'0008;
 // Feature bits we set, named as in the SDM, for tests and for other files that
 // must agree with the table (e.g. LAHF/SAHF in 64-bit mode).
 namespace leaf1_edx {
+inline constexpr u32 FPU = 1u << 0, MMX = 1u << 23;
 inline constexpr u32 DE = 1u << 2, PSE = 1u << 3, MSR = 1u << 5, PAE = 1u << 6, APIC = 1u << 9, SEP = 1u << 11,
                      PGE = 1u << 13, PAT = 1u << 16, FXSR = 1u << 24;
 inline constexpr u32 TSC = 1u << 4, CX8 = 1u << 8, CMOV = 1u << 15, CLFSH = 1u << 19, SSE = 1u << 25,
                      SSE2 = 1u << 26;
 }
 namespace leaf1_ecx {
+inline constexpr u32 SSE3 = 1u << 0, SSSE3 = 1u << 9, SSE4_1 = 1u << 19, SSE4_2 = 1u << 20;
 inline constexpr u32 CX16 = 1u << 13, PCID = 1u << 17, X2APIC = 1u << 21, POPCNT = 1u << 23,
                      TSC_DEADLINE = 1u << 24, XSAVE = 1u << 26, OSXSAVE = 1u << 27;
 }
 namespace leaf7_ebx {
+// FDP_EXCPTN_ONLY: FDP changes only with an unmasked x87 exception; FCS_FDS_DEPRECATED: saved as 0.
+inline constexpr u32 FDP_EXCPTN_ONLY = 1u << 6, FCS_FDS_DEPRECATED = 1u << 13;
 inline constexpr u32 FSGSBASE = 1u << 0, SMEP = 1u << 7, INVPCID = 1u << 10, SMAP = 1u << 20, CLFLUSHOPT = 1u << 23;
 }
 namespace leaf7_ecx {

@@ -83,6 +83,8 @@ bool reg_slot(ZydisRegister r, u8& slot) {
         case ZYDIS_REGCLASS_GPR64: slot = gpr_offset(r); return true;
         case ZYDIS_REGCLASS_XMM: slot = static_cast<u8>(r - ZYDIS_REGISTER_XMM0); return true;
         case ZYDIS_REGCLASS_SEGMENT: slot = static_cast<u8>(r - ZYDIS_REGISTER_ES); return true;
+        case ZYDIS_REGCLASS_MMX: slot = static_cast<u8>(r - ZYDIS_REGISTER_MM0); return true;
+        case ZYDIS_REGCLASS_X87: slot = static_cast<u8>(r - ZYDIS_REGISTER_ST0); return true;
         default: slot = 0; return true;  // builder decides (e.g. CRn, x87); it sees the Zydis operand
     }
 }
@@ -102,6 +104,30 @@ bool writes_rip(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* op
         case ZYDIS_CATEGORY_SYSRET: return true;
         default: return false;
     }
+}
+
+// The register classes among the visible operands: which unit an instruction
+// uses decides how CR0.EM/TS and CR4.OSFXSR gate it.
+bool has_operand_class(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops, ZydisRegisterClass k) {
+    for (int n = 0; n < in.operand_count_visible; ++n)
+        if (ops[n].type == ZYDIS_OPERAND_TYPE_REGISTER && ZydisRegisterGetClass(ops[n].reg.value) == k) return true;
+    return false;
+}
+
+// MMX-register forms without an XMM operand (the MMX instructions, EMMS, and the
+// SSE/SSSE3 instructions on MM registers): CR0.EM is #UD, CR0.TS #NM; CR4.OSFXSR
+// does not matter (SDM Vol. 3A, Table 2-2; Vol. 2, "Exceptions" of each
+// instruction's 64-bit MMX form). FISTTP is an x87 instruction although Zydis
+// files it under SSE3; CRC32 and POPCNT (Zydis: SSE4) use general registers only
+// and are never gated.
+enum class Gate : u8 { ByExtension, Mmx, X87, None };
+Gate gate_of(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
+    if (in.mnemonic == ZYDIS_MNEMONIC_CRC32 || in.mnemonic == ZYDIS_MNEMONIC_POPCNT) return Gate::None;
+    if (in.mnemonic == ZYDIS_MNEMONIC_FISTTP) return Gate::X87;
+    if (in.mnemonic == ZYDIS_MNEMONIC_EMMS ||
+        (has_operand_class(in, ops, ZYDIS_REGCLASS_MMX) && !has_operand_class(in, ops, ZYDIS_REGCLASS_XMM)))
+        return Gate::Mmx;
+    return Gate::ByExtension;
 }
 
 }  // namespace
@@ -182,7 +208,13 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool*
     // x87, SSE and state-save instructions under CR0.EM/TS and CR4.OSFXSR/OSXSAVE
     // (SDM Vol. 3A, 2.5 and Table 12-8 / 13.2): decided here, once per context.
     Handler trap = nullptr;
-    switch (in.meta.isa_ext) {
+    const Gate gate = gate_of(in, ops);
+    if (gate == Gate::Mmx) {
+        if (ctx & dctx::EM) trap = raise_ud_handler;
+        else if (ctx & dctx::TS) trap = raise_nm_handler;
+    } else if (gate == Gate::X87) {
+        if (ctx & (dctx::TS | dctx::EM)) trap = raise_nm_handler;
+    } else if (gate == Gate::ByExtension) switch (in.meta.isa_ext) {
         case ZYDIS_ISA_EXT_X87:
             if (in.mnemonic == ZYDIS_MNEMONIC_FWAIT) {
                 if ((ctx & dctx::TS) && (ctx & dctx::MP)) trap = raise_nm_handler;

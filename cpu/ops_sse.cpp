@@ -1,7 +1,9 @@
-// SSE and SSE2 data movement and MXCSR state management (SDM Vol. 1, 10.4.1,
-// 10.4.6 and 11.4.1.1, 11.4.4; Vol. 2 per instruction), and the builder list of
-// the whole group: the arithmetic lives in sse_float.cpp, the packed integer
-// instructions in sse_int.cpp, the shared operand shapes in sse_exec.h.
+// SSE, SSE2, SSE3, SSE4.1 and MMX data movement and MXCSR state management
+// (SDM Vol. 1, 9.4.1, 10.4.1, 10.4.6, 11.4.1.1, 11.4.4, 12.3.3, 12.8.8; Vol. 2
+// per instruction), EMMS (9.6.4), and the builder list of the whole group: the
+// arithmetic lives in sse_float.cpp, the packed integer instructions in
+// sse_int.cpp and sse_int4.cpp, the SSE4.2 string and CRC32 instructions in
+// sse_string.cpp, the shared operand shapes in sse_exec.h.
 #include <cstring>
 #include <vector>
 
@@ -14,15 +16,20 @@ namespace {
 // ---- Register and load forms (Vx, Wx) ------------------------------------------
 // 0F 28/10 MOVAPS/MOVUPS, 66 0F 28/10 MOVAPD/MOVUPD, 66/F3 0F 6F MOVDQA/MOVDQU
 // (and their 29/11/7F register-to-register encodings): the whole register.
+// (0F 6F/7F MOVQ mm, mm on MMX.)
 struct Copy {
     static constexpr unsigned kMem = 16;
-    static void run(Cpu&, Xmm& d, const Xmm& s, u8) { d = s; }
+    template <class R> static void run(Cpu&, R& d, const R& s, u8) { d = s; }
 };
 // 66 0F 6E MOVD xmm, r/m32; 66 REX.W 0F 6E / F3 0F 7E / 66 0F D6 MOVQ xmm, r/m64|xmm;
-// F3 0F 10 MOVSS xmm, m32; F2 0F 10 MOVSD xmm, m64: the low N bytes, the rest zeroed.
+// F3 0F 10 MOVSS xmm, m32; F2 0F 10 MOVSD xmm, m64: the low N bytes, the rest
+// zeroed. (0F 6E MOVD/MOVQ mm, r/m32|r/m64 on MMX.)
 template <unsigned N> struct ZeroExtend {
     static constexpr unsigned kMem = N;
-    static void run(Cpu&, Xmm& d, const Xmm& s, u8) { d = Xmm{N == 4 ? s.lo & 0xFFFFFFFF : s.lo, 0}; }
+    template <class R> static void run(Cpu&, R& d, const R& s, u8) {
+        if constexpr (sizeof(R) == 8) d = R{N == 4 ? s.lo & 0xFFFFFFFF : s.lo};
+        else d = R{N == 4 ? s.lo & 0xFFFFFFFF : s.lo, 0};
+    }
 };
 // F3 0F 10 MOVSS xmm, xmm; F2 0F 10 MOVSD xmm, xmm; 0F 12 MOVLPS / 66 0F 12 MOVLPD
 // xmm, m64: the low N bytes replaced, the rest kept.
@@ -46,9 +53,10 @@ struct HighToLow {
 
 // ---- To general registers (Gy, Ux) ---------------------------------------------
 // 66 0F 7E MOVD r32, xmm; 66 REX.W 0F 7E MOVQ r64, xmm
+// (0F 7E MOVD r32, mm; REX.W MOVQ r64, mm on MMX.)
 struct LowBits {
     static constexpr unsigned kMem = 0;
-    template <class T> static T run(Cpu&, const Xmm& s, u8) { return static_cast<T>(s.lo); }
+    template <class T, class R> static T run(Cpu&, const R& s, u8) { return static_cast<T>(s.lo); }
 };
 // 0F 50 MOVMSKPS r32, xmm; 66 0F 50 MOVMSKPD: the sign bit of each element.
 struct Movmskps {
@@ -99,9 +107,72 @@ template <bool Align> bool build_mov128(Insn& i, const Decoded& d) {
     return build_vw<Copy, Cls::SseMove, Align>(i, d);
 }
 
-// MOVD and MOVQ in all their XMM forms (the MMX forms are not modelled: #UD).
+// ---- MMX moves ------------------------------------------------------------------
+// 0F 7E MOVD r/m32, mm; 0F 7F MOVQ mm/m64, mm; 0F E7 MOVNTQ m64, mm (to memory):
+// an MMX instruction like any other (pending #MF, then TOP = 0 and valid tags).
+// A store that faults has already set TOP to 0, but not the tags (measured).
+template <unsigned Bytes> void STORE_M_Pq(Cpu& c, const Insn& i) {
+    if (!x87::fpu_ready(c)) return;
+    X87& f = c.s.fpu;
+    const u64 v = f.r[i.r1 & 7].sig;
+    f.set_top(0);
+    if constexpr (Bytes == 8) c.write<u64>(ea(c, i), v);
+    else c.write<u32>(ea(c, i), static_cast<u32>(v));
+    x87::enter_mmx(f);
+    next(c, i);
+}
+// F3 0F D6 MOVQ2DQ xmm, mm: the MMX value, zero-extended.
+void MOVQ2DQ_Vdq_Nq(Cpu& c, const Insn& i) {
+    if (!x87::fpu_ready(c)) return;
+    X87& f = c.s.fpu;
+    c.s.xmm[i.r0] = Xmm{f.r[i.r1 & 7].sig, 0};
+    x87::enter_mmx(f);
+    next(c, i);
+}
+// F2 0F D6 MOVDQ2Q mm, xmm: the low quadword.
+void MOVDQ2Q_Pq_Uq(Cpu& c, const Insn& i) {
+    if (!x87::fpu_ready(c)) return;
+    X87& f = c.s.fpu;
+    const u64 v = c.s.xmm[i.r1].lo;
+    x87::enter_mmx(f);
+    x87::write_mm(f, i.r0, v);
+    next(c, i);
+}
+// 0F 77 EMMS: every tag empty, so that x87 code finds a free stack (SDM Vol. 1,
+// 9.6.4); TOP becomes 0 as with every MMX instruction (measured).
+void EMMS(Cpu& c, const Insn& i) {
+    if (!x87::fpu_ready(c)) return;
+    c.s.fpu.set_top(0);
+    c.s.fpu.ftw = 0;
+    next(c, i);
+}
+
+// MOVD and MOVQ on MMX registers: loads into mm, stores and moves from mm.
+bool build_movd_movq_mmx(Insn& i, const Decoded& d) {
+    if (is_mmx(d, 0)) {
+        if (is_gpr(d, 1, 4)) i.fn = OP_Pq_Qq<ZeroExtend<4>, Src::Gpr, 4>;
+        else if (is_gpr(d, 1, 8)) i.fn = OP_Pq_Qq<ZeroExtend<8>, Src::Gpr, 8>;
+        else if (is_mem(d, 1, 4)) i.fn = OP_Pq_Qq<ZeroExtend<4>, Src::Mem, 4>;
+        else if (is_mem(d, 1, 8)) i.fn = OP_Pq_Qq<ZeroExtend<8>, Src::Mem, 8>;
+        else if (is_mmx(d, 1)) i.fn = OP_Pq_Qq<Copy, Src::Mmx, 8>;
+        else return false;
+    } else if (is_mmx(d, 1)) {
+        if (is_gpr(d, 0, 4)) i.fn = OP_Gy_Nq<LowBits, u32>;
+        else if (is_gpr(d, 0, 8)) i.fn = OP_Gy_Nq<LowBits, u64>;
+        else if (is_mem(d, 0, 4)) i.fn = STORE_M_Pq<4>;
+        else if (is_mem(d, 0, 8)) i.fn = STORE_M_Pq<8>;
+        else return false;
+    } else {
+        return false;
+    }
+    i.cycles = cost(Cls::SseMove, d);
+    return true;
+}
+
+// MOVD and MOVQ in all their forms.
 bool build_movd_movq(Insn& i, const Decoded& d) {
     if (d.count() != 2) return false;
+    if (is_mmx(d, 0) || is_mmx(d, 1)) return build_movd_movq_mmx(i, d);
     if (is_xmm(d, 0)) {
         if (is_gpr(d, 1, 4)) i.fn = OP_Vx_Wx<ZeroExtend<4>, Src::Gpr, 4, false>;
         else if (is_gpr(d, 1, 8)) i.fn = OP_Vx_Wx<ZeroExtend<8>, Src::Gpr, 8, false>;
@@ -165,9 +236,11 @@ void MASKMOVDQU_Vdq_Udq(Cpu& c, const Insn& i) {
         if (mask[k] & 0x80) c.write<u8>(a + k, data[k]);
     next(c, i);
 }
-bool build_maskmovdqu(Insn& i, const Decoded& d) {
-    if (d.count() != 2 || !is_xmm(d, 0) || !is_xmm(d, 1) || d.in.operand_count < 3) return false;
-    const ZydisDecodedOperand& m = d.op[2];  // the implicit [rDI]
+// The implicit [rDI] operand of MASKMOVDQU and MASKMOVQ, as decode_one() forms
+// the visible ones.
+bool build_maskmovdqu_address(Insn& i, const Decoded& d) {
+    if (d.in.operand_count < 3) return false;
+    const ZydisDecodedOperand& m = d.op[2];
     if (m.type != ZYDIS_OPERAND_TYPE_MEMORY) return false;
     i.base = static_cast<u8>(ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LONG_64, m.mem.base) - ZYDIS_REGISTER_RAX);
     i.index = ZERO_REG;
@@ -177,9 +250,56 @@ bool build_maskmovdqu(Insn& i, const Decoded& d) {
         u8 sg = static_cast<u8>(m.mem.segment - ZYDIS_REGISTER_ES);
         if (!d.long64() || sg == FS || sg == GS) i.seg = sg;
     }
+    return true;
+}
+bool build_maskmovdqu(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || !is_xmm(d, 0) || !is_xmm(d, 1) || !build_maskmovdqu_address(i, d)) return false;
     i.fn = MASKMOVDQU_Vdq_Udq;
     i.cycles = cost(Cls::SseMove, d) + timing::kMemOperand;
     return true;
+}
+
+// 0F F7 MASKMOVQ mm1, mm2: MASKMOVDQU's byte stores for an MMX register. The
+// switch to MMX use comes before a fault of the stores (measured).
+void MASKMOVQ_Pq_Nq(Cpu& c, const Insn& i) {
+    if (!x87::fpu_ready(c)) return;
+    X87& f = c.s.fpu;
+    x87::enter_mmx(f);
+    u8 data[8], mask[8];
+    std::memcpy(data, &f.r[i.r0 & 7].sig, 8);
+    std::memcpy(mask, &f.r[i.r1 & 7].sig, 8);
+    u64 a = ea(c, i);
+    for (unsigned k = 0; k < 8; ++k)
+        if (mask[k] & 0x80) c.check_write(a + k, 1);
+    for (unsigned k = 0; k < 8; ++k)
+        if (mask[k] & 0x80) c.write<u8>(a + k, data[k]);
+    next(c, i);
+}
+bool build_maskmovq(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || !is_mmx(d, 0) || !is_mmx(d, 1)) return false;
+    // The implicit [rDI] operand is located as MASKMOVDQU's.
+    if (!build_maskmovdqu_address(i, d)) return false;
+    i.fn = MASKMOVQ_Pq_Nq;
+    i.cycles = cost(Cls::SseMove, d) + timing::kMemOperand;
+    return true;
+}
+bool build_movntq(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || !is_mem(d, 0, 8) || !is_mmx(d, 1)) return false;
+    i.fn = STORE_M_Pq<8>;
+    i.cycles = cost(Cls::SseMove, d);
+    return true;
+}
+template <Handler H> bool build_xmm_mmx(Insn& i, const Decoded& d) {
+    if (d.count() != 2) return false;
+    if (!((is_xmm(d, 0) && is_mmx(d, 1)) || (is_mmx(d, 0) && is_xmm(d, 1)))) return false;
+    i.fn = H;
+    i.cycles = cost(Cls::SseMove, d);
+    return true;
+}
+// F2 0F F0 LDDQU xmm, m128 (unaligned); 66 0F 38 2A MOVNTDQA xmm, m128 (aligned).
+template <bool Align> bool build_load128(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || d.kind(1) != K::M) return false;
+    return build_vw<Copy, Cls::SseMove, Align>(i, d);
 }
 
 // ---- MXCSR ------------------------------------------------------------------------
@@ -226,13 +346,21 @@ const BuilderEntry kMoveBuilders[] = {
     {ZYDIS_MNEMONIC_MOVNTDQ, build_store<16, true>},
     {ZYDIS_MNEMONIC_MOVNTI, build_movnti},
     {ZYDIS_MNEMONIC_MASKMOVDQU, build_maskmovdqu},
+    {ZYDIS_MNEMONIC_MASKMOVQ, build_maskmovq},
+    {ZYDIS_MNEMONIC_MOVNTQ, build_movntq},
+    {ZYDIS_MNEMONIC_MOVQ2DQ, build_xmm_mmx<MOVQ2DQ_Vdq_Nq>},
+    {ZYDIS_MNEMONIC_MOVDQ2Q, build_xmm_mmx<MOVDQ2Q_Pq_Uq>},
+    {ZYDIS_MNEMONIC_EMMS, simple<EMMS, Cls::SseMove>},
+    {ZYDIS_MNEMONIC_LDDQU, build_load128<false>},
+    {ZYDIS_MNEMONIC_MOVNTDQA, build_load128<true>},
     {ZYDIS_MNEMONIC_LDMXCSR, build_mxcsr<LDMXCSR_Md>},
     {ZYDIS_MNEMONIC_STMXCSR, build_mxcsr<STMXCSR_Md>},
 };
 
 std::vector<BuilderEntry> all_builders() {
     std::vector<BuilderEntry> v(std::begin(kMoveBuilders), std::end(kMoveBuilders));
-    for (auto list : {int_builders(), float_builders()}) v.insert(v.end(), list.begin(), list.end());
+    for (auto list : {int_builders(), int4_builders(), float_builders(), sse42_builders()})
+        v.insert(v.end(), list.begin(), list.end());
     return v;
 }
 

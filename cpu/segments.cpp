@@ -73,6 +73,9 @@ void Cpu::reset() {
     s = CpuState{};
     s.gpr[RDX] = 0x600;  // family/model/stepping signature (SDM Vol. 3A, 9.1.4)
     s.rip = 0xFFF0;
+    // x87 after RESET: control word 0040h, every register +0.0 and valid (SDM Vol. 3A, Table 9-1).
+    s.fpu.fcw = 0x0040;
+    s.fpu.ftw = 0xFF;
     sys = SysState{};
     sys.mode = Mode::Real;
     for (int k = 0; k < 6; ++k) sys.seg[k] = SegCache{0, 0, 0xFFFF, 0x93};

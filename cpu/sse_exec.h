@@ -1,8 +1,8 @@
-// Shared machinery of the SSE/SSE2 handler files (ops_sse.cpp, sse_int.cpp,
-// sse_float.cpp): the operand shapes, resolved at decode time into template
-// parameters, and the way a floating-point operation runs on the host under the
-// guest's MXCSR (SDM Vol. 1, 10.2.3 "MXCSR control and status register" and
-// 11.5 "SSE, SSE2 and SSE3 exceptions").
+// Shared machinery of the SSE and MMX handler files (ops_sse.cpp, sse_int.cpp,
+// sse_int4.cpp, sse_float.cpp, sse_string.cpp): the operand shapes, resolved at
+// decode time into template parameters, and the way a floating-point operation
+// runs on the host under the guest's MXCSR (SDM Vol. 1, 10.2.3 "MXCSR control
+// and status register" and 11.5 "SSE, SSE2 and SSE3 exceptions").
 //
 // Operands follow the SDM opcode-map notation (Vol. 2D, A.2): V an XMM register
 // in ModRM.reg, W an XMM register or memory in ModRM.r/m, U an XMM register in
@@ -18,25 +18,39 @@
 
 #include "decode.h"
 #include "sse_unbounded.h"
+#include "x87.h"
 
 namespace sy::sse {
 
 using timing::Cls;
 
+// An MMX register's value (SDM Vol. 1, 9.2): the significand of the x87
+// register of the same number (x87.h mm(), write_mm()).
+struct Mmx {
+    u64 lo = 0;
+};
+
 inline __m128i vec(const Xmm& x) { return _mm_load_si128(reinterpret_cast<const __m128i*>(&x)); }
+inline __m128i vec(const Mmx& x) { return _mm_cvtsi64_si128(static_cast<long long>(x.lo)); }  // upper half 0
 inline Xmm xmm(__m128i v) {
     Xmm x;
     _mm_store_si128(reinterpret_cast<__m128i*>(&x), v);
     return x;
 }
+template <class R> inline R from_vec(__m128i v) {
+    if constexpr (sizeof(R) == 8) return Mmx{static_cast<u64>(_mm_cvtsi128_si64(v))};
+    else return xmm(v);
+}
+// Lanes of T in a register of type R.
+template <class T, class R> inline constexpr unsigned kLanes = sizeof(R) / sizeof(T);
 
 // Element k of type T of a register.
-template <class T> inline T lane(const Xmm& x, unsigned k) {
+template <class T, class R> inline T lane(const R& x, unsigned k) {
     T v;
     std::memcpy(&v, reinterpret_cast<const u8*>(&x) + k * sizeof(T), sizeof(T));
     return v;
 }
-template <class T> inline void set_lane(Xmm& x, unsigned k, T v) {
+template <class T, class R> inline void set_lane(R& x, unsigned k, T v) {
     std::memcpy(reinterpret_cast<u8*>(&x) + k * sizeof(T), &v, sizeof(T));
 }
 
@@ -87,6 +101,8 @@ inline void commit_flags(Cpu& c, u32 raised) {
 #define SY_FP_OP(Name, mnem, mem_bytes, op, layout)                                             \
     struct Name {                                                                              \
         static constexpr unsigned kMem = mem_bytes;                                            \
+        static constexpr ::sy::sse::Fp kOp = op;                                               \
+        static constexpr ::sy::sse::Layout kLayout = layout;                                   \
         static u32 host(u32 csr, Xmm& d, const Xmm& s) {                                       \
             __m128i a = ::sy::sse::vec(d), b = ::sy::sse::vec(s);                              \
             u32 saved;                                                                         \
@@ -107,7 +123,7 @@ inline void commit_flags(Cpu& c, u32 raised) {
     }
 
 // ---- Operand shapes ------------------------------------------------------------
-enum class Src : u8 { Xmm, Mem, Gpr, Imm };
+enum class Src : u8 { Xmm, Mem, Gpr, Imm, Mmx };
 
 // A 16-byte memory operand of a legacy SSE instruction must be 16-byte aligned
 // unless the instruction is one of the explicitly unaligned ones (SDM Vol. 1,
@@ -159,6 +175,42 @@ template <class Op, class T, Src S, unsigned Bytes> void OP_Gy_Wx(Cpu& c, const 
     next(c, i);
 }
 
+// ---- MMX shapes -------------------------------------------------------------------
+// Every MMX instruction first services a pending x87 exception (#MF), then
+// switches the FPU to MMX use: TOP = 0, every tag valid; a written MMn also gets
+// the exponent bits of its x87 register set (SDM Vol. 1, 9.5.1, Table 9-2).
+template <Src S, unsigned Bytes> inline Mmx mmx_source(Cpu& c, const Insn& i) {
+    if constexpr (S == Src::Mmx) return Mmx{c.s.fpu.r[i.r1 & 7].sig};
+    else if constexpr (S == Src::Imm) return Mmx{static_cast<u8>(i.imm)};
+    else if constexpr (S == Src::Gpr) {
+        if constexpr (Bytes == 8) return Mmx{getr<u64>(c, i.r1)};
+        else return Mmx{getr<u32>(c, i.r1)};
+    } else return Mmx{load_mem(c, ea(c, i), Bytes).lo};
+}
+
+// Pq, Qq/Ib [, Ib]: the result goes to the MMX register of operand 0.
+template <class Op, Src S, unsigned Bytes> void OP_Pq_Qq(Cpu& c, const Insn& i) {
+    if (!x87::fpu_ready(c)) return;
+    const Mmx s = mmx_source<S, Bytes>(c, i);
+    X87& f = c.s.fpu;
+    Mmx d{f.r[i.r0 & 7].sig};
+    Op::run(c, d, s, static_cast<u8>(i.imm));
+    x87::enter_mmx(f);
+    x87::write_mm(f, i.r0, d.lo);
+    next(c, i);
+}
+
+// Gy, Nq [, Ib]: a general-register result from an MMX register.
+template <class Op, class T> void OP_Gy_Nq(Cpu& c, const Insn& i) {
+    if (!x87::fpu_ready(c)) return;
+    X87& f = c.s.fpu;
+    const Mmx s{f.r[i.r1 & 7].sig};
+    const T v = Op::template run<T>(c, s, static_cast<u8>(i.imm));
+    x87::enter_mmx(f);
+    setr<T>(c, i.r0, v);
+    next(c, i);
+}
+
 // ---- Decode-time checks ----------------------------------------------------------
 inline bool is_xmm(const Decoded& d, int n) {
     return d.op[n].type == ZYDIS_OPERAND_TYPE_REGISTER && ZydisRegisterGetClass(d.op[n].reg.value) == ZYDIS_REGCLASS_XMM;
@@ -171,11 +223,39 @@ inline bool is_gpr(const Decoded& d, int n, unsigned bytes) {
 inline bool is_mem(const Decoded& d, int n, unsigned bytes) {
     return d.op[n].type == ZYDIS_OPERAND_TYPE_MEMORY && d.size(n) == bytes;
 }
+inline bool is_mmx(const Decoded& d, int n) {
+    return d.op[n].type == ZYDIS_OPERAND_TYPE_REGISTER && ZydisRegisterGetClass(d.op[n].reg.value) == ZYDIS_REGCLASS_MMX;
+}
+
+// An op written for both widths (see the top of this file).
+template <class Op>
+concept MmxOp = requires(Cpu& c, Mmx& d, const Mmx& s) { Op::run(c, d, s, u8{}); };
+
+// Pq, Qq [, Ib] (and Pq, Ib for the shifts by an immediate): the MMX forms of a
+// two-width op. kMem 16 ("the register") is 8 bytes here; no alignment rule.
+template <class Op> constexpr unsigned mmx_mem() {
+    if constexpr (requires { Op::kMmxMem; }) return Op::kMmxMem;  // e.g. PUNPCKLBW mm, m32
+    else return Op::kMem == 16 ? 8 : Op::kMem;
+}
+template <class Op, Cls C> bool build_pq(Insn& i, const Decoded& d) {
+    constexpr unsigned mem = mmx_mem<Op>();
+    if (d.count() < 2 || !is_mmx(d, 0)) return false;
+    if (is_mmx(d, 1)) i.fn = OP_Pq_Qq<Op, Src::Mmx, 8>;
+    else if (d.kind(1) == K::I) i.fn = OP_Pq_Qq<Op, Src::Imm, 1>;
+    else if constexpr (mem != 0) {
+        if (is_mem(d, 1, mem)) i.fn = OP_Pq_Qq<Op, Src::Mem, mem>;
+        else return false;
+    } else return false;
+    i.cycles = cost(C, d);
+    return true;
+}
 
 // Vx, Wx [, Ib]: XMM destination, XMM register or Op::kMem-byte memory source.
 // Align: the 16-byte memory form requires alignment (every legacy SSE form but
 // the explicitly unaligned moves).
 template <class Op, Cls C, bool Align = true> bool build_vw(Insn& i, const Decoded& d) {
+    if constexpr (MmxOp<Op>)
+        if (d.count() >= 2 && is_mmx(d, 0)) return build_pq<Op, C>(i, d);
     if (d.count() < 2 || !is_xmm(d, 0)) return false;
     if (is_xmm(d, 1)) i.fn = OP_Vx_Wx<Op, Src::Xmm, 16, false>;
     else if constexpr (Op::kMem != 0) {
@@ -191,6 +271,13 @@ template <class Op, Cls C> bool build_gw(Insn& i, const Decoded& d) {
     if (d.count() < 2) return false;
     bool q = is_gpr(d, 0, 8);
     if (!q && !is_gpr(d, 0, 4)) return false;
+    if constexpr (requires(Cpu& c, const Mmx& s) { Op::template run<u32>(c, s, u8{}); }) {
+        if (is_mmx(d, 1)) {  // Gy, Nq: PMOVMSKB and PEXTRW on an MMX register
+            i.fn = q ? OP_Gy_Nq<Op, u64> : OP_Gy_Nq<Op, u32>;
+            i.cycles = cost(C, d);
+            return true;
+        }
+    }
     if (is_xmm(d, 1)) i.fn = q ? OP_Gy_Wx<Op, u64, Src::Xmm, 16> : OP_Gy_Wx<Op, u32, Src::Xmm, 16>;
     else if constexpr (Op::kMem != 0) {
         if (is_mem(d, 1, Op::kMem)) i.fn = q ? OP_Gy_Wx<Op, u64, Src::Mem, Op::kMem> : OP_Gy_Wx<Op, u32, Src::Mem, Op::kMem>;
@@ -213,10 +300,12 @@ template <template <class> class Op, Cls C> bool build_ve(Insn& i, const Decoded
     return true;
 }
 
-// An op that is one SSE2 intrinsic with no MXCSR effect: dst = F(dst, src).
+// An op that is one SSE2 intrinsic with no MXCSR effect: dst = F(dst, src). The
+// MMX form runs the same intrinsic on the register zero-extended to 128 bits and
+// keeps the low half, which is exact for lane-wise operations.
 template <auto F> struct Vec {
     static constexpr unsigned kMem = 16;
-    static void run(Cpu&, Xmm& d, const Xmm& s, u8) { d = xmm(F(vec(d), vec(s))); }
+    template <class R> static void run(Cpu&, R& d, const R& s, u8) { d = from_vec<R>(F(vec(d), vec(s))); }
 };
 #define SY_VEC(intrin) ::sy::sse::Vec<[](__m128i a, __m128i b) { return intrin(a, b); }>
 
@@ -224,7 +313,9 @@ template <auto F> struct Vec {
 bool build_cmpsd(Insn& i, const Decoded& d);
 
 // The builder lists of the helper files, merged by sse_builders() in ops_sse.cpp.
-std::span<const BuilderEntry> int_builders();    // sse_int.cpp
-std::span<const BuilderEntry> float_builders();  // sse_float.cpp
+std::span<const BuilderEntry> int_builders();     // sse_int.cpp
+std::span<const BuilderEntry> int4_builders();    // sse_int4.cpp
+std::span<const BuilderEntry> float_builders();   // sse_float.cpp
+std::span<const BuilderEntry> sse42_builders();   // sse_string.cpp
 
 }  // namespace sy::sse

@@ -1,5 +1,7 @@
-// SSE and SSE2 floating-point instructions: arithmetic, comparison, logic,
-// shuffles and conversions (SDM Vol. 1, 10.4.2-10.4.6 and 11.4.1-11.4.6; Vol. 2
+// SSE, SSE2, SSE3 and SSE4.1 floating-point instructions: arithmetic,
+// comparison, logic, shuffles, conversions, horizontal and alternating
+// arithmetic, dot products, rounding and blends (SDM Vol. 1, 10.4.2-10.4.6,
+// 11.4.1-11.4.6, 12.3 "SSE3 instructions", 12.8 "SSE4.1 instructions"; Vol. 2
 // per instruction).
 //
 // Every operation that can round or raise a floating-point exception runs as the
@@ -7,6 +9,9 @@
 // FTZ, DAZ, the NaN rules of SDM Vol. 1, 4.8.3.5 (Table 4-7), the
 // second-operand rule of MIN/MAX and the six exception flags are then exactly the
 // hardware's. Bitwise ops and shuffles cannot raise and are written out.
+#include <array>
+#include <utility>
+
 #include "sse_exec.h"
 
 namespace sy::sse {
@@ -198,7 +203,281 @@ struct Shufpd {
     static void run(Cpu&, Xmm& d, const Xmm& s, u8 imm) { d = Xmm{imm & 1 ? d.hi : d.lo, imm & 2 ? s.hi : s.lo}; }
 };
 
+// ---- SSE3 horizontal and alternating arithmetic ----------------------------------
+// F2 0F 7C HADDPS, F2 0F 7D HSUBPS, 66 0F 7C HADDPD, 66 0F 7D HSUBPD: result lane
+// k is a[k] op b[k] with the pairs regrouped (HADDPS: a = d0 d2 s0 s2, b = d1 d3
+// s1 s3), so the packed host instruction on them gives the same results, NaN
+// choice (the pair's first element) and flags, unbounded ones included.
+template <class Packed, bool Double> struct HorizontalFp {
+    static constexpr unsigned kMem = 16;
+    static void run(Cpu& c, Xmm& d, const Xmm& s, u8) {
+        Xmm a, b;
+        if constexpr (Double) {
+            a = Xmm{d.lo, s.lo};
+            b = Xmm{d.hi, s.hi};
+        } else {
+            for (unsigned k = 0; k < 2; ++k) {
+                set_lane<u32>(a, k, lane<u32>(d, 2 * k));
+                set_lane<u32>(b, k, lane<u32>(d, 2 * k + 1));
+                set_lane<u32>(a, 2 + k, lane<u32>(s, 2 * k));
+                set_lane<u32>(b, 2 + k, lane<u32>(s, 2 * k + 1));
+            }
+        }
+        Packed::run(c, a, b, 0);
+        d = a;
+    }
+};
+
+// F2 0F D0 ADDSUBPS, 66 0F D0 ADDSUBPD: even lanes subtract, odd lanes add. The
+// packed subtraction and addition run with the other lanes at 1.0 (which
+// raises nothing); their flags and lanes are merged.
+template <class Sub, class Add, bool Double> struct AddSub {
+    static constexpr unsigned kMem = 16;
+    static void run(Cpu& c, Xmm& d, const Xmm& s, u8) {
+        using T = std::conditional_t<Double, u64, u32>;
+        constexpr T one = Double ? T(0x3FF0000000000000ull) : T(0x3F800000u);
+        constexpr unsigned n = kLanes<T, Xmm>;
+        Xmm ds = d, ss = s, da = d, sa = s;
+        for (unsigned k = 0; k < n; ++k) {
+            Xmm& x = (k & 1) ? ds : da;
+            Xmm& y = (k & 1) ? ss : sa;
+            set_lane<T>(x, k, one);
+            set_lane<T>(y, k, one);
+        }
+        const u32 csr = host_csr(c);
+        const Layout l = Double ? PD : PS;
+        Xmm rs = ds, ra = da;
+        const u32 fs = Sub::host(csr, rs, ss), fa = Add::host(csr, ra, sa);
+        commit_flags(c, unbounded_flags(Fp::Sub, l, c.s.mxcsr, fs, ds, ss, rs, Sub::host, csr) |
+                            unbounded_flags(Fp::Add, l, c.s.mxcsr, fa, da, sa, ra, Add::host, csr));
+        for (unsigned k = 0; k < n; ++k) set_lane<T>(d, k, lane<T>((k & 1) ? ra : rs, k));
+    }
+};
+
+// ---- SSE4.1 dot products and rounding: the host instruction with the same imm8 ----
+// 66 0F 3A 40 DPPS, 41 DPPD; 66 0F 3A 08/09/0A/0B ROUNDPS/PD/SS/SD. The immediate
+// is part of the host instruction, so there is one instantiation per value
+// (ROUND: imm8[3:0], the bits it defines).
+#define SY_FP_IMM(Name, mnem)                                                                        \
+    template <u8 Imm> u32 Name##_host(u32 csr, Xmm& d, const Xmm& s) {                               \
+        __m128i a = vec(d), b = vec(s);                                                              \
+        u32 saved;                                                                                   \
+        asm volatile(SY_UNDER_GUEST_CSR(mnem " %[p], %[b], %[a]")                                    \
+                     : [a] "+x"(a), [csr] "+m"(csr), [saved] "=m"(saved)                             \
+                     : [b] "x"(b), [p] "i"(Imm));                                                    \
+        d = xmm(a);                                                                                  \
+        return csr & mx::FLAGS;                                                                      \
+    }
+SY_FP_IMM(roundps, "roundps")
+SY_FP_IMM(roundpd, "roundpd")
+SY_FP_IMM(roundss, "roundss")
+SY_FP_IMM(roundsd, "roundsd")
+
+#define SY_IMM_TABLE(Name, N)                                                                         \
+    const std::array<HostOp, N>& Name##_table() {                                                     \
+        static const std::array<HostOp, N> t = []<size_t... I>(std::index_sequence<I...>) {           \
+            return std::array<HostOp, N>{&Name##_host<static_cast<u8>(I)>...};                       \
+        }(std::make_index_sequence<N>{});                                                             \
+        return t;                                                                                     \
+    }
+SY_IMM_TABLE(roundps, 16)
+SY_IMM_TABLE(roundpd, 16)
+SY_IMM_TABLE(roundss, 16)
+SY_IMM_TABLE(roundsd, 16)
+
+// 66 0F 3A 40 DPPS, 41 DPPD: the SDM's steps (Vol. 2A, DPPS "Operation"), each
+// a scalar host operation under the guest's MXCSR: the products of the lanes
+// imm8[7:4] selects (+0.0 for the others), then sums, then the lanes imm8[3:0]
+// selects get the total (+0.0 the others). Each lane adds in its own order,
+// which decides which NaN a sum of two NaNs returns (measured; the orders are
+// below). An
+// unmasked exception stops at the step that raised it, with the flags of the
+// steps before (measured: a denormal product does not raise DE in the sums when
+// the products' UE or PE already trapped); within a step commit_flags' rule
+// for pre-computation exceptions applies.
+//   DPPS: s[k] = p[k^1] + p[k], total[k] = s[k] + s[k^2]; DPPD: total[k] = p[k] + p[k^1].
+template <class Mul, class Add, bool Double> struct DotProduct {
+    static constexpr unsigned kMem = 16;
+    using T = std::conditional_t<Double, u64, u32>;
+    struct Steps {
+        Cpu& c;
+        u32 csr, recorded = 0;
+        // One scalar op on lane 0 of a and b; its flags as the hardware reports them.
+        template <class Op> T step(T x, T y, u32& flags) {
+            Xmm a{x, 0}, b{y, 0}, r = a;
+            const u32 raised = Op::host(csr, r, b);
+            flags |= unbounded_flags(Op::kOp, Op::kLayout, c.s.mxcsr, raised, a, b, r, Op::host, csr);
+            return static_cast<T>(r.lo);
+        }
+        // The end of a step: trap if it raised an unmasked exception.
+        void end(u32 flags) {
+            if (flags & ~(c.s.mxcsr >> mx::MASK_SHIFT) & mx::FLAGS) {
+                c.s.mxcsr |= recorded;
+                commit_flags(c, flags);  // raises #XM
+            }
+            recorded |= flags;
+        }
+    };
+    static void run(Cpu& c, Xmm& d, const Xmm& s, u8 imm) {
+        constexpr unsigned n = kLanes<T, Xmm>;
+        Steps st{c, host_csr(c)};
+        T p[4] = {}, total[4] = {};
+        u32 f1 = 0, f2 = 0, f3 = 0;
+        for (unsigned k = 0; k < n; ++k)
+            if ((imm >> (4 + k)) & 1) p[k] = st.template step<Mul>(lane<T>(d, k), lane<T>(s, k), f1);
+        st.end(f1);
+        if constexpr (Double) {
+            for (unsigned k = 0; k < 2; ++k) total[k] = st.template step<Add>(p[k], p[k ^ 1], f2);
+            st.end(f2);
+        } else {
+            T sum[4];
+            for (unsigned k = 0; k < 4; ++k) sum[k] = st.template step<Add>(p[k ^ 1], p[k], f2);
+            st.end(f2);
+            for (unsigned k = 0; k < 4; ++k) total[k] = st.template step<Add>(sum[k], sum[k ^ 2], f3);
+            st.end(f3);
+        }
+        c.s.mxcsr |= st.recorded;
+        for (unsigned k = 0; k < n; ++k) set_lane<T>(d, k, ((imm >> k) & 1) ? total[k] : T(0));
+    }
+};
+
+// The 16-entry tables, seen through one shape.
+template <const std::array<HostOp, 16>& (*Table)(), unsigned Mem> struct RoundImm {
+    static constexpr unsigned kMem = Mem;
+    static void run(Cpu& c, Xmm& d, const Xmm& s, u8 imm) {
+        Xmm r = d;
+        commit_flags(c, Table()[imm & 15](host_csr(c), r, s));
+        d = r;
+    }
+};
+
+// ---- Conversions with an MMX operand ------------------------------------------------
+// 0F 2A CVTPI2PS xmm, mm/m64 (the low two singles; the high quadword stays);
+// 66 0F 2A CVTPI2PD xmm, mm/m64 (two doubles). The conversion is the packed
+// one of the same lanes (CVTDQ2PS/CVTDQ2PD) on the MMX value zero-extended:
+// zero lanes convert exactly and raise nothing. An MMX register source is an
+// MMX instruction (pending #MF, TOP = 0, tags valid); a memory source is not.
+// The switch to MMX use comes before an unmasked exception's #XM (measured).
+template <class Op, bool KeepHigh, Src S> void CVT_Vx_Qq(Cpu& c, const Insn& i) {
+    if constexpr (S == Src::Mmx) {
+        if (!x87::fpu_ready(c)) return;
+        x87::enter_mmx(c.s.fpu);
+    }
+    const u64 v = S == Src::Mmx ? c.s.fpu.r[i.r1 & 7].sig : c.read<u64>(ea(c, i));
+    Xmm r{};
+    Op::run(c, r, Xmm{v, 0}, 0);
+    Xmm& d = c.s.xmm[i.r0];
+    if constexpr (KeepHigh) d.lo = r.lo;
+    else d = r;
+    next(c, i);
+}
+// 0F 2D CVTPS2PI, 0F 2C CVTTPS2PI mm, xmm/m64; 66 0F 2D CVTPD2PI, 66 0F 2C
+// CVTTPD2PI mm, xmm/m128: to two signed doublewords in an MMX register (an MMX
+// instruction: it writes MMn). The single forms use the low two lanes only.
+// Measured order: the memory read's faults (#PF, and #GP for a misaligned m128)
+// come first, then the switch to MMX use, then the #XM of an unmasked exception.
+template <class Op, bool Singles, Src S> void CVT_Pq_Wx(Cpu& c, const Insn& i) {
+    if (!x87::fpu_ready(c)) return;
+    Xmm s = source<S, Singles ? 8 : 16, !Singles>(c, i);
+    x87::enter_mmx(c.s.fpu);
+    if constexpr (Singles) s.hi = 0;
+    Xmm r{};
+    Op::run(c, r, s, 0);
+    x87::write_mm(c.s.fpu, i.r0, r.lo);
+    next(c, i);
+}
+template <class Op, bool KeepHigh> bool build_cvt_from_mm(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || !is_xmm(d, 0)) return false;
+    if (is_mmx(d, 1)) i.fn = CVT_Vx_Qq<Op, KeepHigh, Src::Mmx>;
+    else if (is_mem(d, 1, 8)) i.fn = CVT_Vx_Qq<Op, KeepHigh, Src::Mem>;
+    else return false;
+    i.cycles = cost(Cls::SseCvt, d);
+    return true;
+}
+template <class Op, bool Singles> bool build_cvt_to_mm(Insn& i, const Decoded& d) {
+    if (d.count() != 2 || !is_mmx(d, 0)) return false;
+    if (is_xmm(d, 1)) i.fn = CVT_Pq_Wx<Op, Singles, Src::Xmm>;
+    else if (is_mem(d, 1, Singles ? 8 : 16)) i.fn = CVT_Pq_Wx<Op, Singles, Src::Mem>;
+    else return false;
+    i.cycles = cost(Cls::SseCvt, d);
+    return true;
+}
+
+// ---- SSE3/SSE4.1 data movement (no exceptions) ----------------------------------
+// F2 0F 12 MOVDDUP xmm, xmm/m64; F3 0F 16 MOVSHDUP; F3 0F 12 MOVSLDUP
+struct Movddup {
+    static constexpr unsigned kMem = 8;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8) { d = Xmm{s.lo, s.lo}; }
+};
+template <unsigned Odd> struct MovDupSingle {
+    static constexpr unsigned kMem = 16;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8) {
+        for (unsigned k = 0; k < 4; ++k) set_lane<u32>(d, k, lane<u32>(s, (k & ~1u) + Odd));
+    }
+};
+// 66 0F 3A 0C BLENDPS, 0D BLENDPD: element k from src when imm8 bit k is set.
+template <class T> struct Blend {
+    static constexpr unsigned kMem = 16;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8 imm) {
+        for (unsigned k = 0; k < kLanes<T, Xmm>; ++k)
+            if ((imm >> k) & 1) set_lane<T>(d, k, lane<T>(s, k));
+    }
+};
+// 66 0F 38 14 BLENDVPS, 15 BLENDVPD xmm, xmm/m128, <XMM0>: by the sign of XMM0's elements.
+template <class T> struct BlendV {
+    static constexpr unsigned kMem = 16;
+    static void run(Cpu& c, Xmm& d, const Xmm& s, u8) {
+        const Xmm m = c.s.xmm[0];
+        for (unsigned k = 0; k < kLanes<T, Xmm>; ++k)
+            if (lane<T>(m, k) >> (8 * sizeof(T) - 1)) set_lane<T>(d, k, lane<T>(s, k));
+    }
+};
+// 66 0F 3A 21 INSERTPS xmm, xmm/m32, imm8: source element imm8[7:6] (the m32
+// itself from memory) into element imm8[5:4], then the elements of imm8[3:0] zeroed.
+template <bool FromMem> struct Insertps {
+    static constexpr unsigned kMem = 4;
+    static void run(Cpu&, Xmm& d, const Xmm& s, u8 imm) {
+        set_lane<u32>(d, (imm >> 4) & 3, lane<u32>(s, FromMem ? 0 : imm >> 6));
+        for (unsigned k = 0; k < 4; ++k)
+            if ((imm >> k) & 1) set_lane<u32>(d, k, 0u);
+    }
+};
+bool build_insertps(Insn& i, const Decoded& d) {
+    if (d.count() != 3 || !is_xmm(d, 0)) return false;
+    if (is_xmm(d, 1)) i.fn = OP_Vx_Wx<Insertps<false>, Src::Xmm, 16, false>;
+    else if (is_mem(d, 1, 4)) i.fn = OP_Vx_Wx<Insertps<true>, Src::Mem, 4, false>;
+    else return false;
+    i.cycles = cost(Cls::SseInt, d);
+    return true;
+}
+
 const BuilderEntry kBuilders[] = {
+    {ZYDIS_MNEMONIC_HADDPS, build_vw<HorizontalFp<Addps, false>, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_HSUBPS, build_vw<HorizontalFp<Subps, false>, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_HADDPD, build_vw<HorizontalFp<Addpd, true>, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_HSUBPD, build_vw<HorizontalFp<Subpd, true>, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_ADDSUBPS, build_vw<AddSub<Subps, Addps, false>, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_ADDSUBPD, build_vw<AddSub<Subpd, Addpd, true>, Cls::SseAdd>},
+    {ZYDIS_MNEMONIC_DPPS, build_vw<DotProduct<Mulss, Addss, false>, Cls::SseMul>},
+    {ZYDIS_MNEMONIC_DPPD, build_vw<DotProduct<Mulsd, Addsd, true>, Cls::SseMul>},
+    {ZYDIS_MNEMONIC_ROUNDPS, build_vw<RoundImm<roundps_table, 16>, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_ROUNDPD, build_vw<RoundImm<roundpd_table, 16>, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_ROUNDSS, build_vw<RoundImm<roundss_table, 4>, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_ROUNDSD, build_vw<RoundImm<roundsd_table, 8>, Cls::SseCvt>},
+    {ZYDIS_MNEMONIC_MOVDDUP, build_vw<Movddup, Cls::SseMove>},
+    {ZYDIS_MNEMONIC_MOVSHDUP, build_vw<MovDupSingle<1>, Cls::SseMove>},
+    {ZYDIS_MNEMONIC_MOVSLDUP, build_vw<MovDupSingle<0>, Cls::SseMove>},
+    {ZYDIS_MNEMONIC_BLENDPS, build_vw<Blend<u32>, Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_BLENDPD, build_vw<Blend<u64>, Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_BLENDVPS, build_vw<BlendV<u32>, Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_BLENDVPD, build_vw<BlendV<u64>, Cls::SseLogic>},
+    {ZYDIS_MNEMONIC_INSERTPS, build_insertps},
+    {ZYDIS_MNEMONIC_CVTPI2PS, build_cvt_from_mm<Cvtdq2ps, true>},
+    {ZYDIS_MNEMONIC_CVTPI2PD, build_cvt_from_mm<Cvtdq2pd, false>},
+    {ZYDIS_MNEMONIC_CVTPS2PI, build_cvt_to_mm<Cvtps2dq, true>},
+    {ZYDIS_MNEMONIC_CVTTPS2PI, build_cvt_to_mm<Cvttps2dq, true>},
+    {ZYDIS_MNEMONIC_CVTPD2PI, build_cvt_to_mm<Cvtpd2dq, false>},
+    {ZYDIS_MNEMONIC_CVTTPD2PI, build_cvt_to_mm<Cvttpd2dq, false>},
     {ZYDIS_MNEMONIC_ADDPS, build_vw<Addps, Cls::SseAdd>},
     {ZYDIS_MNEMONIC_ADDSS, build_vw<Addss, Cls::SseAdd>},
     {ZYDIS_MNEMONIC_ADDPD, build_vw<Addpd, Cls::SseAdd>},

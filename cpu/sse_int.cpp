@@ -1,8 +1,11 @@
-// SSE2 128-bit integer instructions (SDM Vol. 1, 11.4.3 "SSE2 128-bit SIMD
-// integer instructions" and 10.4.x for PAVG/PMIN/PMAX/PSADBW/PEXTRW/PINSRW/
-// PMOVMSKB; Vol. 2 per instruction). None of them touches MXCSR, so each is the
-// SSE2 intrinsic of the same operation; the shuffles and byte shifts whose
-// immediate the intrinsics want at compile time are written out.
+// SSE2 128-bit integer instructions and their 64-bit MMX forms (SDM Vol. 1,
+// 11.4.3 "SSE2 128-bit SIMD integer instructions", 9.4 "MMX instructions" and
+// 10.4.4 "SSE 64-bit SIMD integer instructions"; Vol. 2 per instruction). None
+// of them touches MXCSR. Each operation is written once for both widths
+// (sse_exec.h): lane-wise ones are the SSE2 intrinsic of the same operation,
+// run on the MMX value zero-extended; those whose result depends on the
+// register width (packs, high unpacks, shuffles, word insert/extract) are
+// written out over the lanes. EMMS and the MMX moves are in ops_sse.cpp.
 #include "sse_exec.h"
 
 namespace sy::sse {
@@ -10,9 +13,10 @@ namespace {
 
 // ---- Shifts ------------------------------------------------------------------
 // 66 0F F1/F2/F3, E1/E2, D1/D2/D3 PSLLW/D/Q, PSRAW/D, PSRLW/D/Q xmm, xmm/m128
-// 66 0F 71/72/73 /6 /4 /2 ib the same by imm8. The count is the whole low
-// quadword of the source (or the imm8); past the element width logical shifts
-// give 0 and arithmetic ones fill with the sign (SDM Vol. 2B, PSLLW/PSRAW/PSRLW).
+// 66 0F 71/72/73 /6 /4 /2 ib the same by imm8 (0F ...: mm, mm/m64 and mm, imm8).
+// The count is the whole low quadword of the source (or the imm8); past the
+// element width logical shifts give 0 and arithmetic ones fill with the sign
+// (SDM Vol. 2B, PSLLW/PSRAW/PSRLW).
 template <Cls C, class Op> bool build_shift(Insn& i, const Decoded& d) {
     if (d.count() == 2 && is_xmm(d, 0) && d.kind(1) == K::I) {
         i.fn = OP_Vx_Wx<Op, Src::Imm, 1, false>;
@@ -34,6 +38,46 @@ template <bool Left> struct ByteShift {
     }
 };
 
+// ---- Packs and unpacks ---------------------------------------------------------
+// 66 0F 63 PACKSSWB; 66 0F 67 PACKUSWB; 66 0F 6B PACKSSDW; 66 0F 38 2B PACKUSDW
+// (and 0F 63/67/6B on MMX): the destination's elements, then the source's, each
+// narrowed with signed or unsigned saturation.
+template <class From, class To> To saturate(From v) {
+    using L = std::numeric_limits<To>;
+    if (v < static_cast<From>(L::min())) return L::min();
+    if (v > static_cast<From>(L::max())) return L::max();
+    return static_cast<To>(v);
+}
+template <class From, class To> struct Pack {
+    static constexpr unsigned kMem = 16;
+    template <class R> static void run(Cpu&, R& d, const R& s, u8) {
+        constexpr unsigned n = kLanes<From, R>;
+        R r;
+        for (unsigned k = 0; k < n; ++k) {
+            set_lane<To>(r, k, saturate<From, To>(lane<From>(d, k)));
+            set_lane<To>(r, n + k, saturate<From, To>(lane<From>(s, k)));
+        }
+        d = r;
+    }
+};
+
+// 66 0F 60/61/62/6C PUNPCKLBW/WD/DQ/QDQ; 66 0F 68/69/6A/6D PUNPCKHBW/WD/DQ/QDQ
+// (0F 60-62, 68-6A on MMX): elements of the low (high) half of each, interleaved.
+// The MMX low unpacks read only the 32 bits they use from memory.
+template <class T, bool High> struct Unpack {
+    static constexpr unsigned kMem = 16;
+    static constexpr unsigned kMmxMem = High ? 8 : 4;
+    template <class R> static void run(Cpu&, R& d, const R& s, u8) {
+        constexpr unsigned half = kLanes<T, R> / 2;
+        R r;
+        for (unsigned k = 0; k < half; ++k) {
+            set_lane<T>(r, 2 * k, lane<T>(d, (High ? half : 0) + k));
+            set_lane<T>(r, 2 * k + 1, lane<T>(s, (High ? half : 0) + k));
+        }
+        d = r;
+    }
+};
+
 // ---- Shuffles ----------------------------------------------------------------
 // 66 0F 70 /r ib PSHUFD xmm, xmm/m128, imm8
 struct Pshufd {
@@ -43,38 +87,45 @@ struct Pshufd {
     }
 };
 // F2 0F 70 /r ib PSHUFLW (Base 0); F3 0F 70 /r ib PSHUFHW (Base 4): shuffle the
-// four words of one half, copy the other half.
+// four words of one half, copy the other half. 0F 70 /r ib PSHUFW mm, mm/m64 is
+// the same on the whole MMX register (Base 0).
 template <unsigned Base> struct PshufWords {
     static constexpr unsigned kMem = 16;
-    static void run(Cpu&, Xmm& d, const Xmm& s, u8 imm) {
+    template <class R>
+        requires(sizeof(R) >= 2 * (Base + 4))  // PSHUFHW has no MMX form
+    static void run(Cpu&, R& d, const R& s, u8 imm) {
         d = s;
         for (unsigned k = 0; k < 4; ++k) set_lane<u16>(d, Base + k, lane<u16>(s, Base + ((imm >> (2 * k)) & 3)));
     }
 };
+struct Pshufw : PshufWords<0> {};
 
-// 66 0F C4 /r ib PINSRW xmm, r32/m16, imm8: word imm8[2:0] from the low word.
+// 66 0F C4 /r ib PINSRW xmm, r32/m16, imm8 (0F C4 on MMX): word imm8 (modulo the
+// number of words) from the low word of the source.
 struct Pinsrw {
     static constexpr unsigned kMem = 2;
-    static void run(Cpu&, Xmm& d, const Xmm& s, u8 imm) { set_lane<u16>(d, imm & 7, static_cast<u16>(s.lo)); }
+    template <class R> static void run(Cpu&, R& d, const R& s, u8 imm) {
+        set_lane<u16>(d, imm % kLanes<u16, R>, static_cast<u16>(s.lo));
+    }
 };
 bool build_pinsrw(Insn& i, const Decoded& d) {
-    if (d.count() != 3 || !is_xmm(d, 0)) return false;
-    if (is_gpr(d, 1, 4) || is_gpr(d, 1, 8)) i.fn = OP_Vx_Wx<Pinsrw, Src::Gpr, 4, false>;
-    else if (is_mem(d, 1, 2)) i.fn = OP_Vx_Wx<Pinsrw, Src::Mem, 2, false>;
+    if (d.count() != 3) return false;
+    const bool mm = is_mmx(d, 0);
+    if (!mm && !is_xmm(d, 0)) return false;
+    if (is_gpr(d, 1, 4) || is_gpr(d, 1, 8))
+        i.fn = mm ? OP_Pq_Qq<Pinsrw, Src::Gpr, 4> : OP_Vx_Wx<Pinsrw, Src::Gpr, 4, false>;
+    else if (is_mem(d, 1, 2))
+        i.fn = mm ? OP_Pq_Qq<Pinsrw, Src::Mem, 2> : OP_Vx_Wx<Pinsrw, Src::Mem, 2, false>;
     else return false;
     i.cycles = cost(Cls::SseInt, d);
     return true;
 }
 
-// 66 0F C5 /r ib PEXTRW r32, xmm, imm8: word imm8[2:0], zero-extended.
-struct Pextrw {
-    static constexpr unsigned kMem = 0;  // the memory form is SSE4.1
-    template <class T> static T run(Cpu&, const Xmm& s, u8 imm) { return lane<u16>(s, imm & 7); }
-};
-// 66 0F D7 /r PMOVMSKB r32, xmm: the sign bit of each byte.
+// (PEXTRW, in all its forms, is with the SSE4.1 extracts in sse_int4.cpp.)
+// 66 0F D7 /r PMOVMSKB r32, xmm (0F D7 on MMX): the sign bit of each byte.
 struct Pmovmskb {
     static constexpr unsigned kMem = 0;
-    template <class T> static T run(Cpu&, const Xmm& s, u8) { return static_cast<u32>(_mm_movemask_epi8(vec(s))); }
+    template <class T, class R> static T run(Cpu&, const R& s, u8) { return static_cast<u32>(_mm_movemask_epi8(vec(s))); }
 };
 
 const BuilderEntry kBuilders[] = {
@@ -122,19 +173,18 @@ const BuilderEntry kBuilders[] = {
     {ZYDIS_MNEMONIC_PMAXSW, build_vw<SY_VEC(_mm_max_epi16), Cls::SseInt>},
     {ZYDIS_MNEMONIC_PAVGB, build_vw<SY_VEC(_mm_avg_epu8), Cls::SseInt>},
     {ZYDIS_MNEMONIC_PAVGW, build_vw<SY_VEC(_mm_avg_epu16), Cls::SseInt>},
-    // 66 0F 60/61/62/6C PUNPCKLBW/WD/DQ/QDQ; 66 0F 68/69/6A/6D PUNPCKHBW/WD/DQ/QDQ
-    {ZYDIS_MNEMONIC_PUNPCKLBW, build_vw<SY_VEC(_mm_unpacklo_epi8), Cls::SseInt>},
-    {ZYDIS_MNEMONIC_PUNPCKLWD, build_vw<SY_VEC(_mm_unpacklo_epi16), Cls::SseInt>},
-    {ZYDIS_MNEMONIC_PUNPCKLDQ, build_vw<SY_VEC(_mm_unpacklo_epi32), Cls::SseInt>},
-    {ZYDIS_MNEMONIC_PUNPCKLQDQ, build_vw<SY_VEC(_mm_unpacklo_epi64), Cls::SseInt>},
-    {ZYDIS_MNEMONIC_PUNPCKHBW, build_vw<SY_VEC(_mm_unpackhi_epi8), Cls::SseInt>},
-    {ZYDIS_MNEMONIC_PUNPCKHWD, build_vw<SY_VEC(_mm_unpackhi_epi16), Cls::SseInt>},
-    {ZYDIS_MNEMONIC_PUNPCKHDQ, build_vw<SY_VEC(_mm_unpackhi_epi32), Cls::SseInt>},
-    {ZYDIS_MNEMONIC_PUNPCKHQDQ, build_vw<SY_VEC(_mm_unpackhi_epi64), Cls::SseInt>},
-    // 66 0F 63 PACKSSWB; 66 0F 67 PACKUSWB; 66 0F 6B PACKSSDW
-    {ZYDIS_MNEMONIC_PACKSSWB, build_vw<SY_VEC(_mm_packs_epi16), Cls::SseInt>},
-    {ZYDIS_MNEMONIC_PACKUSWB, build_vw<SY_VEC(_mm_packus_epi16), Cls::SseInt>},
-    {ZYDIS_MNEMONIC_PACKSSDW, build_vw<SY_VEC(_mm_packs_epi32), Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PUNPCKLBW, build_vw<Unpack<u8, false>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PUNPCKLWD, build_vw<Unpack<u16, false>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PUNPCKLDQ, build_vw<Unpack<u32, false>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PUNPCKLQDQ, build_vw<Unpack<u64, false>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PUNPCKHBW, build_vw<Unpack<u8, true>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PUNPCKHWD, build_vw<Unpack<u16, true>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PUNPCKHDQ, build_vw<Unpack<u32, true>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PUNPCKHQDQ, build_vw<Unpack<u64, true>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PACKSSWB, build_vw<Pack<i16, i8>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PACKUSWB, build_vw<Pack<i16, u8>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PACKSSDW, build_vw<Pack<i32, i16>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PACKUSDW, build_vw<Pack<i32, u16>, Cls::SseInt>},
     // shifts (see build_shift)
     {ZYDIS_MNEMONIC_PSLLW, build_shift<Cls::SseInt, SY_VEC(_mm_sll_epi16)>},
     {ZYDIS_MNEMONIC_PSLLD, build_shift<Cls::SseInt, SY_VEC(_mm_sll_epi32)>},
@@ -150,8 +200,8 @@ const BuilderEntry kBuilders[] = {
     {ZYDIS_MNEMONIC_PSHUFD, build_vw<Pshufd, Cls::SseInt>},
     {ZYDIS_MNEMONIC_PSHUFLW, build_vw<PshufWords<0>, Cls::SseInt>},
     {ZYDIS_MNEMONIC_PSHUFHW, build_vw<PshufWords<4>, Cls::SseInt>},
+    {ZYDIS_MNEMONIC_PSHUFW, build_pq<Pshufw, Cls::SseInt>},
     {ZYDIS_MNEMONIC_PINSRW, build_pinsrw},
-    {ZYDIS_MNEMONIC_PEXTRW, build_gw<Pextrw, Cls::SseInt>},
     {ZYDIS_MNEMONIC_PMOVMSKB, build_gw<Pmovmskb, Cls::SseInt>},
 };
 

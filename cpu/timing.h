@@ -37,6 +37,13 @@ enum class Cls : u8 {
     Syscall,  // syscall/sysret/sysenter/sysexit/swapgs
     Iret,     // iret, far call/jmp/ret
     FxSave,   // fxsave/fxrstor/xsave/xrstor
+    X87,      // fadd/fsub/fcom/fild/fist/fchs/fabs/fcmov (loads, stores, fxch: Mov)
+    X87Mul,   // fmul
+    X87Div,   // fdiv/fdivr
+    X87Sqrt,  // fsqrt
+    X87Misc,  // frndint/fscale/fxtract/fprem/fprem1/fbld/fbstp/fninit (microcoded)
+    X87Trans, // fsin/fcos/fsincos/fptan/fpatan/f2xm1/fyl2x/fyl2xp1
+    X87Env,   // fnstenv/fldenv/fnsave/frstor
     Count
 };
 
@@ -56,7 +63,9 @@ inline constexpr std::array<Cost, static_cast<size_t>(Cls::Count)> kTable{{
     {Cls::SseCmp, 3},  {Cls::Cpuid, 100},  {Cls::Rdtsc, 25},   {Cls::Fence, 33},
     {Cls::Flush, 5},   {Cls::Trap, 20},    {Cls::Io, 100},     {Cls::SegLoad, 10},
     {Cls::Desc, 30},   {Cls::CrWrite, 100}, {Cls::Msr, 100},   {Cls::Syscall, 30},
-    {Cls::Iret, 50},   {Cls::FxSave, 60},
+    {Cls::Iret, 50},   {Cls::FxSave, 60},  {Cls::X87, 3},      {Cls::X87Mul, 5},
+    {Cls::X87Div, 15}, {Cls::X87Sqrt, 21}, {Cls::X87Misc, 25}, {Cls::X87Trans, 100},
+    {Cls::X87Env, 100},
 }};
 
 consteval bool table_in_order() {

@@ -74,6 +74,17 @@ void AtaChannel::attach(unsigned slot, std::unique_ptr<BlockBackend> disk) {
     update_irq();
 }
 
+void AtaChannel::reset() {
+    control_ = 0;
+    for (Drive& d : drive_) {
+        d.transfer = Transfer::None, d.intrq = false;
+        d.features[0] = d.features[1] = 0;
+        d.status = d.disk ? kIdle : 0;
+        set_signature(d);
+    }
+    update_irq();
+}
+
 // "Signature and persistence": what an ATA device leaves after reset or diagnostics.
 void AtaChannel::set_signature(Drive& d) {
     d.count[0] = 1, d.lba_lo[0] = 1, d.lba_mid[0] = 0, d.lba_hi[0] = 0;
@@ -86,7 +97,9 @@ std::array<u16, 256> AtaChannel::identify_words(unsigned slot) const {
     const u64 n = drive_[slot].disk ? drive_[slot].disk->sectors() : 0;
     w[0] = 0x0040;  // ATA device (bit 15 = 0), fixed
     w[3] = 16, w[6] = 63;
-    w[1] = u16(std::min<u64>(16383, n / (16 * 63)));  // nominal geometry, never used to address
+    // Nominal geometry, never used to address: QEMU's guess for a disk without
+    // a partition table (16 heads, 63 sectors, 2 to 16383 cylinders).
+    w[1] = u16(std::clamp<u64>(n / (16 * 63), 2, 16383));
     put_string(w, 10, 10, slot ? "SY-DISK-1" : "SY-DISK-0");
     put_string(w, 23, 4, "1.0");
     put_string(w, 27, 20, "SWITCHYARD HARDDISK");

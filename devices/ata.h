@@ -27,7 +27,8 @@
 // Deviations:
 //   * LBA only: a command with the Device register's LBA bit (6) clear is aborted
 //     (ABRT). IDENTIFY still reports a nominal geometry in words 1, 3 and 6
-//     (16383/16/63, capped by the size) for old readers, and word 53 bit 0 = 0
+//     (cylinders/16/63 with 2 to 16383 cylinders, as QEMU guesses it) for old
+//     readers, and word 53 bit 0 = 0
 //     (no current CHS translation); INITIALIZE DEVICE PARAMETERS is aborted.
 //   * No DMA, no READ/WRITE MULTIPLE (word 47 bits 7:0 = 0), no ATAPI, no power
 //     management, no SMART, no write cache (FLUSH does flush the backend). Every
@@ -112,6 +113,9 @@ public:
 
     // Puts a disk in slot 0 (master) or 1 (slave); nullptr empties it.
     void attach(unsigned slot, std::unique_ptr<BlockBackend> disk);
+    // A hardware reset of the channel (the machine's reset): both devices idle
+    // with their signature, the disks stay attached.
+    void reset();
 
     u32 io_read(u16 port, unsigned size, u64 now) override;
     void io_write(u16 port, unsigned size, u32 value, u64 now) override;

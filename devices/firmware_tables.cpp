@@ -68,7 +68,7 @@ FirmwareTables build_firmware_tables(const FirmwareConfig& cfg, u64 base) {
         throw std::invalid_argument("firmware tables: base must be 16-byte aligned in 0xE0000-0xFFFFF");
     if (cfg.cpu_count < 1 || cfg.cpu_count > 254)
         throw std::invalid_argument("firmware tables: cpu_count must be 1..254");
-    const u8 ioapic_id = u8(cfg.ioapic_id < 0 ? cfg.cpu_count : cfg.ioapic_id);
+    const u8 ioapic_id = cfg.ioapic_id;
 
     FirmwareTables t;
     t.base = base;
@@ -110,14 +110,30 @@ FirmwareTables build_firmware_tables(const FirmwareConfig& cfg, u64 base) {
     w.u8_(1);
     end_acpi_table(w, madt);
 
-    // ACPI 5.2.7 RSDT and 5.2.8 XSDT, each listing the MADT.
+    // HPET 3.2.4: the HPET description table.
+    size_t hpet = 0;
+    if (cfg.hpet_base) {
+        w.align(16);
+        hpet = begin_acpi_table(w, "HPET", 1);
+        w.le(cfg.hpet_block_id, 4);  // Event Timer Block ID
+        w.u8_(0), w.u8_(0), w.u8_(0), w.u8_(0);  // GAS: system memory, register width/offset/access 0 (as QEMU)
+        w.le(cfg.hpet_base, 8);
+        w.u8_(0);    // HPET number
+        w.le(0, 2);  // main counter minimum clock tick in periodic mode
+        w.u8_(0);    // page protection: none
+        end_acpi_table(w, hpet);
+    }
+
+    // ACPI 5.2.7 RSDT and 5.2.8 XSDT, each listing the MADT and the HPET table.
     w.align(16);
     size_t rsdt = begin_acpi_table(w, "RSDT", 1);
     w.le(base + madt, 4);
+    if (hpet) w.le(base + hpet, 4);
     end_acpi_table(w, rsdt);
     w.align(16);
     size_t xsdt = begin_acpi_table(w, "XSDT", 1);
     w.le(base + madt, 8);
+    if (hpet) w.le(base + hpet, 8);
     end_acpi_table(w, xsdt);
 
     w.patch_le(rsdp + 16, base + rsdt, 4);
@@ -187,6 +203,7 @@ FirmwareTables build_firmware_tables(const FirmwareConfig& cfg, u64 base) {
 
     if (base + t.bytes.size() > 0x100000) throw std::invalid_argument("firmware tables: do not fit below 1 MiB");
     t.rsdp = base + rsdp, t.rsdt = base + rsdt, t.xsdt = base + xsdt, t.madt = base + madt;
+    t.hpet = hpet ? base + hpet : 0;
     t.mp_floating = base + mpf, t.mp_config = base + mpc;
     return t;
 }

@@ -22,7 +22,9 @@ void IoBus::add_ports(u16 first, unsigned count, PortDevice* dev, unsigned width
         if (first < r.end && r.first < end)
             throw std::invalid_argument("IoBus: ports " + hex_range(first, end) + " (" + name + ") overlap " +
                                         hex_range(r.first, r.end) + " (" + r.name + ")");
+    if (ports_.size() >= 255) throw std::invalid_argument("IoBus: too many port ranges");
     ports_.push_back({first, end, width, dev, std::move(name)});
+    for (u32 p = first; p < end; ++p) port_index_[p] = u8(ports_.size());
 }
 
 void IoBus::add_mmio(u64 base, u64 length, MmioDevice* dev, std::string name) {
@@ -37,9 +39,8 @@ void IoBus::add_mmio(u64 base, u64 length, MmioDevice* dev, std::string name) {
 }
 
 const IoBus::PortRange* IoBus::find_port(u16 port) const {
-    for (const PortRange& r : ports_)
-        if (port >= r.first && port < r.end) return &r;
-    return nullptr;
+    u8 n = port_index_[port];
+    return n ? &ports_[n - 1] : nullptr;
 }
 
 const IoBus::MmioRange* IoBus::find_mmio(u64 paddr) const {

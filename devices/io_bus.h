@@ -51,8 +51,11 @@ private:
     const PortRange* find_port(u16 port) const;
     const MmioRange* find_mmio(u64 paddr) const;
 
-    std::vector<PortRange> ports_;  // few entries: a linear scan beats a map
-    std::vector<MmioRange> mmio_;
+    std::vector<PortRange> ports_;
+    // Port -> index + 1 into ports_ (0: unclaimed): the lookup is on every IN and
+    // OUT, and a PC has a few dozen ranges.
+    std::vector<u8> port_index_ = std::vector<u8>(0x10000, 0);
+    std::vector<MmioRange> mmio_;  // few entries: a linear scan is enough
 };
 
 }  // namespace sy::dev

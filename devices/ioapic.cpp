@@ -89,6 +89,7 @@ void IoApic::mmio_write(u64 offset, unsigned size, u64 value, u64 now) {
     (void)now;
     if (offset == kRegSel) regsel_ = u8(value);
     else if (offset == kWindow && size >= 4) write_register(regsel_, u32(value));
+    else if (offset == kEoi && size >= 4) eoi(u8(value));
 }
 
 }  // namespace sy::dev

@@ -3,8 +3,10 @@
 //   IOAPICVER (3.2.2), IOAPICARB (3.2.3), I/O redirection table (3.2.4, Table 3:
 //   vector, delivery mode, destination mode, delivery status, polarity, remote
 //   IRR, trigger mode, mask, destination).
-// The version is 0x00170011 (version 11h, maximum redirection entry 17h: 24
-// pins), what QEMU's ioapic reports and what Linux and xv6 expect. PC wiring:
+// The version is 0x00170020 (version 20h, maximum redirection entry 17h: 24
+// pins), what QEMU 7.2's ioapic reports (read back by tests/system/c/pcprobe.c):
+// the version with the EOI register at offset 0x40 (a write of a vector there
+// does what the EOI broadcast of a level-triggered interrupt does). PC wiring:
 // MMIO at 0xFEC00000; ISA IRQ n on pin n except the PIT, whose IRQ 0 is on pin 2
 // (the MADT interrupt source override built by firmware_tables.h).
 //
@@ -26,7 +28,7 @@
 //     reset) and never rotates.
 //   * IOWIN accesses narrower than 32 bits read the addressed bytes and are
 //     ignored on write; IOREGSEL takes its low byte from any write. Registers
-//     beyond the redirection table read 0. No EOI register (version 0x20 only).
+//     beyond the redirection table read 0.
 #pragma once
 #include <array>
 
@@ -40,8 +42,8 @@ public:
     static constexpr u64 kDefaultBase = 0xFEC00000;
     static constexpr u64 kMmioSize = 0x1000;  // the page QEMU maps; only 0x00 and 0x10 decode
     static constexpr unsigned kPins = 24;
-    static constexpr u32 kVersion = 0x00170011;
-    static constexpr u64 kRegSel = 0x00, kWindow = 0x10;
+    static constexpr u32 kVersion = 0x00170020;
+    static constexpr u64 kRegSel = 0x00, kWindow = 0x10, kEoi = 0x40;
     // Redirection entry bits (Table 3).
     static constexpr u64 kDestLogical = 1u << 11, kDeliveryStatus = 1u << 12, kPolarityLow = 1u << 13,
                          kRemoteIrr = 1u << 14, kLevel = 1u << 15, kMasked = 1u << 16;

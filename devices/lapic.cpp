@@ -47,8 +47,10 @@ void LocalApic::init_reset() {
 
 void LocalApic::setup_virtual_wire() {
     svr_ |= 0x100;
-    lvt_[kLvtLint0] = u32(DeliveryMode::ExtInt) << 8;
-    lvt_[kLvtLint1] = u32(DeliveryMode::Nmi) << 8;
+    // The values SeaBIOS writes (QEMU reads back 8700h and 8400h): the trigger
+    // mode bit is set, which ExtINT and NMI delivery ignore (11.5.1).
+    lvt_[kLvtLint0] = u32(DeliveryMode::ExtInt) << 8 | 1u << 15;
+    lvt_[kLvtLint1] = u32(DeliveryMode::Nmi) << 8 | 1u << 15;
 }
 
 // Figure 11-27: disabled <-> xAPIC, xAPIC -> x2APIC, x2APIC -> disabled.

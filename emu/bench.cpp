@@ -125,7 +125,25 @@ std::vector<Program> programs() {
         for (int k = 0; k < 4; ++k) c.b[call_at + 1 + k] = static_cast<u8>(rel >> (8 * k));
         out.push_back(std::move(p));
     }
-    // (4) a store in a loop: to the code's own page (another 64-byte line; the
+    {   // (4) x87 arithmetic in the software core: x = sqrt(x + 1) * 1 / 1, 4 of 6 instructions x87
+        Program p{"x87 loop", {}};
+        Code& c = p.code;
+        u64 outer = c.here();
+        c.emit({0xDB, 0xE3});              // fninit
+        c.emit({0xD9, 0xE8});              // fld1
+        c.emit({0xD9, 0xE8});              // fld1
+        mov_ecx(c, 1'000'000);
+        u64 inner = c.here();
+        c.emit({0xD8, 0xC1});              // fadd st0, st1
+        c.emit({0xD9, 0xFA});              // fsqrt
+        c.emit({0xD8, 0xC9});              // fmul st0, st1
+        c.emit({0xD8, 0xF1});              // fdiv st0, st1
+        c.emit({0xFF, 0xC9});              // dec ecx
+        c.jmp8(0x75, inner);               // jnz inner
+        c.jmp8(0xEB, outer);               // jmp outer
+        out.push_back(std::move(p));
+    }
+    // (5) a store in a loop: to the code's own page (another 64-byte line; the
     // decode cache must not drop the loop) and to a page far away. Same bytes
     // otherwise, so the two rows differ only by where the store lands.
     for (bool same_page : {true, false}) {
@@ -189,9 +207,21 @@ void add_bench(CLI::App& app) {
     static u64 insns = 200'000'000;
     static std::string only;
     cmd->add_option("--insns", insns, "Guest instructions per program (rep movsq: the qwords the mov loop copies)")
+        ->type_name("N")
         ->capture_default_str();
-    cmd->add_option("--only", only, "Run only programs whose name contains this text");
+    cmd->add_option("--only", only, "Run only programs whose name contains this text")->type_name("TEXT");
     cmd->callback([] {
+        std::string names;
+        bool any = false;
+        for (const Program& p : programs()) {
+            names += (names.empty() ? "" : ", ") + p.name;
+            any |= only.empty() || p.name.find(only) != std::string::npos;
+        }
+        if (!any) {
+            std::fprintf(stderr, "switchyard: bench: --only %s matches no program (%s)\n", only.c_str(), names.c_str());
+            exit_status = 2;
+            return;
+        }
         std::printf("%-15s %14s %14s %9s %9s %10s\n", "program", "guest insns", "guest cycles", "seconds", "MIPS",
                     "guest MB/s");
         exit_status = 0;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "bios.h"
 #include "code_cache.h"
 
 namespace sy {
@@ -54,8 +55,31 @@ private:
 };
 
 void Machine::IsaIrqs::set_irq(unsigned line, bool level) {
-    m_.pic_.set_irq(line, level);
-    m_.ioapic_.set_irq(line == 0 ? 2 : line, level);  // the MADT's IRQ0 -> GSI2 override
+    if (line < 16) m_.isa_levels_ = u16(level ? m_.isa_levels_ | (1u << line) : m_.isa_levels_ & ~(1u << line));
+    if (m_.hpet_legacy_ && (line == 0 || line == 8)) return;  // the HPET drives IRQ 0 and 8 now
+    m_.route_isa_irq(line, level);
+}
+
+void Machine::route_isa_irq(unsigned line, bool level) {
+    pic_.set_irq(line, level);
+    ioapic_.set_irq(line == 0 ? 2 : line, level);  // the MADT's IRQ0 -> GSI2 override
+}
+
+// LEG_RT_CNF: the PIT and the RTC lose their IRQ lines to the HPET's timers 0
+// and 1, and get them back (at their current level) when it is cleared.
+void Machine::hpet_legacy_changed(bool on) {
+    hpet_legacy_ = on;
+    for (unsigned line : {0u, 8u}) route_isa_irq(line, !on && (isa_levels_ >> line & 1));
+}
+
+void Machine::FpuErrorLatch::set(bool asserted) {
+    if (asserted) m_.isa_irqs_.set_irq(kIrq, true);
+    else m_.cpus_[0]->cpu->ignne = false;
+}
+void Machine::FpuErrorLatch::io_write(u16, unsigned, u32, u64) {
+    m_.isa_irqs_.set_irq(kIrq, false);
+    Cpu& c = *m_.cpus_[0]->cpu;
+    if (c.ferr()) c.ignne = true;
 }
 
 void Machine::PicOutput::set_irq(unsigned, bool level) {
@@ -96,7 +120,11 @@ Machine::Machine(MachineConfig cfg)
       debugcon_([this](u8 b) {
           if (cfg_.debugcon_out) cfg_.debugcon_out(b);
       }),
-      fw_cfg_(cfg_.ram_bytes, u16(cfg_.cpus)) {
+      fw_cfg_(cfg_.ram_bytes, u16(cfg_.cpus)),
+      kbc_({&isa_irqs_, dev::I8042::kKbdIrq}, {&isa_irqs_, dev::I8042::kMouseIrq}, [this] { request_reset(); },
+           [this](bool on) { set_a20(on); }),
+      port92_([this] { request_reset(); }, [this](bool on) { set_a20(on); }),
+      hpet_(kCpuHz, &hpet_isa_irqs_, &ioapic_, [this](bool on) { hpet_legacy_changed(on); }) {
     void* p = mmap(nullptr, cfg_.ram_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::runtime_error("cannot reserve guest RAM");
     ram_ = static_cast<u8*>(p);
@@ -107,15 +135,26 @@ Machine::Machine(MachineConfig cfg)
     io_.add_ports(dev::Pit8254::kPortB, 1, &pit_, 1, "port b");
     io_.add_ports(dev::Uart16550::kCom1Base, dev::Uart16550::kPorts, &com1_, 1, "com1");
     io_.add_ports(dev::CmosRtc::kIndexPort, 2, &rtc_, 1, "rtc");
-    io_.add_ports(dev::DebugCon::kPort, 1, &debugcon_, 1, "debugcon");
+    if (cfg_.debugcon_out) io_.add_ports(dev::DebugCon::kPort, 1, &debugcon_, 1, "debugcon");
     io_.add_ports(dev::DebugExit::kPort, dev::DebugExit::kPorts, &debug_exit_, 4, "debug-exit");
+    io_.add_ports(FpuErrorLatch::kPort, 1, &fpu_error_, 1, "fpu error (IGNNE#)");
     io_.add_ports(dev::FwCfg::kSelectorPort, 1, &fw_cfg_, 2, "fw_cfg selector");
     io_.add_ports(dev::FwCfg::kDataPort, 1, &fw_cfg_, 1, "fw_cfg data");
     io_.add_ports(dev::AtaChannel::kCmdBase, 1, &ata_, 4, "ata data");
     io_.add_ports(dev::AtaChannel::kCmdBase + 1, 7, &ata_, 1, "ata command block");
     io_.add_ports(dev::AtaChannel::kCtrl, 1, &ata_, 1, "ata control");
+    io_.add_ports(dev::I8042::kData, 1, &kbc_, 1, "keyboard data");
+    io_.add_ports(dev::I8042::kCommand, 1, &kbc_, 1, "keyboard status/command");
+    io_.add_ports(dev::Port92::kPort, 1, &port92_, 1, "port 92");
+    io_.add_ports(dev::Vga::kMonoCrtc, 2, &vga_, 1, "vga mono crtc");
+    io_.add_ports(dev::Vga::kMonoStatus, 1, &vga_, 1, "vga mono status");
+    io_.add_ports(dev::Vga::kRegs, 16, &vga_, 1, "vga");
+    io_.add_ports(dev::Vga::kColorCrtc, 2, &vga_, 1, "vga colour crtc");
+    io_.add_ports(dev::Vga::kColorStatus, 1, &vga_, 1, "vga colour status");
+    io_.add_mmio(dev::Vga::kWindowBase, dev::Vga::kWindowSize, &vga_, "vga memory");
     io_.add_mmio(dev::IoApic::kDefaultBase, dev::IoApic::kMmioSize, &ioapic_, "ioapic");
-    timed_ = {&pit_, &com1_, &rtc_};
+    io_.add_mmio(dev::Hpet::kBase, dev::Hpet::kMmioSize, &hpet_, "hpet");
+    timed_ = {&pit_, &com1_, &rtc_, &hpet_};
 
     tables_ = dev::build_firmware_tables({.cpu_count = cfg_.cpus}, kTablesBase);
     write_phys(tables_.base, tables_.bytes.data(), tables_.bytes.size());
@@ -136,12 +175,79 @@ Machine::Machine(MachineConfig cfg)
         p->msrs = std::make_unique<ApicMsrs>(*this, *p);
         p->cpu->interrupts = p->interrupts.get();
         p->cpu->msr_handler = p->msrs.get();
-        if (n == 0) p->lapic->setup_virtual_wire();  // what a PC BIOS leaves on the BSP
+        if (n == 0) {
+            p->lapic->setup_virtual_wire();  // what a PC BIOS leaves on the BSP
+            p->cpu->ferr_pin = &fpu_error_;  // a PC wires the BSP's FERR# only
+        }
         else p->wait_sipi = true;
         sync_apic_base(*p);
         lapics_.push_back(p->lapic.get());
         cpus_.push_back(std::move(p));
     }
+    bios::post(*this);
+}
+
+// The power-on state again; see machine.h. The devices are rebuilt in place, so
+// the IoBus keeps pointing at them; the RTC keeps its time (it runs on a battery).
+void Machine::reset() {
+    pic_ = dev::Pic8259Pair({&pic_output_, 0});
+    ioapic_ = dev::IoApic(this);
+    hpet_legacy_ = false;
+    isa_levels_ = 0;
+    ata_.reset();
+    pit_ = dev::Pit8254(kCpuHz, {&isa_irqs_, dev::Pit8254::kIrq});
+    com1_ = dev::Uart16550(dev::Uart16550::kCom1Base, kCpuHz, {&isa_irqs_, dev::Uart16550::kCom1Irq}, [this](u8 b) {
+        if (cfg_.serial_out) cfg_.serial_out(b);
+    });
+    vga_ = dev::Vga();
+    kbc_ = dev::I8042({&isa_irqs_, dev::I8042::kKbdIrq}, {&isa_irqs_, dev::I8042::kMouseIrq}, [this] { request_reset(); },
+                      [this](bool on) { set_a20(on); });
+    port92_ = dev::Port92([this] { request_reset(); }, [this](bool on) { set_a20(on); });
+    hpet_ = dev::Hpet(kCpuHz, &hpet_isa_irqs_, &ioapic_, [this](bool on) { hpet_legacy_changed(on); });
+    set_a20(true);
+    com1_lcr_ = com1_ier_ = 0;
+    for (auto& p : cpus_) {
+        p->lapic->reset();
+        p->cpu->reset();
+        p->cpu->deliver_exceptions = true;
+        p->cpu->apic_id = u8(p->index);
+        p->wait_sipi = p->index != 0;
+        if (p->index == 0) p->lapic->setup_virtual_wire();
+        sync_apic_base(*p);
+    }
+    stopping_ = reset_requested_ = false;
+    write_phys(tables_.base, tables_.bytes.data(), tables_.bytes.size());
+    bios::post(*this);
+}
+
+void Machine::request_reset() {
+    if (stopping_) return;
+    // As for isa-debug-exit: the writing CPU stops after this instruction and
+    // run() returns RunEnd::Reset.
+    reset_requested_ = stopping_ = true;
+    if (running_) running_->cpu->halted = true, running_->cpu->end_block = true;
+}
+
+// A20 changes what bit 20 of every physical address means: cached host
+// pointers and code decoded from the megabyte above 1 MiB are stale.
+void Machine::set_a20(bool on) {
+    if (on == a20_) return;
+    a20_ = on;
+    for (auto& p : cpus_) p->cpu->flush_tlb();
+    if (code_)
+        for (u64 page = 0x100; page < 0x200; ++page) code_->invalidate_page(page);
+    if (running_) running_->cpu->end_block = true;
+}
+
+void Machine::attach_disk(unsigned slot, std::unique_ptr<dev::BlockBackend> disk) {
+    ata_.attach(slot, std::move(disk));
+    bios::probe_disks(*this);
+}
+
+size_t Machine::inject_serial(const u8* bytes, size_t n) {
+    n = std::min(n, serial_room());
+    serial_queue_.insert(serial_queue_.end(), bytes, bytes + n);
+    return n;
 }
 
 void Machine::sync_apic_base(Processor& p) { p.cpu->sys.apic_base = p.lapic->apic_base(); }
@@ -168,7 +274,9 @@ void Machine::read_phys(u64 pa, void* dst, size_t size) const {
 // ---- the bus ----
 
 u8* Machine::ram_page(u64 paddr) {
+    if (!a20_) paddr &= ~(1ull << 20);
     if (paddr >= cfg_.ram_bytes) return nullptr;
+    if (paddr - dev::Vga::kWindowBase < dev::Vga::kWindowSize) return nullptr;  // the VGA window hides the RAM below
     return ram_ + (paddr & ~0xFFFull);
 }
 
@@ -188,11 +296,13 @@ dev::LocalApic* Machine::lapic_page(u64 paddr) {
 }
 
 u64 Machine::mmio_read(u64 paddr, unsigned size) {
+    if (!a20_) paddr &= ~(1ull << 20);
     if (dev::LocalApic* a = lapic_page(paddr)) return a->mmio_read(paddr - a->mmio_base(), size, running_->cpu->cycles);
     return io_.mmio_read(paddr, size, device_now());
 }
 
 void Machine::mmio_write(u64 paddr, unsigned size, u64 value) {
+    if (!a20_) paddr &= ~(1ull << 20);
     if (dev::LocalApic* a = lapic_page(paddr)) {
         a->mmio_write(paddr - a->mmio_base(), size, value, running_->cpu->cycles);
         return;
@@ -278,13 +388,6 @@ u64 Machine::next_device_event() const {
     return t;
 }
 
-u64 Machine::next_event() const {
-    u64 t = next_device_event();
-    for (const auto& p : cpus_)
-        if (!p->wait_sipi) t = std::min(t, p->lapic->next_event());
-    return t;
-}
-
 void Machine::advance_devices(u64 t) {
     device_time_ = std::max(device_time_, t);
     for (dev::Timed* d : timed_)
@@ -292,12 +395,52 @@ void Machine::advance_devices(u64 t) {
 }
 
 void Machine::feed_serial(u64 t) {
-    if (!serial_in_) return;
     while (com1_.can_receive()) {
-        std::optional<u8> b = serial_in_();
-        if (!b) break;
-        com1_.receive(*b, t);
+        if (serial_queue_.empty() && host_) host_->refill(*this);
+        if (serial_queue_.empty()) break;
+        com1_.receive(serial_queue_.front(), t);
+        serial_queue_.pop_front();
     }
+}
+
+// ---- the idle rule ----
+
+bool Machine::ioapic_pin_open(unsigned pin) const { return pin < dev::IoApic::kPins && !(ioapic_.entry(pin) & dev::IoApic::kMasked); }
+
+bool Machine::isa_line_open(unsigned line) const {
+    const auto &master = pic_.master(), &slave = pic_.slave();
+    bool pic = line < 8 ? !(master.imr >> line & 1) : !(slave.imr >> (line - 8) & 1) && !(master.imr >> 2 & 1);
+    if (pic && !cpus_[0]->wait_sipi) {
+        // The PIC's INT reaches the BSP's LINT0, or its INTR pin with the APIC off.
+        const dev::LocalApic& a = *cpus_[0]->lapic;
+        if (!a.hw_enabled() || (a.sw_enabled() && !(a.peek(dev::LocalApic::LVT_LINT0, 0) & dev::LocalApic::kLvtMask)))
+            return true;
+    }
+    return ioapic_pin_open(line == 0 ? 2 : line);
+}
+
+// The earliest timed event that could make an interrupt reach a CPU. A timer
+// whose every path to a CPU is masked does not count: its events change nothing
+// a halted CPU could notice, and its device catches up when time moves on.
+u64 Machine::next_wake_event() const {
+    u64 t = dev::kNever;
+    auto consider = [&t](u64 e, bool open) {
+        if (open) t = std::min(t, e);
+    };
+    consider(pit_.next_event(), !hpet_legacy_ && isa_line_open(dev::Pit8254::kIrq));
+    consider(com1_.next_event(), isa_line_open(dev::Uart16550::kCom1Irq));
+    consider(rtc_.next_event(), !hpet_legacy_ && isa_line_open(dev::CmosRtc::kIrq));
+    for (unsigned n = 0; n < dev::Hpet::kTimers; ++n) {
+        dev::Hpet::Route r = hpet_.route(n);
+        consider(hpet_.timer_next(n), r.isa ? isa_line_open(r.line) : ioapic_pin_open(r.line));
+    }
+    for (const auto& p : cpus_) {
+        const dev::LocalApic& a = *p->lapic;
+        bool open = !p->wait_sipi && (p->cpu->s.rflags & fl::IF) && a.sw_enabled() &&
+                    !(a.peek(dev::LocalApic::LVT_TIMER, 0) & dev::LocalApic::kLvtMask);
+        consider(a.next_event(), open);
+    }
+    return t;
 }
 
 // False when the CPU cannot execute another instruction whatever the devices
@@ -369,6 +512,10 @@ RunResult Machine::guest_exit() {
     for (auto& p : cpus_)
         if (p->wait_sipi || p->cpu->halted) p->cpu->cycles = std::max(p->cpu->cycles, now_);
     RunResult result;
+    if (reset_requested_) {
+        result.end = RunEnd::Reset;
+        return result;
+    }
     result.end = RunEnd::GuestExit;
     result.exit_status = *debug_exit_.exit_request();
     return result;
@@ -376,10 +523,28 @@ RunResult Machine::guest_exit() {
 
 RunResult Machine::run(u64 cycle_limit) {
     RunResult result;
+    // True when every CPU is idle: halted (with nothing it can take) or waiting for SIPI.
+    auto all_idle = [this] {
+        for (auto& p : cpus_) {
+            Cpu& c = *p->cpu;
+            if (p->wait_sipi) continue;
+            if (!c.halted) return false;
+            if (c.interrupts->has_nmi() || ((c.s.rflags & fl::IF) && c.interrupts->has_interrupt())) return false;
+        }
+        return true;
+    };
     for (;;) {
         advance_devices(now_);
+        if (host_ && now_ >= next_host_poll_) {
+            host_->poll(*this);
+            next_host_poll_ = now_ + kHostPollCycles;
+        }
         if (com1_ier_ & kIerRxData) feed_serial(device_time_);
         if (stopping_) return guest_exit();
+        if (host_ && host_->stop_requested()) {
+            result.end = RunEnd::Stopped;
+            return result;
+        }
         if (now_ >= cycle_limit) {
             result.end = RunEnd::CycleLimit;
             for (unsigned n = 0; n < cpus_.size(); ++n) result.detail += describe_cpu(n) + "\n";
@@ -392,28 +557,26 @@ RunResult Machine::run(u64 cycle_limit) {
             if (!run_cpu(*p, end, result)) return result;
         now_ = end;
         // Halted and waiting CPUs let time pass; so do those that stopped early.
-        bool all_idle = true;
-        for (auto& p : cpus_) {
-            Cpu& c = *p->cpu;
-            bool idle = p->wait_sipi || c.halted;
-            if (idle) c.cycles = std::max(c.cycles, now_);
-            if (c.halted && !p->wait_sipi &&
-                (c.interrupts->has_nmi() || ((c.s.rflags & fl::IF) && c.interrupts->has_interrupt())))
-                idle = false;  // it takes the interrupt next round
-            all_idle &= idle;
-        }
-        if (!all_idle) continue;
+        for (auto& p : cpus_)
+            if (p->wait_sipi || p->cpu->halted) p->cpu->cycles = std::max(p->cpu->cycles, now_);
+        if (!all_idle()) continue;
 
+        // Every CPU is idle. Input the host already gave may wake one.
+        if (com1_ier_ & kIerRxData) {
+            feed_serial(now_);
+            if (!all_idle()) continue;
+        }
         bool any_can_run = false;
         for (auto& p : cpus_) any_can_run |= can_run_again(*p);
-        u64 next = next_event();
+        u64 next = any_can_run ? next_wake_event() : dev::kNever;
+        if (any_can_run && next == dev::kNever && host_ && host_->wait(*this)) continue;  // input at this cycle
         if (!any_can_run || next == dev::kNever) {
             result.end = RunEnd::AllHalted;
-            result.detail = any_can_run ? "every CPU is halted and no device has an event pending\n" : "";
+            result.nothing_to_wait_for = any_can_run;
             for (unsigned n = 0; n < cpus_.size(); ++n) result.detail += describe_cpu(n) + "\n";
             return result;
         }
-        // Nothing runs until the next device event or LAPIC timer: jump there.
+        // Nothing runs until that event: jump there.
         now_ = std::max(now_, std::min(next, cycle_limit));
         for (auto& p : cpus_) p->cpu->cycles = std::max(p->cpu->cycles, now_);
     }

@@ -8,14 +8,22 @@
 // CPU 0 first. A CPU's own `cycles` counter (its TSC) therefore stays within one
 // instruction of the machine clock. A halted CPU, or one waiting for SIPI, lets
 // its counter follow the clock. After the round the clock moves to its end and
-// the devices whose events fell due are advanced. When every CPU is halted and
-// none has an interrupt it could take, the clock jumps to the next device event.
+// the devices whose events fell due are advanced.
+//
+// Idle. When every CPU is halted, the clock jumps to the next event that could
+// wake one (a timer whose interrupt is unmasked on its way to a CPU); events
+// that cannot wake anyone are not waited for (the devices catch up on them when
+// time moves on). With no such event, the run asks the host for input
+// (HostIo::wait, which blocks without using the host CPU) and the input is
+// delivered at the cycle the machine was idle at.
 //
 // Device accesses carry the accessing CPU's cycle count, clamped so that the
 // time devices see never goes backwards (a CPU later in the round may be
 // slightly behind the one before it). Everything above depends only on the
-// guest's instructions, so a run is reproducible bit for bit.
+// guest's instructions and on the input and the cycles it was injected at, so a
+// run is reproducible bit for bit.
 #pragma once
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -30,12 +38,15 @@
 #include "debug_ports.h"
 #include "firmware_tables.h"
 #include "fw_cfg.h"
+#include "hpet.h"
+#include "i8042.h"
 #include "io_bus.h"
 #include "ioapic.h"
 #include "lapic.h"
 #include "pic8259.h"
 #include "pit8254.h"
 #include "uart16550.h"
+#include "vga.h"
 
 namespace sy {
 
@@ -49,9 +60,35 @@ struct MachineConfig {
     u64 ram_bytes = 256 * mem::MiB;  // multiple of 4 KiB, 2 MiB .. kMaxRam
     unsigned cpus = 2;               // 1 .. kMaxCpus
     u64 quantum = 2000;              // cycles each CPU runs per turn
-    // Where the transmitted bytes go. Both default to nothing.
+    // Where COM1's transmitted bytes go (default: nowhere).
     std::function<void(u8)> serial_out;
+    // The isa-debugcon device at port 0xE9 exists only when this is set, as in
+    // QEMU, where it exists only with -debugcon.
     std::function<void(u8)> debugcon_out;
+};
+
+class Machine;
+
+// The host side of the run: the console (emu/console.h) or a GUI. Machine::run
+// calls it only between rounds, at cycles that depend on the guest alone, so
+// what it injects there lands at reproducible points: a later record/replay can
+// log "these bytes at cycle C" (Machine::now()) and inject them again.
+class HostIo {
+public:
+    virtual ~HostIo() = default;
+    // Every kHostPollCycles of guest time: take host input that has arrived
+    // (Machine::inject_serial, Machine::key_event) without blocking, and flush
+    // output.
+    virtual void poll(Machine& m) = 0;
+    // COM1 could take a byte and the machine has none queued: a source whose
+    // bytes are always there (a regular file) injects its next ones now.
+    virtual void refill(Machine&) {}
+    // Every CPU is halted and no timed event can wake one. Flush output, then
+    // block until input arrives (inject it) or a stop is requested; true if
+    // the run should go on, false if no input can ever arrive.
+    virtual bool wait(Machine& m) = 0;
+    // Ends the run with RunEnd::Stopped (a signal, Ctrl-A X).
+    virtual bool stop_requested() = 0;
 };
 
 // Why Machine::run() returned.
@@ -60,12 +97,15 @@ enum class RunEnd {
     TripleFault,  // a CPU shut down
     AllHalted,    // no CPU can ever run again (halted with IF=0, or waiting for SIPI)
     CycleLimit,   // the clock reached the limit given to run()
+    Reset,        // the guest reset the machine (keyboard controller, port 0x92); see reset()
+    Stopped,      // HostIo::stop_requested()
 };
 
 struct RunResult {
     RunEnd end = RunEnd::CycleLimit;
     int exit_status = 0;      // GuestExit: (value << 1) | 1
     unsigned cpu = 0;         // TripleFault: which CPU
+    bool nothing_to_wait_for = false;  // AllHalted with interrupts on: no timer or input can wake a CPU
     std::string detail;       // a human-readable account of the end (CPU states)
 };
 
@@ -87,6 +127,8 @@ public:
     static constexpr unsigned kMaxCpus = 64;
     static constexpr u64 kFirmwareBase = 0xE0000, kFirmwareEnd = 0x100000;  // the BIOS area
     static constexpr u64 kTablesBase = 0xF0000;                            // ACPI/MP tables
+    static constexpr u64 kHostPollCycles = 200'000;                        // HostIo::poll interval (100 us)
+    static constexpr size_t kSerialQueue = 4096;                           // host bytes waiting for COM1
 
     // Throws std::invalid_argument for a configuration outside the limits above.
     explicit Machine(MachineConfig cfg);
@@ -98,9 +140,14 @@ public:
     u64 ram_size() const { return cfg_.ram_bytes; }
     u8* ram() { return ram_; }
     // Copies host bytes to guest physical memory; throws std::out_of_range if the
-    // range is not all RAM.
+    // range is not all RAM. (These reach the RAM below the VGA window too.)
     void write_phys(u64 pa, const void* src, size_t size);
     void read_phys(u64 pa, void* dst, size_t size) const;
+    // Address line 20 (on at power-on). The keyboard controller's output port
+    // and port 0x92 both drive it and the last one written wins, as in QEMU
+    // (a PC chipset ORs them). While it is off, physical address bit 20
+    // reads as 0.
+    bool a20() const { return a20_; }
 
     // ---- Bus (what the CPUs see) ----
     u8* ram_page(u64 paddr) override;
@@ -124,17 +171,30 @@ public:
 
     // ---- the clock ----
     u64 now() const { return now_; }
-    // Runs until the guest exits, a CPU triple-faults, no CPU can run again, or
-    // the clock reaches `cycle_limit`.
+    // Runs until the guest exits, a CPU triple-faults, no CPU can run again, the
+    // clock reaches `cycle_limit`, the guest resets the machine, or the host
+    // asks to stop.
     RunResult run(u64 cycle_limit = ~0ull);
     u64 total_insns() const;
+    // Power-on reset after a guest reset request: every CPU and device back to
+    // its power-on state and the firmware's hand-off state (bios.h), RAM and the
+    // attached disks kept, the clock running on. The caller loads a kernel
+    // again (QEMU reloads its -kernel the same way).
+    void reset();
 
-    // ---- serial input ----
-    // The receiver of COM1 is fed from `next` (returning nullopt when nothing is
-    // available now) at moments the guest decides: when it reads the line status
-    // register, and at the end of each round while it has the receive-data
-    // interrupt enabled. See docs/machine.md for why this keeps runs reproducible.
-    void set_serial_input(std::function<std::optional<u8>()> next) { serial_in_ = std::move(next); }
+    // ---- the host side ----
+    void set_host(HostIo* host) { host_ = host; }
+    // Host bytes for COM1's receiver, at the current cycle. They enter the UART
+    // at moments the guest decides, as far as its receiver has room: when it
+    // reads the line status register, and at the end of each round while it
+    // has the receive-data interrupt enabled. At most serial_room() bytes are
+    // taken; the rest is the caller's to keep.
+    size_t inject_serial(const u8* bytes, size_t n);
+    size_t serial_room() const { return kSerialQueue - serial_queue_.size(); }
+    // A key of the PS/2 keyboard going down or up, at the current cycle.
+    void key_event(dev::Key k, bool pressed) { kbc_.key(k, pressed); }
+    // What the VGA shows (text mode), for the GUI and `run --screen`.
+    dev::TextScreen screen() const { return vga_.screen(); }
 
     // ---- devices, for the loader and for tests ----
     dev::Pic8259Pair& pic() { return pic_; }
@@ -143,16 +203,35 @@ public:
     // before run().
     dev::AtaChannel& ata() { return ata_; }
     dev::Uart16550& com1() { return com1_; }
+    dev::Vga& vga() { return vga_; }
+    dev::I8042& keyboard_controller() { return kbc_; }
+    dev::Hpet& hpet() { return hpet_; }
+    dev::Pit8254& pit() { return pit_; }
     dev::DebugExit& debug_exit() { return debug_exit_; }
+    // Attaches a disk to the primary channel and lets the firmware see it as
+    // the BIOS would at boot (it selects the drives, see bios.h). Use before run().
+    void attach_disk(unsigned slot, std::unique_ptr<dev::BlockBackend> disk);
     dev::FwCfg& fw_cfg() { return fw_cfg_; }
     const dev::FirmwareTables& firmware_tables() const { return tables_; }
 
 private:
-    // ISA IRQ lines fan out to the PIC and the IOAPIC (IRQ 0 on pin 2).
+    // ISA IRQ lines fan out to the PIC and the IOAPIC (IRQ 0 on pin 2). While
+    // the HPET's legacy replacement route is on, the PIT's IRQ 0 and the RTC's
+    // IRQ 8 are cut off (the HPET drives those lines instead).
     class IsaIrqs final : public dev::IrqSink {
     public:
         explicit IsaIrqs(Machine& m) : m_(m) {}
         void set_irq(unsigned line, bool level) override;
+
+    private:
+        Machine& m_;
+    };
+    // The HPET's outputs: its legacy routes on ISA lines 0 and 8 (not cut off)
+    // and its other routes straight on IOAPIC inputs.
+    class HpetIsaIrqs final : public dev::IrqSink {
+    public:
+        explicit HpetIsaIrqs(Machine& m) : m_(m) {}
+        void set_irq(unsigned line, bool level) override { m_.route_isa_irq(line, level); }
 
     private:
         Machine& m_;
@@ -162,6 +241,23 @@ private:
     public:
         explicit PicOutput(Machine& m) : m_(m) {}
         void set_irq(unsigned, bool level) override;
+
+    private:
+        Machine& m_;
+    };
+
+    // The PC/AT's x87 error logic for the MS-DOS compatibility path (SDM Vol. 1,
+    // D.2.1.2 and Figure D-1): FERR# of CPU 0 sets a latch that drives IRQ13; a
+    // write to port F0h clears the latch and asserts IGNNE#, which drops again
+    // when FERR# goes inactive (the FPU's ES cleared).
+    class FpuErrorLatch final : public FerrPin, public dev::PortDevice {
+    public:
+        static constexpr u16 kPort = 0xF0;
+        static constexpr unsigned kIrq = 13;
+        explicit FpuErrorLatch(Machine& m) : m_(m) {}
+        void set(bool asserted) override;
+        u32 io_read(u16, unsigned, u64) override { return 0xFF; }
+        void io_write(u16, unsigned, u32, u64) override;
 
     private:
         Machine& m_;
@@ -179,11 +275,20 @@ private:
 
     u64 device_now();  // the running CPU's time, never behind what devices saw
     u64 next_device_event() const;
-    u64 next_event() const;  // devices and LAPIC timers
     void advance_devices(u64 t);
     void feed_serial(u64 t);
     bool can_run_again(const Processor& p) const;
     std::string describe_cpu(unsigned n) const;
+    void route_isa_irq(unsigned line, bool level);
+    void hpet_legacy_changed(bool on);
+    // The idle rule: could an interrupt on ISA line `line` (or IOAPIC input
+    // `pin`) reach a CPU now? Conservative: "yes" unless every path is masked.
+    bool isa_line_open(unsigned line) const;
+    bool ioapic_pin_open(unsigned pin) const;
+    u64 next_wake_event() const;
+    void request_reset();
+    void set_a20(bool on);
+    void wire_devices();
 
     MachineConfig cfg_;
     u8* ram_ = nullptr;  // mmap'd: pages the guest never touches cost nothing
@@ -197,7 +302,12 @@ private:
 
     dev::IoBus io_;
     IsaIrqs isa_irqs_{*this};
+    FpuErrorLatch fpu_error_{*this};
+    HpetIsaIrqs hpet_isa_irqs_{*this};
     PicOutput pic_output_{*this};
+    // Read by IsaIrqs while the devices below are being built: declared first.
+    bool hpet_legacy_ = false;
+    u16 isa_levels_ = 0;  // the ISA lines as the devices drive them (before the HPET's gate)
     dev::Pic8259Pair pic_;
     dev::IoApic ioapic_;
     dev::AtaChannel ata_;
@@ -207,10 +317,19 @@ private:
     dev::DebugCon debugcon_;
     dev::DebugExit debug_exit_;
     dev::FwCfg fw_cfg_;
+    dev::Vga vga_;
+    dev::I8042 kbc_;
+    dev::Port92 port92_;
+    dev::Hpet hpet_;
     dev::FirmwareTables tables_;
     std::vector<dev::Timed*> timed_;
 
-    std::function<std::optional<u8>()> serial_in_;
+    bool a20_ = true;
+    bool reset_requested_ = false;
+
+    HostIo* host_ = nullptr;
+    u64 next_host_poll_ = 0;
+    std::deque<u8> serial_queue_;
     // What the guest last wrote to COM1's LCR and IER, to know when it listens.
     u8 com1_lcr_ = 0, com1_ier_ = 0;
 };

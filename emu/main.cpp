@@ -24,10 +24,18 @@ int main(int argc, char** argv) {
     for (auto& a : args) new_argv.push_back(a.data());
     try {
         app.parse(int(new_argv.size()), new_argv.data());
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        int status = app.exit(e);
-        // Usage errors share the bad-image status 2 of `run` (CLI11 uses 1xx).
-        return status == 0 ? 0 : 2;
+        // One line, like every other error, and the bad-image status 2 of `run`
+        // (CLI11 would print two lines and use 1xx).
+        std::string msg = e.what();
+        for (char& c : msg)
+            if (c == '\n') c = ' ';
+        std::fprintf(stderr, "switchyard: %s (see --help)\n", msg.c_str());
+        return 2;
     }
     return sy::cli::exit_status;
 }

@@ -213,8 +213,9 @@ BootLayout write_info(Machine& m, const KernelImage& k, const BootParams& p, u64
     for (const Module& mod : p.modules) {
         at = (at + 0xFFF) & ~0xFFFull;
         if (at + mod.data.size() > ram)
-            throw BootError("module '" + mod.cmdline + "' does not fit in RAM (" + std::to_string(ram / mem::MiB) +
-                            " MiB; try --mem)");
+            throw ModuleError(mod.cmdline.substr(0, mod.cmdline.find(' ')),
+                              "module does not fit in RAM after the kernel and the modules before it (" +
+                                  std::to_string(ram / mem::MiB) + " MiB; try --mem)");
         m.write_phys(at, mod.data.data(), mod.data.size());
         layout.modules.push_back({u32(at), u32(at + mod.data.size())});
         at += mod.data.size();

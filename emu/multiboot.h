@@ -58,6 +58,16 @@ struct BootError : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
+// A module that cannot be placed: module() is its file (the string up to the
+// first blank), so the error is reported under that name, not the kernel's.
+struct ModuleError : BootError {
+    ModuleError(std::string file, const std::string& what) : BootError(what), file_(std::move(file)) {}
+    const std::string& module() const { return file_; }
+
+private:
+    std::string file_;
+};
+
 // One run of bytes to place in physical memory: `file_size` bytes from
 // `file_offset` of the image, then zeros up to `mem_size`.
 struct Segment {

@@ -1,15 +1,33 @@
 #!/usr/bin/env bash
-# Install what is missing, build, and run the main job. Until the bundled guest
-# kernel lands (its own issue), the main job is: check the interpreter against
-# this machine's CPU, then boot the 4-CPU test kernel (AP start-up, IPIs) on the
-# emulated PC. Extra arguments go to `switchyard isa-test`.
+# Install what is missing, build, and run the main job: the bundled guest
+# kernel (build/guest-kernel/kernel.elf, docs/guest-kernel.md) on the emulated
+# 2-CPU PC. First its default demo, which makes the kernel switch tasks in
+# every way it can and shows the switches; it powers the machine off when it
+# is done. Then its shell: from a terminal you type the commands (help lists
+# the programs, poweroff stops); otherwise a few commands are fed to it.
+# Headless: all of it is on the serial console, stdout.
+#   scripts/run.sh                 the demo, then the shell
+#   scripts/run.sh RUN-ARGS...     just `switchyard run RUN-ARGS...`, e.g. --append ktest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-build/switchyard isa-test "$@"
-echo
-echo "== switchyard run build/tests/system/smp.elf --smp 4 --stats"
+if (($#)); then exec build/switchyard run "$@"; fi
+
+echo "== switchyard run --smp 2        (no --append: the default demo)"
 status=0
-build/switchyard run build/tests/system/smp.elf --smp 4 --stats || status=$?
-# The test kernel exits through isa-debug-exit with 0x20: status (0x20 << 1) | 1 = 65.
-[ "$status" = 65 ] || { echo "run.sh: the SMP kernel ended with status $status" >&2; exit 1; }
+build/switchyard run --smp 2 < /dev/null || status=$?
+# The demo powers off with 0 when every part worked: status (0 << 1) | 1 = 1.
+[ "$status" = 1 ] || { echo "run.sh: the demo ended with status $status" >&2; exit 1; }
+
+echo
+status=0
+if [ -t 0 ]; then
+  echo "== switchyard run --smp 2 --append sh   (type help; poweroff ends it)"
+  build/switchyard run --smp 2 --append sh || status=$?
+else
+  echo "== switchyard run --smp 2 --append sh   (with these commands on its console:)"
+  commands='help\nps\nhello world\nforktree 1\nspin 2 40 &\nps\nwait\npoweroff\n'
+  printf "$commands" | sed 's/^/   /'
+  printf "$commands" | build/switchyard run --smp 2 --append sh || status=$?
+fi
+[ "$status" = 1 ] || { echo "run.sh: the shell ended with status $status" >&2; exit 1; }

@@ -19,7 +19,7 @@ namespace sy::isatest {
 const std::vector<Form>& all_forms() {
     static const std::vector<Form> forms = [] {
         std::vector<Form> all;
-        for (auto part : {int_forms(), ctrl_forms(), sse_forms(), x87_forms()})
+        for (auto part : {int_forms(), ctrl_forms(), sse_forms(), x87_forms(), mmx_forms(), sse4_forms()})
             for (auto& f : part) all.push_back(std::move(f));
         return all;
     }();
@@ -50,6 +50,15 @@ std::vector<u8> from_hex(const std::string& s) {
     return out;
 }
 std::string xmm_hex(const Xmm& x) { return hex(x.hi) + hex(x.lo); }
+// An x87 register as sign+exponent and significand: "3fff:8000000000000000".
+std::string f80_text(const F80& v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "%04x:%016llx", v.se, static_cast<unsigned long long>(v.sig));
+    return b;
+}
+F80 f80_from(const std::string& t) {
+    return {std::stoull(t.substr(5), nullptr, 16), static_cast<u16>(std::stoul(t.substr(0, 4), nullptr, 16))};
+}
 
 const char* kGprNames[16] = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
                              "r8",  "r9",  "r10", "r11", "r12", "r13", "r14", "r15"};
@@ -80,9 +89,20 @@ std::vector<std::string> compare(const Case& c, const TestState& want, const Tes
     for (int n = 0; n < 16; ++n)
         if (!(want.xmm[n] == got.xmm[n]))
             d.push_back("xmm" + std::to_string(n) + ": expected " + xmm_hex(want.xmm[n]) + ", got " + xmm_hex(got.xmm[n]));
-    if (want.fcw != got.fcw || want.fsw != got.fsw) {
-        char b[96];
-        std::snprintf(b, sizeof b, "x87 fcw/fsw: expected %04x/%04x, got %04x/%04x", want.fcw, want.fsw, got.fcw, got.fsw);
+    for (int n = 0; n < 8; ++n)
+        if (!(want.st[n] == got.st[n]))
+            d.push_back("st" + std::to_string(n) + ": expected " + f80_text(want.st[n]) + ", got " + f80_text(got.st[n]));
+    if (want.fcw != got.fcw || want.fsw != got.fsw || want.ftw != got.ftw) {
+        char b[128];
+        std::snprintf(b, sizeof b, "x87 fcw/fsw/ftw: expected %04x/%04x/%02x, got %04x/%04x/%02x", want.fcw, want.fsw,
+                      want.ftw, got.fcw, got.fsw, got.ftw);
+        d.push_back(b);
+    }
+    if (want.fip != got.fip || want.fdp != got.fdp || want.fop != got.fop) {
+        char b[160];
+        std::snprintf(b, sizeof b, "x87 fip/fdp/fop: expected %llx/%llx/%03x, got %llx/%llx/%03x",
+                      (unsigned long long)want.fip, (unsigned long long)want.fdp, want.fop,
+                      (unsigned long long)got.fip, (unsigned long long)got.fdp, got.fop);
         d.push_back(b);
     }
     if (want.mxcsr != got.mxcsr) {
@@ -106,6 +126,14 @@ void print_mismatch(const Case& c, const std::string& form, const std::vector<st
                 disassemble(c.bytes).c_str());
     for (int n = 0; n < 16; ++n) std::printf("%s%s=%s", n % 4 == 0 ? "\n    " : "  ", kGprNames[n], hex(c.init.gpr[n]).c_str());
     std::printf("\n    rflags=%s  mxcsr=%08x  fcw=%04x", flags_text(c.init.rflags).c_str(), c.init.mxcsr, c.init.fcw);
+    if (c.form && c.form->fpu != Fpu::Init) {
+        std::printf("  fsw=%04x  ftw=%02x (TOP %u)  fip=%llx fdp=%llx fop=%03x", c.init.fsw, c.init.ftw,
+                    (c.init.fsw >> 11) & 7, (unsigned long long)c.init.fip, (unsigned long long)c.init.fdp, c.init.fop);
+        for (int n = 0; n < 8; ++n) {
+            const bool valid = (c.init.ftw >> ((((c.init.fsw >> 11) & 7) + n) & 7)) & 1;
+            std::printf("%s st%d=%s%s", n % 4 == 0 ? "\n   " : "", n, f80_text(c.init.st[n]).c_str(), valid ? "" : "(empty)");
+        }
+    }
     if (c.mem_addr) std::printf("  mem@%s=%s", hex(c.mem_addr).c_str(), hex_bytes(&c.init.data[c.mem_addr - kData], 16).c_str());
     for (int k = 0; k < 4; ++k)
         if (c.regs[k] >= ZYDIS_REGISTER_XMM0 && c.regs[k] <= ZYDIS_REGISTER_XMM15)
@@ -145,6 +173,12 @@ json state_json(const TestState& s) {
     j["mxcsr"] = s.mxcsr;
     j["fcw"] = s.fcw;
     j["fsw"] = s.fsw;
+    j["ftw"] = s.ftw;
+    j["fop"] = s.fop;
+    j["fip"] = hex(s.fip);
+    j["fdp"] = hex(s.fdp);
+    j["st"] = json::array();
+    for (const F80& v : s.st) j["st"].push_back(f80_text(v));
     j["exception"] = s.exception;
     return j;
 }
@@ -160,6 +194,13 @@ void state_from_json(const json& j, TestState& s) {
     s.mxcsr = j["mxcsr"].get<u32>();
     s.fcw = j["fcw"].get<u16>();
     s.fsw = j["fsw"].get<u16>();
+    // Files from before the x87 was modelled hold only the control and status words.
+    s.ftw = j.value("ftw", u8(0));
+    s.fop = j.value("fop", u16(0));
+    s.fip = std::stoull(j.value("fip", std::string("0")), nullptr, 16);
+    s.fdp = std::stoull(j.value("fdp", std::string("0")), nullptr, 16);
+    if (j.contains("st"))
+        for (int n = 0; n < 8; ++n) s.st[n] = f80_from(j["st"][n].get<std::string>());
     s.exception = j["exception"].get<int>();
 }
 
@@ -189,14 +230,14 @@ void print_table(const std::map<std::string, Tally>& groups, const Tally& total)
 int run_vectors(const Options& o) {
     std::ifstream in(o.vectors_in);
     if (!in) {
-        std::fprintf(stderr, "isa-test: cannot open vectors file %s\n", o.vectors_in.c_str());
+        std::fprintf(stderr, "switchyard: isa-test: cannot open vectors file %s\n", o.vectors_in.c_str());
         return 2;
     }
     json doc;
     try {
         doc = json::parse(in);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "isa-test: %s is not a vectors file: %s\n", o.vectors_in.c_str(), e.what());
+        std::fprintf(stderr, "switchyard: isa-test: %s is not a vectors file: %s\n", o.vectors_in.c_str(), e.what());
         return 2;
     }
     std::regex re(o.forms_regex);
@@ -235,7 +276,12 @@ int run_vectors(const Options& o) {
             }
         }
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "isa-test: malformed case in %s: %s\n", o.vectors_in.c_str(), e.what());
+        std::fprintf(stderr, "switchyard: isa-test: malformed case in %s: %s\n", o.vectors_in.c_str(), e.what());
+        return 2;
+    }
+    if (total.forms.empty()) {
+        std::fprintf(stderr, "switchyard: isa-test: --forms %s matches no case in %s\n", o.forms_regex.c_str(),
+                     o.vectors_in.c_str());
         return 2;
     }
     print_table(groups, total);
@@ -247,16 +293,23 @@ int run(const Options& o) {
     try {
         re = std::regex(o.forms_regex);
     } catch (const std::regex_error&) {
-        std::fprintf(stderr, "isa-test: --forms: not a valid regular expression: %s\n", o.forms_regex.c_str());
+        std::fprintf(stderr, "switchyard: isa-test: --forms: not a valid regular expression: %s\n", o.forms_regex.c_str());
         return 2;
     }
     // Form names must be unique: --forms, --vectors and reports name forms.
     std::set<std::string> names;
     for (const Form& f : all_forms())
         if (!names.insert(f.name).second) {
-            std::fprintf(stderr, "isa-test: two forms are named \"%s\"\n", f.name.c_str());
+            std::fprintf(stderr, "switchyard: isa-test: two forms are named \"%s\"\n", f.name.c_str());
             return 2;
         }
+    size_t matching = 0;
+    for (const Form& f : all_forms()) matching += std::regex_search(f.name, re);
+    if (!matching) {
+        std::fprintf(stderr, "switchyard: isa-test: --forms %s matches no instruction form (--list shows them)\n",
+                     o.forms_regex.c_str());
+        return 2;
+    }
     if (o.list) {
         for (const Form& f : all_forms())
             if (std::regex_search(f.name, re)) std::printf("%s\n", f.name.c_str());
@@ -267,7 +320,7 @@ int run(const Options& o) {
     std::string why;
     auto native = NativeRunner::create(&why);
     if (!native) {
-        std::fprintf(stderr, "isa-test: cannot run instructions natively here (%s); use --vectors FILE\n", why.c_str());
+        std::fprintf(stderr, "switchyard: isa-test: cannot run instructions natively here (%s); use --vectors FILE\n", why.c_str());
         return 2;
     }
     EmuRunner emu(host_vendor());  // undefined results as the host's vendor gives them
@@ -321,7 +374,7 @@ int run(const Options& o) {
     if (!o.json_out.empty()) {
         std::ofstream out(o.json_out);
         if (!out) {
-            std::fprintf(stderr, "isa-test: cannot write %s\n", o.json_out.c_str());
+            std::fprintf(stderr, "switchyard: isa-test: cannot write %s\n", o.json_out.c_str());
             return 2;
         }
         out << json{{"format", "switchyard-isa-test-vectors-1"}, {"seed", o.seed},
@@ -339,14 +392,17 @@ namespace sy::cli {
 void add_isa_test(CLI::App& app) {
     static isatest::Options o;
     auto* cmd = app.add_subcommand("isa-test", "Compare instruction semantics with the host CPU");
-    cmd->add_option("--forms", o.forms_regex, "Only forms whose name matches this regular expression");
-    cmd->add_option("--cases", o.cases, "Random cases per form")->capture_default_str();
-    cmd->add_option("--seed", o.seed, "Random seed (same seed, same cases)")->capture_default_str();
+    cmd->add_option("--forms", o.forms_regex, "Only forms whose name matches this regular expression")
+        ->type_name("REGEX");
+    cmd->add_option("--cases", o.cases, "Random cases per form")->type_name("N")->capture_default_str();
+    cmd->add_option("--seed", o.seed, "Random seed (same seed, same cases)")->type_name("N")->capture_default_str();
     cmd->add_flag("--list", o.list, "List the covered forms, one a line, and exit");
-    cmd->add_option("--json", o.json_out, "Write every case (bytes, initial and expected state) to FILE");
+    cmd->add_option("--json", o.json_out, "Write every case (bytes, initial and expected state) to FILE")
+        ->type_name("FILE");
     cmd->add_option("--vectors", o.vectors_in, "Check the interpreter against cases written by --json")
+        ->type_name("FILE")
         ->check(CLI::ExistingFile);
-    cmd->add_option("--show", o.show, "Mismatching cases printed per form")->capture_default_str();
+    cmd->add_option("--show", o.show, "Mismatching cases printed per form")->type_name("N")->capture_default_str();
     cmd->callback([] { exit_status = isatest::run(o); });
 }
 

@@ -23,6 +23,10 @@ public:
 struct EmuRunner::Impl {
     explicit Impl(Vendor vendor) {
         cpu.set_flat64(3);  // the host runs the bytes in 64-bit user mode
+        // As on the host (Linux): XSAVE enabled; of XCR0 the x87 and SSE components
+        // exist here, the forms request no others.
+        cpu.sys.cr4 |= cr4::OSXSAVE;
+        cpu.sys.xcr0 = 3;
         cpu.vendor = vendor;
         cpu.sys.seg[GS].base = kData;
     }
@@ -49,8 +53,14 @@ TestState EmuRunner::run(const Case& c) {
     cpu.s.rflags = in.rflags | fl::IF | fl::FIXED1;
     for (int n = 0; n < 16; ++n) cpu.s.xmm[n] = in.xmm[n];
     cpu.s.mxcsr = in.mxcsr;
-    cpu.s.fcw = in.fcw;
-    cpu.s.fsw = in.fsw;
+    X87& f = cpu.s.fpu;
+    f.fcw = in.fcw;
+    f.fsw = in.fsw;
+    f.ftw = in.ftw;
+    f.fop = in.fop;
+    f.fip = in.fip;
+    f.fdp = in.fdp;
+    for (int n = 0; n < 8; ++n) f.st(n) = in.st[n];
     cpu.halted = false;
 
     StepResult r = cpu.step();
@@ -61,8 +71,13 @@ TestState EmuRunner::run(const Case& c) {
     out.rflags = cpu.s.rflags;
     for (int n = 0; n < 16; ++n) out.xmm[n] = cpu.s.xmm[n];
     out.mxcsr = cpu.s.mxcsr;
-    out.fcw = cpu.s.fcw;
-    out.fsw = cpu.s.fsw;
+    out.fcw = f.fcw;
+    out.fsw = f.fsw;
+    out.ftw = f.ftw;
+    out.fop = f.fop;
+    out.fip = f.fip;
+    out.fdp = f.fdp;
+    for (int n = 0; n < 8; ++n) out.st[n] = f.st(n);
     out.exception = r.fault ? r.fault->vector : -1;
     std::memcpy(out.data.data(), bus.mem.data() + 0x1000, kDataSize);
     return out;

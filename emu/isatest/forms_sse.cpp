@@ -10,64 +10,11 @@
 #include <cstring>
 #include <string>
 
-#include "forms.h"
+#include "forms_sse.h"
 
 namespace sy::isatest {
 namespace {
 
-std::string m(u16 bits) { return "m" + std::to_string(bits); }
-std::string r(u16 bits) { return "r" + std::to_string(bits); }
-
-struct Adder {
-    std::vector<Form>& out;
-    const char* group;
-    Lanes lanes = Lanes::Bits;
-    bool fp = false;  // random MXCSR
-
-    void add(std::string name, ZydisMnemonic mn, std::vector<OperandSpec> ops, unsigned align = 1,
-             Adjust adjust = nullptr) {
-        Form f{std::move(name), group, mn, std::move(ops)};
-        f.align = align;
-        f.lanes = lanes;
-        f.random_mxcsr = fp;
-        f.adjust = adjust;
-        out.push_back(std::move(f));
-    }
-
-    // "name xmm, xmm" and "name xmm, m<bits>" (+ ", imm8"); a 16-byte operand of an
-    // aligned instruction gets an aligned and a misaligned form.
-    void vw(const char* name, ZydisMnemonic mn, u16 bits, bool imm8 = false, bool aligned = true) {
-        std::string tail = imm8 ? ", imm8" : "";
-        auto ops = [&](OperandSpec src) {
-            std::vector<OperandSpec> v{xmm(), src};
-            if (imm8) v.push_back(imm(8));
-            return v;
-        };
-        add(std::string(name) + " xmm, xmm" + tail, mn, ops(xmm()));
-        if (bits == 128 && aligned) {
-            add(std::string(name) + " xmm, m128" + tail, mn, ops(mem(128)), 16);
-            add(std::string(name) + " xmm, m128" + tail + " misaligned", mn, ops(mem(128)));
-        } else {
-            add(std::string(name) + " xmm, " + m(bits) + tail, mn, ops(mem(bits)));
-        }
-    }
-    // The four forms ps/ss/pd/sd of one arithmetic operation.
-    void arith4(const std::string& base, ZydisMnemonic ps, ZydisMnemonic ss, ZydisMnemonic pd, ZydisMnemonic sd) {
-        Lanes saved = lanes;
-        lanes = Lanes::F32;
-        vw((base + "ps").c_str(), ps, 128);
-        vw((base + "ss").c_str(), ss, 32);
-        lanes = Lanes::F64;
-        vw((base + "pd").c_str(), pd, 128);
-        vw((base + "sd").c_str(), sd, 64);
-        lanes = saved;
-    }
-    // Stores "name m<bits>, xmm"; aligned 16-byte stores get a misaligned form too.
-    void store(const char* name, ZydisMnemonic mn, u16 bits, bool aligned = false) {
-        add(std::string(name) + " " + m(bits) + ", xmm", mn, {mem(bits), xmm()}, aligned ? 16 : 1);
-        if (aligned) add(std::string(name) + " " + m(bits) + ", xmm misaligned", mn, {mem(bits), xmm()});
-    }
-};
 
 // LDMXCSR: most random words have reserved bits set (#GP); three cases in four
 // load a valid MXCSR instead. Bit 17 alone among bits 31:16 is left out: AMD
@@ -86,7 +33,7 @@ void valid_mxcsr_operand(Case& c, Rng& rng) {
 void rdi_at_data(Case& c, Rng& rng) { c.init.gpr[RDI] = kData + 0x40 + rng() % (kDataSize - 0x80); }
 
 void moves(std::vector<Form>& f) {
-    Adder a{f, "sse-move"};
+    SseAdder a{f, "sse-move"};
     for (auto [n, mn] : {std::pair{"movaps", ZYDIS_MNEMONIC_MOVAPS}, {"movapd", ZYDIS_MNEMONIC_MOVAPD},
                          {"movdqa", ZYDIS_MNEMONIC_MOVDQA}}) {
         a.vw(n, mn, 128);
@@ -125,13 +72,13 @@ void moves(std::vector<Form>& f) {
     a.add("movnti m32, r32", ZYDIS_MNEMONIC_MOVNTI, {mem(32), gpr(32)});
     a.add("movnti m64, r64", ZYDIS_MNEMONIC_MOVNTI, {mem(64), gpr(64)});
     a.add("maskmovdqu xmm, xmm", ZYDIS_MNEMONIC_MASKMOVDQU, {xmm(), xmm()}, 1, rdi_at_data);
-    Adder s{f, "sse-mxcsr", Lanes::Bits, true};
+    SseAdder s{f, "sse-mxcsr", Lanes::Bits, true};
     s.add("ldmxcsr m32", ZYDIS_MNEMONIC_LDMXCSR, {mem(32)}, 1, valid_mxcsr_operand);
     s.add("stmxcsr m32", ZYDIS_MNEMONIC_STMXCSR, {mem(32)});
 }
 
 void integer(std::vector<Form>& f) {
-    Adder a{f, "sse-int"};
+    SseAdder a{f, "sse-int"};
     const std::pair<const char*, ZydisMnemonic> binary[] = {
         {"pxor", ZYDIS_MNEMONIC_PXOR},         {"por", ZYDIS_MNEMONIC_POR},
         {"pand", ZYDIS_MNEMONIC_PAND},         {"pandn", ZYDIS_MNEMONIC_PANDN},
@@ -180,7 +127,7 @@ void integer(std::vector<Form>& f) {
 }
 
 void floating(std::vector<Form>& f) {
-    Adder a{f, "sse-float", Lanes::F32, true};
+    SseAdder a{f, "sse-float", Lanes::F32, true};
     using Z = ZydisMnemonic;
     a.arith4("add", ZYDIS_MNEMONIC_ADDPS, ZYDIS_MNEMONIC_ADDSS, ZYDIS_MNEMONIC_ADDPD, ZYDIS_MNEMONIC_ADDSD);
     a.arith4("sub", ZYDIS_MNEMONIC_SUBPS, ZYDIS_MNEMONIC_SUBSS, ZYDIS_MNEMONIC_SUBPD, ZYDIS_MNEMONIC_SUBSD);
@@ -215,7 +162,7 @@ void floating(std::vector<Form>& f) {
 }
 
 void conversions(std::vector<Form>& f) {
-    Adder a{f, "sse-cvt", Lanes::F32, true};
+    SseAdder a{f, "sse-cvt", Lanes::F32, true};
     for (auto [n, mn] : {std::pair{"cvtsi2ss", ZYDIS_MNEMONIC_CVTSI2SS}, {"cvtsi2sd", ZYDIS_MNEMONIC_CVTSI2SD}})
         for (u16 b : {32, 64}) {
             a.add(std::string(n) + " xmm, " + r(b), mn, {xmm(), gpr(b)});

@@ -5,6 +5,7 @@
 #include <Zydis/Zydis.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace sy::isatest {
@@ -75,6 +76,78 @@ u32 draw_f32(Rng& r) {
     }
 }
 
+// 80-bit edge values: every class of the format (SDM Vol. 1, Table 8-3),
+// the unsupported encodings, values at the precision controls' rounding
+// boundaries, near the exponent limits, integers near the integer formats'
+// limits, and values converted from float and double edge values.
+F80 draw_f80(Rng& r) {
+    static const F80 edges[] = {
+        {0, 0x0000}, {0, 0x8000},                                         // zeros
+        {0x8000000000000000, 0x3FFF}, {0x8000000000000000, 0xBFFF},       // +-1
+        {0xC000000000000000, 0x4000}, {0x8000000000000000, 0x3FFE},       // 3, 0.5
+        {0xC90FDAA22168C235, 0x4000}, {0xC90FDAA22168C234, 0x3FFF},       // pi, pi/2
+        {0x8000000000000000, 0x7FFF}, {0x8000000000000000, 0xFFFF},       // infinities
+        {0xC000000000000000, 0xFFFF}, {0xC000000000000001, 0x7FFF},       // indefinite, QNaN
+        {0xFFFFFFFFFFFFFFFF, 0x7FFF}, {0x8000000000000001, 0x7FFF},       // QNaN, SNaN
+        {0xBFFFFFFFFFFFFFFF, 0xFFFF}, {0x0000000000000001, 0x0000},       // SNaN, min denormal
+        {0x7FFFFFFFFFFFFFFF, 0x8000}, {0x8000000000000000, 0x0001},       // max denormal, min normal
+        {0xFFFFFFFFFFFFFFFF, 0x7FFE}, {0xFFFFFFFFFFFFFFFF, 0xFFFE},       // max normal
+        {0x8000000000000000, 0x0000}, {0xC000000000000000, 0x8000},       // pseudo-denormals
+        {0x0000000000000000, 0x3FFF}, {0x4000000000000000, 0x4001},       // unnormals
+        {0x0000000000000000, 0x7FFF}, {0x4000000000000000, 0x7FFF},       // pseudo-inf, pseudo-NaN
+        {0x8000000000000000, 0x403E}, {0x8000000000000000, 0xC03E},       // +-2^63
+        {0xFFFFFFFFFFFFFFFF, 0x403D}, {0xDE0B6B3A76400000, 0x403A},       // 2^63-1, 1e18
+        {0xFFFE000000000000, 0x400D}, {0x8000000000000000, 0xC00E},       // 32767, -32768
+        {0xFFFF000000000000, 0x400D}, {0xFFFFFFFE00000000, 0x401D},       // 32767.5, 2^31-1
+    };
+    F80 v;
+    switch (r() % 10) {
+        case 0:
+        case 1: return edges[r() % std::size(edges)];
+        case 2:  // near 1
+            return {r() | 0x8000000000000000, static_cast<u16>((r() & 0x8000) | (0x3FFF - 40 + r() % 80))};
+        case 3:  // any exponent
+            return {r() | 0x8000000000000000, static_cast<u16>((r() & 0x8000) | (1 + r() % 0x7FFE))};
+        case 4:  // near the exponent limits (overflow, underflow, denormal results)
+            v.sig = r() | 0x8000000000000000;
+            v.se = static_cast<u16>((r() & 0x8000) | (r() % 2 ? 1 + r() % 70 : 0x7FFE - r() % 70));
+            return v;
+        case 5: {  // integers and half-integers of every size
+            const int bits = 1 + static_cast<int>(r() % 64);
+            u64 m = (r() >> (64 - bits)) | (u64(1) << (bits - 1));
+            int lz = std::countl_zero(m);
+            v.sig = m << lz;
+            v.se = static_cast<u16>((r() & 0x8000) | (0x3FFF + 63 - lz - (r() % 4 == 0 ? 1 : 0)));
+            return v;
+        }
+        case 6: {  // rounding boundaries of 24, 53 and 64 bits: ties and their neighbours
+            const int cut = r() % 3 == 0 ? 40 : r() % 2 ? 11 : 1;
+            u64 half = u64(1) << (cut - 1);
+            u64 low = half + static_cast<u64>(static_cast<i64>(r() % 3) - 1);
+            v.sig = ((r() | 0x8000000000000000) & ~((u64(1) << cut) - 1)) | (low & ((u64(1) << cut) - 1));
+            v.se = static_cast<u16>((r() & 0x8000) | (0x3FFF - 8 + r() % 16));
+            return v;
+        }
+        case 7:  // denormals, pseudo-denormals, unnormals, pseudo-NaNs
+            v.sig = r() >> (r() % 64);
+            switch (r() % 4) {
+                case 0: v.se = 0; v.sig &= 0x7FFFFFFFFFFFFFFF; break;
+                case 1: v.se = 0; v.sig |= 0x8000000000000000; break;
+                case 2: v.se = static_cast<u16>(1 + r() % 0x7FFE); v.sig &= 0x7FFFFFFFFFFFFFFF; break;
+                default: v.se = 0x7FFF; v.sig &= 0x7FFFFFFFFFFFFFFF; break;
+            }
+            v.se |= static_cast<u16>(r() & 0x8000);
+            return v;
+        case 8: {  // a double, exactly
+            u64 d = draw_f64(r);
+            u64 e = (d >> 52) & 0x7FF, m = d & 0xFFFFFFFFFFFFF;
+            if (e == 0 || e == 0x7FF) return edges[r() % std::size(edges)];
+            return {0x8000000000000000 | (m << 11), static_cast<u16>(((d >> 48) & 0x8000) | (e - 1023 + 0x3FFF))};
+        }
+        default: return {r(), static_cast<u16>(r())};
+    }
+}
+
 // Register number n (0..15, or 16..19 for AH..BH) at width `bits`.
 ZydisRegister gpr_reg(int n, u16 bits) {
     switch (bits) {
@@ -96,6 +169,81 @@ u64 imm_value(Rng& r, u16 bits) {
         case 16: return static_cast<u64>(static_cast<i64>(static_cast<i16>(v)));
         case 32: return static_cast<u64>(static_cast<i64>(static_cast<i32>(v)));
         default: return v;
+    }
+}
+
+// A control word the processor can hold: precision (00, 10 or 11, rarely the
+// reserved 01), rounding, infinity control; every exception masked in three
+// cases of four, random masks otherwise. Bit 6 reads as 1, bits 13-15 as 0.
+u16 draw_fcw(Rng& r) {
+    u16 pc = r() % 16 == 0 ? 1 : (r() % 3 == 0 ? 0 : r() % 2 ? 2 : 3);
+    u16 masks = r() % 4 == 0 ? static_cast<u16>(r() & 0x3F) : 0x3F;
+    return static_cast<u16>(0x0040 | (pc << 8) | ((r() % 4) << 10) | (r() & 0x1000) | masks);
+}
+
+void draw_fpu(Fpu kind, Rng& r, TestState& s) {
+    if (kind == Fpu::Init) return;
+    const unsigned top = r() % 8;
+    // Usually a stack of some depth from ST(0) down, sometimes any tags.
+    u8 tags = 0;
+    if (r() % 8 == 0) {
+        tags = static_cast<u8>(r());
+    } else {
+        const unsigned depth = r() % 4 == 0 ? r() % 9 : 1 + r() % 4;
+        for (unsigned k = 0; k < depth; ++k) tags = static_cast<u8>(tags | (1u << ((top + k) & 7)));
+    }
+    s.ftw = tags;
+    for (auto& v : s.st) {
+        if (kind == Fpu::Mmx) v = {r(), static_cast<u16>(r())};
+        else v = draw_f80(r);
+    }
+    s.fcw = draw_fcw(r);
+    u16 fsw = static_cast<u16>(r() & 0x4700);  // C3 C2 C1 C0
+    if (r() % 4 == 0) fsw = static_cast<u16>(fsw | (r() & 0x7F));  // sticky flags, SF
+    fsw = static_cast<u16>(fsw | (top << 11));
+    if (fsw & ~s.fcw & 0x3F) fsw |= 0x8080;  // ES and B as the processor keeps them
+    s.fsw = fsw;
+    // FIP canonical: (FX)RSTOR sign-extends it from the host's linear-address width.
+    s.fip = static_cast<u64>(static_cast<i64>(r() << 16) >> 16);
+    s.fdp = r();
+    s.fop = static_cast<u16>(r() & 0x7FF);
+}
+
+// An edge value of the memory operand's type at its address.
+void fill_operand(MemFill fill, Rng& r, Case& c) {
+    if (fill == MemFill::Random || !c.mem_addr) return;
+    u8* p = &c.init.data[c.mem_addr - kData];
+    switch (fill) {
+        case MemFill::F32: {
+            u32 v = draw_f32(r);
+            std::memcpy(p, &v, 4);
+            break;
+        }
+        case MemFill::F64: {
+            u64 v = draw_f64(r);
+            std::memcpy(p, &v, 8);
+            break;
+        }
+        case MemFill::F80: {
+            F80 v = draw_f80(r);
+            std::memcpy(p, &v.sig, 8);
+            std::memcpy(p + 8, &v.se, 2);
+            break;
+        }
+        case MemFill::I16: case MemFill::I32: case MemFill::I64: {
+            u64 v = draw(r);
+            std::memcpy(p, &v, fill == MemFill::I16 ? 2 : fill == MemFill::I32 ? 4 : 8);
+            break;
+        }
+        case MemFill::Bcd: {
+            // Valid digits mostly; sometimes a nibble above 9 (undefined digits).
+            for (int k = 0; k < 9; ++k) p[k] = static_cast<u8>((r() % 10) | ((r() % 10) << 4));
+            if (r() % 8 == 0) p[r() % 9] = static_cast<u8>(r());
+            if (r() % 4 == 0) std::memset(p, 0, 9 - r() % 9);
+            p[9] = static_cast<u8>(r() % 2 ? 0x80 : 0x00);
+            break;
+        }
+        default: break;
     }
 }
 
@@ -125,6 +273,7 @@ bool try_generate(const Form& form, Rng& rng, Case& c, std::string* error) {
         m |= static_cast<u32>(rng() & 0x3F) * (rng() % 2);           // sticky flags already set
         s.mxcsr = m;
     }
+    draw_fpu(form.fpu, rng, s);
     c.data_seed = rng();
     fill_data(c.data_seed, s.data);
 
@@ -139,6 +288,8 @@ bool try_generate(const Form& form, Rng& rng, Case& c, std::string* error) {
     // register operand keeps its random value and the address stays valid.
     bool used[16] = {};
     used[RSP] = true;
+    for (int n = 0; n < 16; ++n)
+        if (form.avoid_gprs & (1u << n)) used[n] = true;
     for (size_t k = 0; k < form.ops.size(); ++k) {
         const OperandSpec& o = form.ops[k];
         auto& e = req.operands[k];
@@ -160,6 +311,10 @@ bool try_generate(const Form& form, Rng& rng, Case& c, std::string* error) {
         } else if (o.kind == Opd::Xmm) {
             e.type = ZYDIS_OPERAND_TYPE_REGISTER;
             e.reg.value = static_cast<ZydisRegister>(ZYDIS_REGISTER_XMM0 + rng() % 16);
+            c.regs[k] = e.reg.value;
+        } else if (o.kind == Opd::St || o.kind == Opd::Mm) {
+            e.type = ZYDIS_OPERAND_TYPE_REGISTER;
+            e.reg.value = static_cast<ZydisRegister>((o.kind == Opd::St ? ZYDIS_REGISTER_ST0 : ZYDIS_REGISTER_MM0) + rng() % 8);
             c.regs[k] = e.reg.value;
         }
     }
@@ -247,6 +402,7 @@ bool try_generate(const Form& form, Rng& rng, Case& c, std::string* error) {
         return false;
     }
     c.bytes.assign(buf, buf + len);
+    fill_operand(form.fill, rng, c);
     c.undefined_flags = form.undefined_flags;
     if (form.adjust) form.adjust(c, rng);
     return true;

@@ -1,8 +1,11 @@
 // isa-test: the host CPU as the oracle.
 //
 // Entering: the runner executes INT3; the SIGTRAP handler writes the case's
-// initial registers, RFLAGS, XMM registers and MXCSR into the signal frame and
-// points RIP at the instruction, so the kernel's sigreturn loads them all.
+// initial registers, RFLAGS, XMM registers, MXCSR and the whole x87 state (the
+// frame's FXSAVE image: registers, tag, status and control words, FIP, FDP,
+// FOP) into the signal frame and points RIP at the instruction, so the
+// kernel's sigreturn loads them all. (Linux marks the x87 and SSE components
+// as present in the frame's XSAVE header, so XRSTOR takes them from it.)
 // Leaving: the code page around the instruction is INT3 everywhere, so the next
 // instruction reached traps; a fault of the instruction itself arrives as
 // SIGSEGV/SIGFPE/SIGILL with the vector in REG_TRAPNO. Either way the handler
@@ -46,6 +49,14 @@ void on_signal(int sig, siginfo_t*, void* ctx) {
         fp->mxcsr = in.mxcsr & (fp->mxcr_mask ? fp->mxcr_mask : 0xFFBF);
         fp->cwd = in.fcw;
         fp->swd = in.fsw;
+        fp->ftw = in.ftw;
+        fp->fop = in.fop;
+        fp->rip = in.fip;
+        fp->rdp = in.fdp;
+        for (int n = 0; n < 8; ++n) {
+            std::memcpy(fp->_st[n].significand, &in.st[n].sig, 8);
+            fp->_st[n].exponent = in.st[n].se;
+        }
         g_phase = kRunning;
         return;
     }
@@ -57,6 +68,14 @@ void on_signal(int sig, siginfo_t*, void* ctx) {
         out.mxcsr = fp->mxcsr;
         out.fcw = fp->cwd;
         out.fsw = fp->swd;
+        out.ftw = static_cast<u8>(fp->ftw);
+        out.fop = fp->fop;
+        out.fip = fp->rip;
+        out.fdp = fp->rdp;
+        for (int n = 0; n < 8; ++n) {
+            std::memcpy(&out.st[n].sig, fp->_st[n].significand, 8);
+            out.st[n].se = fp->_st[n].exponent;
+        }
         u64 rip = static_cast<u64>(g[REG_RIP]);
         int trapno = static_cast<int>(g[REG_TRAPNO]);
         u64 end = kInsnAddr + g_case->bytes.size();

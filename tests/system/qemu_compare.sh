@@ -2,18 +2,20 @@
 # Runs a Multiboot ELF32 kernel under QEMU and under switchyard with the same
 # QEMU-style options and input, and compares serial output, 0xE9 output and
 # exit status. A missing QEMU is a failure, not a skip: scripts/setup.sh installs it.
-#   qemu_compare.sh [--input FILE] [--ignore REGEX] [--qemu-arg ARG]... -- SWITCHYARD KERNEL [qemu args...]
+#   qemu_compare.sh [--input FILE] [--ignore REGEX] [--qemu-arg ARG]... [--reboot] -- SWITCHYARD KERNEL [qemu args...]
 # Lines matching REGEX are dropped from both outputs before comparing (for
 # values the two firmwares legitimately differ on, such as mem_upper).
 # --qemu-arg passes one argument to QEMU only (e.g. -cpu MODEL, which
-# switchyard does not take: its CPU model is fixed).
+# switchyard does not take: its CPU model is fixed). --reboot leaves out
+# -no-reboot, so that a guest reset reboots both machines.
 set -u
-input=/dev/null ignore='^$^' qemu_only=()
+input=/dev/null ignore='^$^' qemu_only=() no_reboot=-no-reboot
 while [ $# -gt 0 ]; do
   case "$1" in
     --input) input=$2; shift 2 ;;
     --ignore) ignore=$2; shift 2 ;;
     --qemu-arg) qemu_only+=("$2"); shift 2 ;;
+    --reboot) no_reboot=""; shift ;;
     --) shift; break ;;
     *) echo "qemu_compare.sh: unknown option $1"; exit 2 ;;
   esac
@@ -27,7 +29,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 common=(-kernel "$kernel" -display none -serial stdio
-        -device isa-debug-exit,iobase=0xf4,iosize=0x04 -no-reboot "$@")
+        -device isa-debug-exit,iobase=0xf4,iosize=0x04 ${no_reboot:+"$no_reboot"} "$@")
 timeout 120 "$qemu" "${common[@]}" "${qemu_only[@]+"${qemu_only[@]}"}" -monitor none -debugcon "file:$tmp/qemu.e9" \
   < "$input" > "$tmp/qemu.out" 2> "$tmp/qemu.err"
 qs=$?

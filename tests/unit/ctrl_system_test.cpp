@@ -65,16 +65,17 @@ TEST_CASE("cpuid: feature bits announce what is implemented and nothing else") {
     CHECK(((l1.eax >> 20) & 0xFF) == 0);
     // CLFLUSH line size 64 bytes, in 8-byte units (EBX[15:8]).
     CHECK(((l1.ebx >> 8) & 0xFF) * 8 == 64);
-    // EDX bit 0 FPU, 23 MMX: not implemented. Set (implemented): 2 DE, 3 PSE, 4 TSC,
-    // 5 MSR, 6 PAE, 8 CX8, 9 APIC, 11 SEP, 13 PGE, 15 CMOV, 16 PAT, 19 CLFSH,
-    // 24 FXSR, 25 SSE, 26 SSE2.
-    for (int bit : {0, 23}) CHECK(((l1.edx >> bit) & 1) == 0);
-    for (int bit : {2, 3, 4, 5, 6, 8, 9, 11, 13, 15, 16, 19, 24, 25, 26}) CHECK(((l1.edx >> bit) & 1) == 1);
-    // ECX bit 0 SSE3, 9 SSSE3, 19 SSE4.1, 20 SSE4.2, 28 AVX, 31 hypervisor: clear;
-    // 27 OSXSAVE mirrors CR4.OSXSAVE (clear here); 13 CX16, 17 PCID, 21 x2APIC,
-    // 23 POPCNT, 24 TSC-deadline, 26 XSAVE: set.
-    for (int bit : {0, 9, 19, 20, 27, 28, 31}) CHECK(((l1.ecx >> bit) & 1) == 0);
-    for (int bit : {13, 17, 21, 23, 24, 26}) CHECK(((l1.ecx >> bit) & 1) == 1);
+    // EDX, set (implemented): 0 FPU, 2 DE, 3 PSE, 4 TSC, 5 MSR, 6 PAE, 8 CX8, 9 APIC,
+    // 11 SEP, 13 PGE, 15 CMOV, 16 PAT, 19 CLFSH, 23 MMX, 24 FXSR, 25 SSE, 26 SSE2;
+    // and nothing else (1 VME, 7 MCE, 12 MTRR, 14 MCA, 17 PSE-36, 28 HTT, ... clear).
+    CHECK(l1.edx == ((1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) |
+                     (1u << 9) | (1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 23) |
+                     (1u << 24) | (1u << 25) | (1u << 26)));
+    // ECX, set: 0 SSE3, 9 SSSE3, 13 CX16, 17 PCID, 19 SSE4.1, 20 SSE4.2, 21 x2APIC,
+    // 23 POPCNT, 24 TSC-deadline, 26 XSAVE; 27 OSXSAVE mirrors CR4.OSXSAVE (clear
+    // here); 1 PCLMULQDQ, 3 MONITOR, 22 MOVBE, 25 AES, 28 AVX, 31 hypervisor: clear.
+    CHECK(l1.ecx == ((1u << 0) | (1u << 9) | (1u << 13) | (1u << 17) | (1u << 19) | (1u << 20) | (1u << 21) |
+                     (1u << 23) | (1u << 24) | (1u << 26)));
     cpuid::Regs e1 = run_cpuid(0x8000'0001, 0);
     CHECK(((e1.ecx & 1)) == 1);         // LAHF/SAHF in 64-bit mode
     CHECK(((e1.ecx >> 5) & 1) == 1);    // LZCNT
@@ -85,8 +86,9 @@ TEST_CASE("cpuid: feature bits announce what is implemented and nothing else") {
     CHECK(((e1.edx >> 26) & 1) == 1);   // 1-GiB pages
     cpuid::Regs l7 = run_cpuid(7, 0);
     CHECK(l7.eax == 0);  // max sub-leaf
-    // EBX: 0 FSGSBASE, 7 SMEP, 10 INVPCID, 20 SMAP, 23 CLFLUSHOPT and nothing else.
-    CHECK(l7.ebx == ((1u << 0) | (1u << 7) | (1u << 10) | (1u << 20) | (1u << 23)));
+    // EBX: 0 FSGSBASE, 6 FDP_EXCPTN_ONLY, 7 SMEP, 10 INVPCID, 13 FCS/FDS
+    // deprecated, 20 SMAP, 23 CLFLUSHOPT and nothing else.
+    CHECK(l7.ebx == ((1u << 0) | (1u << 6) | (1u << 7) | (1u << 10) | (1u << 13) | (1u << 20) | (1u << 23)));
     CHECK(l7.ecx == (1u << 2));  // UMIP
     CHECK(run_cpuid(7, 1) == cpuid::Regs{});
 }

@@ -61,10 +61,22 @@ TEST_CASE("acpi: RSDP -> RSDT/XSDT -> MADT with N local APICs, IOAPIC and IRQ0 -
     u32 rsdt_len = u32(img.le(rsdt + 4, 4)), xsdt_len = u32(img.le(xsdt + 4, 4));
     CHECK(img.sum(rsdt, rsdt_len) == 0);
     CHECK(img.sum(xsdt, xsdt_len) == 0);
-    REQUIRE(rsdt_len == 36 + 4);
-    REQUIRE(xsdt_len == 36 + 8);
+    REQUIRE(rsdt_len == 36 + 2 * 4);  // the MADT and the HPET table
+    REQUIRE(xsdt_len == 36 + 2 * 8);
     u64 madt = img.le(rsdt + 36, 4);
     CHECK(img.le(xsdt + 36, 8) == madt);
+    u64 hpet = img.le(rsdt + 40, 4);
+    CHECK(img.le(xsdt + 44, 8) == hpet);
+    CHECK(hpet == t.hpet);
+
+    // IA-PC HPET 1.0a 3.2.4: 56 bytes, block ID, GAS in system memory.
+    CHECK(img.str(hpet, 4) == "HPET");
+    CHECK(img.le(hpet + 4, 4) == 56);
+    CHECK(img.sum(hpet, 56) == 0);
+    CHECK(img.le(hpet + 36, 4) == 0x8086A201);
+    CHECK(img.at(hpet)[40] == 0);               // address space: system memory
+    CHECK(img.le(hpet + 44, 8) == 0xFED00000);  // base address
+    CHECK(img.at(hpet)[52] == 0);               // HPET number
 
     CHECK(img.str(madt, 4) == "APIC");
     u32 len = u32(img.le(madt + 4, 4));
@@ -84,7 +96,7 @@ TEST_CASE("acpi: RSDP -> RSDT/XSDT -> MADT with N local APICs, IOAPIC and IRQ0 -
             break;
         case 1:
             CHECK(elen == 12);
-            CHECK(img.at(p)[2] == 4);           // IOAPIC ID after the CPUs
+            CHECK(img.at(p)[2] == 0);           // IOAPIC ID 0, as QEMU's MADT and the IOAPIC's ID register
             CHECK(img.le(p + 4, 4) == 0xFEC00000);
             CHECK(img.le(p + 8, 4) == 0);       // GSI base
             ++ioapics;
@@ -148,13 +160,13 @@ TEST_CASE("mp: floating pointer and configuration table") {
             break;
         case 2:
             ++ioapics;
-            CHECK(e[1] == 2);  // after APIC IDs 0, 1
+            CHECK(e[1] == 0);  // ID 0, as in the MADT (and SeaBIOS's MP table under QEMU)
             CHECK((e[3] & 1) == 1);
             CHECK(img.le(p + 4, 4) == 0xFEC00000);
             break;
         case 3:
             ++ioints;
-            CHECK(e[6] == 2);  // destination IOAPIC ID
+            CHECK(e[6] == 0);  // destination IOAPIC ID
             if (e[5] == 0) irq0_pin = e[7];
             CHECK(e[5] != 2);  // the cascade is not routed
             break;

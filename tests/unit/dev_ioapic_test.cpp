@@ -35,13 +35,13 @@ void program(IoApic& io, unsigned pin, u64 entry) {
 TEST_CASE("ioapic: ID, version, arbitration and reset entries (82093AA 3.2)") {
     IoApic io(nullptr, 1);
     CHECK(reg(io, 0x00) == 1u << 24);
-    CHECK(reg(io, 0x01) == 0x00170011);
+    CHECK(reg(io, 0x01) == 0x00170020);
     CHECK(((reg(io, 0x01) >> 16) & 0xFF) + 1 == IoApic::kPins);
     CHECK(reg(io, 0x02) == 1u << 24);
     set_reg(io, 0x00, 0x0F000000);
     CHECK(reg(io, 0x00) == 0x0F000000);
     set_reg(io, 0x01, 0);  // read-only
-    CHECK(reg(io, 0x01) == 0x00170011);
+    CHECK(reg(io, 0x01) == 0x00170020);
     for (unsigned pin = 0; pin < IoApic::kPins; ++pin) CHECK((reg(io, u8(0x10 + 2 * pin)) & (1u << 16)) != 0);
     // IOREGSEL reads back; entries round-trip except the read-only bits 12 and 14.
     io.mmio_write(IoApic::kRegSel, 4, 0x12, 0);
@@ -113,6 +113,21 @@ TEST_CASE("ioapic: level-triggered pin, remote IRR and EOI (82093AA 3.2.4 bit 14
     CHECK(r.sent.size() == 2);
     program(io, 10, IoApic::kLevel | 0x3A);
     CHECK(r.sent.size() == 3);
+}
+
+TEST_CASE("ioapic: version 20h's EOI register at offset 0x40 clears remote IRR") {
+    RecordingRouter r;
+    IoApic io(&r);
+    program(io, 5, IoApic::kLevel | 0x45);
+    io.set_irq(5, true);
+    REQUIRE(r.sent.size() == 1);
+    io.set_irq(5, false);
+    CHECK((io.entry(5) & IoApic::kRemoteIrr) != 0);
+    io.mmio_write(IoApic::kEoi, 4, 0x44, 0);  // another vector: nothing
+    CHECK((io.entry(5) & IoApic::kRemoteIrr) != 0);
+    io.mmio_write(IoApic::kEoi, 4, 0x45, 0);
+    CHECK((io.entry(5) & IoApic::kRemoteIrr) == 0);
+    CHECK(r.sent.size() == 1);  // the line is low: nothing resent
 }
 
 namespace {

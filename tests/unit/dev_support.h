@@ -16,7 +16,7 @@ struct IrqRecorder : dev::IrqSink {
         u64 cycle;
     };
     u64 now = 0;  // set by the test or by run_until before each device call
-    bool level[16] = {};
+    bool level[24] = {};  // ISA IRQs 0-15, IOAPIC inputs 0-23
     std::vector<Change> changes;
     void set_irq(unsigned line, bool lv) override {
         if (level[line] != lv) changes.push_back({line, lv, now});

@@ -102,15 +102,10 @@ TEST_CASE("bus: the ACPI and MP tables are in RAM at 0xF0000") {
 TEST_CASE("bus: COM1 receives host input when the guest reads the line status") {
     Rig r;
     Machine& m = *r.m;
-    auto input = std::make_shared<std::deque<u8>>(std::deque<u8>{'o', 'k'});
-    m.set_serial_input([input]() -> std::optional<u8> {
-        if (input->empty()) return std::nullopt;
-        u8 b = input->front();
-        input->pop_front();
-        return b;
-    });
+    const u8 input[] = {'o', 'k'};
+    CHECK(m.inject_serial(input, 2) == 2);
     m.io_out(0x3FA, 1, 0x07);  // FIFO on: both bytes fit
-    CHECK(input->size() == 2);  // nothing taken before the guest looks
+    CHECK((m.com1().peek_lsr() & 1) == 0);  // nothing moved before the guest looks
     CHECK((m.io_in(0x3FD, 1) & 1) == 1);
     CHECK(m.io_in(0x3F8, 1) == 'o');
     CHECK(m.io_in(0x3F8, 1) == 'k');

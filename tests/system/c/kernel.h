@@ -49,7 +49,8 @@ static inline u32 atomic_inc(volatile u32 *p) { u32 v = 1; __asm__ volatile("loc
 void serial_init(u8 fcr);
 void putc(char c);
 void puts(const char *s);
-/* %s %c %u %x (eight digits, 0x prefix) %d, and %llu for u64. */
+/* %s %c %u %x (eight digits, 0x prefix) %d, %b and %w (two and four hex
+ * digits, no prefix), and %llu for u64. */
 void printf(const char *fmt, ...);
 /* printf under the console lock, for output from several CPUs. */
 void lprintf(const char *fmt, ...);
@@ -60,6 +61,10 @@ void __attribute__((noreturn)) exit(u8 v);
 void __attribute__((noreturn)) panic(const char *msg);
 /* The Multiboot command line contains `word` (whole word match). */
 int cmdline_has(u32 mb_info, const char *word);
+/* "key=N" on the command line: N (decimal), or `dflt` without the key. */
+u32 cmdline_number(u32 mb_info, const char *key, u32 dflt);
+/* "key=value" on the command line, exactly. */
+int cmdline_is(u32 mb_info, const char *key, const char *value);
 
 /* IDT: every vector enters interrupt_dispatch, which calls the handler set
  * here or panics. Call idt_load() on every CPU. */

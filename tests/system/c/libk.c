@@ -63,6 +63,8 @@ static void vprintf(const char *fmt, va_list ap) {
             break;
         }
         case 'x': puts("0x"); put_unsigned(va_arg(ap, u32), 16, 8); break;
+        case 'b': put_unsigned(va_arg(ap, u32) & 0xFF, 16, 2); break;     /* a byte: two hex digits */
+        case 'w': put_unsigned(va_arg(ap, u32) & 0xFFFF, 16, 4); break;   /* a word: four */
         case 'l':  /* %llu */
             fmt += 2;
             put_unsigned(va_arg(ap, u64), 10, 1);
@@ -123,6 +125,35 @@ int cmdline_has(u32 mb_info, const char *word) {
         ++s;
     }
     return 0;
+}
+
+/* The value after "key=" on the command line (a whole word), or 0 if absent. */
+static const char *cmdline_value(u32 mb_info, const char *key) {
+    const u32 *info = (const u32 *)mb_info;
+    if (!(info[0] & (1u << 2))) return 0;
+    const char *start = (const char *)info[4];
+    for (const char *s = start; *s; ++s) {
+        if (s != start && s[-1] != ' ') continue;
+        const char *k = key, *t = s;
+        while (*k && *t == *k) ++k, ++t;
+        if (!*k && *t == '=') return t + 1;
+    }
+    return 0;
+}
+
+u32 cmdline_number(u32 mb_info, const char *key, u32 dflt) {
+    const char *t = cmdline_value(mb_info, key);
+    if (!t) return dflt;
+    u32 v = 0;
+    for (; *t >= '0' && *t <= '9'; ++t) v = v * 10 + (u32)(*t - '0');
+    return v;
+}
+
+int cmdline_is(u32 mb_info, const char *key, const char *value) {
+    const char *t = cmdline_value(mb_info, key);
+    if (!t) return 0;
+    while (*value && *t == *value) ++value, ++t;
+    return !*value && (!*t || *t == ' ');
 }
 
 /* ---- the IDT ---- */

@@ -1,0 +1,161 @@
+/* The kernel's description of itself for a debugger (like Linux's
+ * vmcoreinfo): everything needed to find the tasks and read a switched-out
+ * task's saved registers from guest memory, without guessing addresses or
+ * layouts. This header is the documentation of the format; it uses only
+ * <stdint.h> so that a debugger written in C or C++ can include it.
+ *
+ * Finding it: the symbol `switchyard_debug_descriptor` in the kernel ELF; or,
+ * without symbols, scan the kernel image (physical memory from 1 MiB) for a
+ * page that begins with SY_DEBUG_MAGIC: it is page-aligned and the first thing
+ * in the kernel's .data. Check `version` and `size` before trusting the rest;
+ * a reader that knows version N reads any descriptor with version N and
+ * size >= the size it knows (fields are only ever appended).
+ *
+ * Addresses are kernel virtual addresses. Translate with the kernel's page
+ * tables (init_mm.pgd, or any CR3: the kernel half is the same everywhere), or
+ * directly: an address a >= start_kernel_map is physical a - start_kernel_map
+ * (the kernel image), an address in [page_offset, page_offset + 4 GiB) is
+ * physical a - page_offset (the direct map). Kernel stacks are in the vmap
+ * area and need the page tables.
+ *
+ * Walking the tasks:
+ *   head = task_list; for (p = *(u64 *)(head + list_next); p != head; p = *(u64 *)(p + list_next))
+ *       task = p - task.tasks;
+ * Every task is on the list, the per-CPU idle tasks (pid 0, "swapper/N") too.
+ * A task is running when some CPU's per-CPU current_task equals it; a task
+ * with on_cpu == 0 is switched out, and then:
+ *   frame = *(u64 *)(task + task.thread_sp)   -> struct inactive_task_frame
+ *   resume address = *(u64 *)(frame + frame.ret_addr)  (in [sched_text_start,
+ *       sched_text_end) for a task that ran before: just after the call to
+ *       __switch_to_asm in __schedule; ret_from_fork for one that never ran)
+ *   its RBP chain starts at frame + frame.bp; its stack is
+ *   [stack, stack + thread_size) with stack = *(u64 *)(task + task.stack);
+ *   a user task's user registers are the pt_regs at stack + thread_size - pt_regs_size.
+ *
+ * Per CPU: the area of CPU n is at percpu_base + n * percpu_stride, which is
+ * also that CPU's GS base while it runs kernel code (gs_base[n] lists them);
+ * current_task and the rest are at the offsets in `percpu`. */
+#ifndef _DEBUG_DESCRIPTOR_H
+#define _DEBUG_DESCRIPTOR_H
+#include <stdint.h>
+
+#define SY_DEBUG_MAGIC "switchyard-kdesc" /* 16 bytes, no terminating NUL */
+#define SY_DEBUG_VERSION 1
+#define SY_DEBUG_MAX_CPUS 16
+
+struct sy_debug_descriptor {
+    char magic[16];
+    uint32_t version;
+    uint32_t size;         /* sizeof(struct sy_debug_descriptor) */
+    uint32_t pointer_size; /* 8 */
+    uint32_t max_cpus;     /* entries in gs_base[] (NR_CPUS) */
+    uint64_t self;         /* this descriptor's virtual address */
+
+    /* The address space. */
+    uint64_t page_offset;      /* direct map of physical memory */
+    uint64_t start_kernel_map; /* the kernel image */
+    uint64_t vmap_stack_start; /* kernel stacks */
+    uint64_t thread_size;      /* kernel stack size (16384) */
+    uint64_t init_mm;          /* struct mm_struct of the kernel */
+
+    /* Global objects. */
+    uint64_t task_list;       /* struct list_head: every task's ->tasks */
+    uint64_t init_task;       /* pid 0 of CPU 0 */
+    uint64_t percpu_base;     /* struct percpu cpu_data[max_cpus] */
+    uint64_t nr_cpu_ids;      /* int: CPUs found */
+    uint64_t cpu_online_mask; /* unsigned long: bit n, CPU n is up */
+    uint64_t runqueues;       /* struct rq runqueues[max_cpus] */
+    uint64_t jiffies;         /* unsigned long: timer ticks since boot */
+    uint64_t hz;              /* ticks per second */
+
+    /* Code: where tasks switch and enter the kernel. */
+    uint64_t sym_switch_to_asm;
+    uint64_t sym_switch_to;
+    uint64_t sym_ret_from_fork;
+    uint64_t sym_schedule;
+    uint64_t sym___schedule;
+    uint64_t sym_entry_SYSCALL_64;
+    uint64_t sym_sched_text_start; /* [start, end): the scheduler's code */
+    uint64_t sym_sched_text_end;
+
+    /* struct list_head */
+    uint32_t list_next, list_prev;
+
+    /* struct task_struct */
+    struct {
+        uint32_t size;
+        uint32_t tasks;        /* struct list_head on task_list */
+        uint32_t pid;          /* int */
+        uint32_t comm;         /* char[comm_len], NUL-terminated */
+        uint32_t comm_len;
+        uint32_t state;        /* long: the TASK_* values below */
+        uint32_t exit_state;   /* int: 0, or EXIT_ZOMBIE / EXIT_DEAD */
+        uint32_t flags;        /* unsigned int: PF_* */
+        uint32_t on_cpu;       /* int: 1 while running or switching away */
+        uint32_t cpu;          /* int: its CPU */
+        uint32_t stack;        /* void *: lowest address of its stack; NULL once freed */
+        uint32_t stack_canary; /* unsigned long */
+        uint32_t mm;           /* struct mm_struct *: NULL for kernel threads */
+        uint32_t active_mm;    /* struct mm_struct *: the one in CR3 while it runs */
+        uint32_t parent;       /* struct task_struct * */
+        uint32_t ti_flags;     /* unsigned long: TIF_* bits */
+        uint32_t nvcsw, nivcsw; /* unsigned long: voluntary / involuntary switches */
+        uint32_t blocked_on;   /* const char *: what it sleeps on, or NULL */
+        uint32_t thread;       /* struct thread_struct, and within it: */
+        uint32_t thread_sp;    /*   unsigned long: RSP when switched out */
+        uint32_t thread_fsbase;
+        uint32_t thread_gsbase;
+        uint32_t thread_fpu_state; /* 512-byte FXSAVE image */
+    } task;
+    uint32_t task_running, task_interruptible, task_uninterruptible, task_dead;
+    uint32_t exit_zombie, exit_dead;
+    uint32_t pf_kthread, pf_idle;
+    uint32_t tif_need_resched, tif_need_fpu_load; /* bit numbers */
+
+    /* struct mm_struct */
+    struct {
+        uint32_t pgd;      /* pgd_t *: the PML4 (direct-map address) */
+        uint32_t mm_users; /* int */
+        uint32_t mm_count; /* int */
+    } mm;
+
+    /* struct inactive_task_frame, at thread.sp of a switched-out task. */
+    struct {
+        uint32_t size;
+        uint32_t r15, r14, r13, r12, bx, bp, ret_addr;
+    } frame;
+    /* struct fork_frame: an inactive_task_frame, then pt_regs. */
+    struct {
+        uint32_t size;
+        uint32_t frame, regs;
+    } fork_frame;
+    /* struct pt_regs */
+    struct {
+        uint32_t size;
+        uint32_t r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+    } pt_regs;
+
+    /* struct percpu */
+    struct {
+        uint32_t stride;       /* sizeof(struct percpu) */
+        uint32_t self;         /* the area's own address */
+        uint32_t current_task; /* struct task_struct * */
+        uint32_t top_of_stack; /* top of current's kernel stack */
+        uint32_t user_rsp_scratch;
+        uint32_t cpu_number;
+        uint32_t stack_canary; /* 40: %gs:40 */
+        uint32_t preempt_count;
+        uint32_t idle;         /* struct task_struct *: its idle task */
+        uint32_t tss;          /* struct x86_hw_tss; RSP0 at tss + tss_sp0 */
+        uint32_t tss_sp0;
+        uint32_t apic_id;
+    } percpu;
+    /* struct rq */
+    struct {
+        uint32_t stride, curr, idle, nr_running, nr_switches;
+    } rq;
+
+    uint64_t gs_base[SY_DEBUG_MAX_CPUS]; /* GS base of CPU n in the kernel */
+};
+
+#endif

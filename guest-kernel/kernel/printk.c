@@ -1,0 +1,73 @@
+/* printk() and panic(). Messages go to the serial console, one whole line at
+ * a time under console_lock, so lines from different CPUs never interleave. */
+#include "console.h"
+#include "kernel.h"
+#include "printk.h"
+#include "processor.h"
+#include "ptrace.h"
+#include "sched.h"
+
+volatile int panic_in_progress;
+
+void printk(const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    console_write(buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+void show_regs(const struct pt_regs *r)
+{
+    printk("RIP: %04lx:%016lx RSP: %04lx:%016lx RFLAGS: %08lx\n", r->cs, r->ip, r->ss, r->sp, r->flags);
+    printk("RAX: %016lx RBX: %016lx RCX: %016lx\n", r->ax, r->bx, r->cx);
+    printk("RDX: %016lx RSI: %016lx RDI: %016lx\n", r->dx, r->si, r->di);
+    printk("RBP: %016lx R08: %016lx R09: %016lx\n", r->bp, r->r8, r->r9);
+    printk("R10: %016lx R11: %016lx R12: %016lx\n", r->r10, r->r11, r->r12);
+    printk("R13: %016lx R14: %016lx R15: %016lx\n", r->r13, r->r14, r->r15);
+    printk("CR2: %016lx CR3: %016lx orig_ax: %lx\n", read_cr2(), read_cr3(), r->orig_ax);
+}
+
+static __noreturn void vpanic(const struct pt_regs *regs, const char *fmt, va_list ap)
+{
+    local_irq_disable();
+    /* Only the first CPU to panic reports; the others stop. */
+    if (__atomic_exchange_n(&panic_in_progress, 1, __ATOMIC_SEQ_CST))
+        for (;;) halt();
+    smp_stop_other_cpus();
+    /* The console lock may be held by a CPU we just stopped. */
+    console_lock.locked = 0;
+    console_lock.owner_cpu = -1;
+    char buf[256];
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    struct task_struct *t = current;
+    printk("Kernel panic - not syncing: %s\n", buf);
+    printk("CPU: %d PID: %d Comm: %s\n", smp_processor_id(), t ? t->pid : -1, t ? t->comm : "?");
+    if (regs) show_regs(regs);
+    printk("---[ end Kernel panic - not syncing: %s ]---\n", buf);
+    machine_power_off(PANIC_EXIT_CODE);
+}
+
+__noreturn void panic(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vpanic(NULL, fmt, ap);
+}
+
+__noreturn void panic_regs(const struct pt_regs *regs, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vpanic(regs, fmt, ap);
+}
+
+__noreturn void machine_power_off(int code)
+{
+    local_irq_disable();
+    outb(EXIT_PORT, (u8)code);
+    /* Without an exit device (real hardware): stop here. */
+    for (;;) halt();
+}

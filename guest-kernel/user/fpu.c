@@ -1,0 +1,105 @@
+/* fpu: processes whose SSE registers hold distinct values while they are
+ * preempted by the timer and moved between CPUs. The kernel never touches
+ * these registers itself; it saves them in __switch_to (switch_fpu_prepare)
+ * and loads them on the way back to user mode (switch_fpu_return).
+ *
+ * Built with -mgeneral-regs-only like the rest of user space, so the only code
+ * that touches XMM0-15 and MXCSR is the inline assembly here: whatever is in
+ * them after the busy loop was put there before it or restored by the kernel.
+ * (x87 registers are left out: switchyard's CPU has no x87 arithmetic yet.)
+ *   fpu [N [MS]]: N processes (default 3) for MS ms (default 120). */
+#include "ulib.h"
+
+static void load_xmm(const unsigned int *v)
+{
+    __asm__ volatile("movdqu 0(%0), %%xmm0\n movdqu 16(%0), %%xmm1\n movdqu 32(%0), %%xmm2\n"
+                     "movdqu 48(%0), %%xmm3\n movdqu 64(%0), %%xmm4\n movdqu 80(%0), %%xmm5\n"
+                     "movdqu 96(%0), %%xmm6\n movdqu 112(%0), %%xmm7\n movdqu 128(%0), %%xmm8\n"
+                     "movdqu 144(%0), %%xmm9\n movdqu 160(%0), %%xmm10\n movdqu 176(%0), %%xmm11\n"
+                     "movdqu 192(%0), %%xmm12\n movdqu 208(%0), %%xmm13\n movdqu 224(%0), %%xmm14\n"
+                     "movdqu 240(%0), %%xmm15\n" ::"r"(v)
+                     : "memory");
+}
+
+static void store_xmm(unsigned int *v)
+{
+    __asm__ volatile("movdqu %%xmm0, 0(%0)\n movdqu %%xmm1, 16(%0)\n movdqu %%xmm2, 32(%0)\n"
+                     "movdqu %%xmm3, 48(%0)\n movdqu %%xmm4, 64(%0)\n movdqu %%xmm5, 80(%0)\n"
+                     "movdqu %%xmm6, 96(%0)\n movdqu %%xmm7, 112(%0)\n movdqu %%xmm8, 128(%0)\n"
+                     "movdqu %%xmm9, 144(%0)\n movdqu %%xmm10, 160(%0)\n movdqu %%xmm11, 176(%0)\n"
+                     "movdqu %%xmm12, 192(%0)\n movdqu %%xmm13, 208(%0)\n movdqu %%xmm14, 224(%0)\n"
+                     "movdqu %%xmm15, 240(%0)\n" ::"r"(v)
+                     : "memory");
+}
+
+/* xmm15 low double += 1.0: SSE arithmetic whose result counts the loops. */
+static void count_in_xmm15(void)
+{
+    static const double one = 1.0;
+    __asm__ volatile("addsd %0, %%xmm15" ::"m"(one));
+}
+
+/* The IEEE 754 binary64 encoding of n (0 < n < 2^53), computed with integers. */
+static unsigned long double_bits(unsigned long n)
+{
+    int e = 63 - __builtin_clzl(n);
+    return ((unsigned long)(1023 + e) << 52) | ((n << (52 - e)) & ((1UL << 52) - 1));
+}
+
+static int quiet; /* -q: print only failures (the self-tests) */
+
+static int worker(int id, unsigned long ms)
+{
+    unsigned int want[64], got[64];
+    for (int k = 0; k < 64; ++k) want[k] = ((unsigned)getpid() << 16) ^ (unsigned)(k * 0x01010101u) ^ (unsigned)id;
+    want[60] = want[61] = want[62] = want[63] = 0; /* xmm15 = 0.0: the counter */
+    /* Round to nearest / down / up / toward zero, all exceptions masked. */
+    unsigned int mxcsr = 0x1f80 | ((unsigned)(id % 4) << 13), mx_got;
+    int cpus = 0, cpu_now, migrations = 0, last = getcpu();
+    unsigned long loops = 0, end = uptime_ms() + ms, next_nap = uptime_ms() + 30;
+    __asm__ volatile("ldmxcsr %0" ::"m"(mxcsr));
+    load_xmm(want);
+    do {
+        for (int i = 0; i < 20000; ++i) __asm__ volatile("");
+        count_in_xmm15();
+        ++loops;
+        cpu_now = getcpu();
+        cpus |= 1 << cpu_now;
+        migrations += cpu_now != last;
+        last = cpu_now;
+        if (uptime_ms() >= next_nap) { /* a sleep lets the wake-up pick a CPU */
+            msleep(10);
+            next_nap = uptime_ms() + 30;
+        }
+    } while (uptime_ms() < end);
+    store_xmm(got);
+    __asm__ volatile("stmxcsr %0" : "=m"(mx_got));
+    unsigned long counted;
+    memcpy(&counted, &got[60], sizeof counted); /* the double's bits */
+    int bad = memcmp(got, want, 60 * sizeof got[0]) != 0 || mx_got != mxcsr;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    bool count_ok = counted == double_bits(loops);
+    if (!quiet || bad || !count_ok)
+        printf("fpu %d (pid %d): xmm0-14 %s, MXCSR %x %s, xmm15 %s %lu loops; preempted %ld times, moved "
+           "between CPUs %d times (cpus%s%s)\n",
+           id, getpid(), bad ? "CHANGED" : "intact", mx_got, mx_got == mxcsr ? "intact" : "CHANGED",
+           count_ok ? "counted all" : "MISCOUNTED", loops,
+           ru.ru_nivcsw, migrations, cpus & 1 ? " 0" : "", cpus & 2 ? " 1" : "");
+    return bad || !count_ok;
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 3;
+    unsigned long ms = argc > 2 ? (unsigned long)atoi(argv[2]) : 120;
+    quiet = argc > 3 && !strcmp(argv[3], "-q");
+    int pids[8], failed = 0, status;
+    for (int k = 0; k < n && k < 8; ++k)
+        if ((pids[k] = fork()) == 0) exit(worker(k, ms));
+    for (int k = 0; k < n && k < 8; ++k) {
+        waitpid(pids[k], &status, 0);
+        failed |= !WIFEXITED(status) || WEXITSTATUS(status);
+    }
+    return failed;
+}

@@ -1,6 +1,8 @@
 // The step loop and the memory access slow paths (SDM Vol. 3A, 6.5 "Exception
 // classifications": a fault reports the address of the faulting instruction and
-// leaves the state as it was before it).
+// leaves the state as it was before it; 6.9 and Table 6-2 "Priority among
+// simultaneous exceptions and interrupts": what is recognised at an instruction
+// boundary, and in which order).
 #include "cpu.h"
 
 #include <algorithm>
@@ -22,6 +24,7 @@ void Cpu::new_fetch_epoch() { fetch_epoch_ = code_->new_epoch(); }
 
 Cpu::PhysSpan Cpu::translate_span_at(u64 la, unsigned size, Access kind, bool supervisor, bool system) {
     PhysSpan span;
+    span.la = la;
     span.size = size;
     span.first = std::min<unsigned>(size, 0x1000 - (la & 0xFFF));
     span.pa[0] = translate(la, kind, supervisor);
@@ -43,11 +46,16 @@ void Cpu::phys_write_span(const PhysSpan& span, const void* src) {
         phys_write_bytes(span.pa[1], static_cast<const u8*>(src) + span.first, span.size - span.first);
 }
 
-void Cpu::read_slow(u64 la, void* dst, unsigned size) { phys_read_span(translate_span(la, size, Access::Read), dst); }
+void Cpu::read_slow(u64 la, void* dst, unsigned size) {
+    const PhysSpan span = translate_span(la, size, Access::Read);
+    phys_read_span(span, dst);
+    if (bp_.data) [[unlikely]] note_data_access(span.la, size, false);
+}
 
 void Cpu::write_slow(u64 la, const void* src, unsigned size) {
     // A page with decoded code: the store goes straight in unless it touches
     // one of the page's lines that hold code (then the decode cache looks).
+    // Pages a data breakpoint watches never have write-TLB entries.
     const size_t idx = (la >> 12) & (kTlbSize - 1);
     const TlbEntry& e = wtlb_[user_][idx];
     const u64 off = la & 0xFFF;
@@ -56,7 +64,9 @@ void Cpu::write_slow(u64 la, const void* src, unsigned size) {
         std::memcpy(e.host + off, src, size);
         return;
     }
-    phys_write_span(translate_span(la, size, Access::Write), src);
+    const PhysSpan span = translate_span(la, size, Access::Write);
+    phys_write_span(span, src);
+    if (bp_.data) [[unlikely]] note_data_access(span.la, size, true);
 }
 
 u64 Cpu::read_implicit(u64 la, unsigned size) {
@@ -69,13 +79,41 @@ void Cpu::write_implicit(u64 la, unsigned size, u64 value) {
     phys_write_span(translate_span(la, size, Access::Write, true), &value);
 }
 
+void Cpu::note_data_access(u64 la, unsigned size, bool write) {
+    if (u8 hits = bp_.data_hits(la, size, write)) {
+        db_trap_ |= hits;
+        end_block = true;
+    }
+}
+
+u32 Cpu::port_in(u16 port, unsigned size) {
+    u32 v = bus_.io_in(port, size);
+    end_block = true;  // e.g. reading a UART register can raise its interrupt
+    if (bp_.io) [[unlikely]] db_trap_ |= bp_.io_hits(port, size);
+    return v;
+}
+
+void Cpu::port_out(u16 port, unsigned size, u32 value) {
+    bus_.io_out(port, size, value);
+    end_block = true;  // e.g. an EOI or an unmasked line at the PIC
+    if (bp_.io) [[unlikely]] db_trap_ |= bp_.io_hits(port, size);
+}
+
+void Cpu::load_breakpoints() {
+    bp_.load(sys.dr, sys.cr4 & cr4::DE);
+    // Watched pages leave the host TLBs; the next block runs in the loop that
+    // matches the code breakpoints now armed.
+    flush_host_tlbs();
+    end_block = true;
+}
+
 u64 Cpu::fetch_phys(u64 la) { return translate(linear(la), Access::Exec); }
 
 void Cpu::fetch_bytes(u64 la, u8* dst, size_t size) {
     for (size_t k = 0; k < size;) {
         const u64 a = linear(la + k);
         const size_t n = std::min<size_t>(size - k, 0x1000 - (a & 0xFFF));
-        phys_read_bytes(translate(a, Access::Exec), dst + k, n);
+        copy_from_phys(translate(a, Access::Exec), dst + k, n);
         k += n;
     }
 }
@@ -96,23 +134,34 @@ size_t Cpu::peek(u64 la, void* dst, size_t size) const {
 }
 
 // Physical accesses go page by page: RAM with memcpy, anything else to the bus
-// as one access of 1, 2, 4 or 8 bytes or byte by byte.
+// as one access of 1, 2, 4 or 8 bytes or byte by byte. A data access that
+// reaches a device ends the block: an interrupt may be pending now (an EOI, a
+// TPR or ICR write, a UART register read...).
 void Cpu::phys_read_bytes(u64 pa, void* dst, size_t size) {
+    if (copy_from_phys(pa, dst, size)) end_block = true;
+}
+
+bool Cpu::copy_from_phys(u64 pa, void* dst, size_t size) {
+    bool device = false;
     u8* out = static_cast<u8*>(dst);
     while (size) {
         const size_t n = std::min<size_t>(size, 0x1000 - (pa & 0xFFF));
         if (u8* page = bus_.ram_page(pa)) {
             std::memcpy(out, page + (pa & 0xFFF), n);
-        } else if (n == 1 || n == 2 || n == 4 || n == 8) {
-            u64 v = bus_.mmio_read(pa, static_cast<unsigned>(n));
-            std::memcpy(out, &v, n);
         } else {
-            for (size_t k = 0; k < n; ++k) out[k] = static_cast<u8>(bus_.mmio_read(pa + k, 1));
+            device = true;
+            if (n == 1 || n == 2 || n == 4 || n == 8) {
+                u64 v = bus_.mmio_read(pa, static_cast<unsigned>(n));
+                std::memcpy(out, &v, n);
+            } else {
+                for (size_t k = 0; k < n; ++k) out[k] = static_cast<u8>(bus_.mmio_read(pa + k, 1));
+            }
         }
         pa += n;
         out += n;
         size -= n;
     }
+    return device;
 }
 
 void Cpu::phys_write_bytes(u64 pa, const void* src, size_t size) {
@@ -124,12 +173,15 @@ void Cpu::phys_write_bytes(u64 pa, const void* src, size_t size) {
             // running block may be among them.
             if (code_->store(pa, static_cast<unsigned>(n))) end_block = true;
             std::memcpy(page + (pa & 0xFFF), in, n);
-        } else if (n == 1 || n == 2 || n == 4 || n == 8) {
-            u64 v = 0;
-            std::memcpy(&v, in, n);
-            bus_.mmio_write(pa, static_cast<unsigned>(n), v);
         } else {
-            for (size_t k = 0; k < n; ++k) bus_.mmio_write(pa + k, 1, in[k]);
+            if (n == 1 || n == 2 || n == 4 || n == 8) {
+                u64 v = 0;
+                std::memcpy(&v, in, n);
+                bus_.mmio_write(pa, static_cast<unsigned>(n), v);
+            } else {
+                for (size_t k = 0; k < n; ++k) bus_.mmio_write(pa + k, 1, in[k]);
+            }
+            end_block = true;
         }
         pa += n;
         in += n;
@@ -173,7 +225,88 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     return ok;
 }
 
-StepResult Cpu::run(u64 cycle_limit) {
+// The block at linear `la`. Chaining: the block that followed `prev` last time,
+// if nothing that could change the fetch (code writes, TLB or mode changes)
+// happened since; otherwise the decode cache, and `prev` learns the link.
+[[gnu::always_inline]] inline const Block* Cpu::next_block(u64 la, Block*& prev, u64& prev_generation) {
+    Block* b = nullptr;
+    if (prev && prev_generation == code_->generation) {
+        for (const Block::Link& l : prev->links)
+            if (l.la == la && l.epoch == fetch_epoch_ && l.generation == prev_generation) {
+                b = l.next;
+                break;
+            }
+    }
+    if (!b) {
+        b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
+        if (prev && prev_generation == code_->generation) {
+            prev->next_link ^= 1;
+            prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch_};
+        }
+    }
+    prev = b;
+    prev_generation = code_->generation;
+    return b;
+}
+
+// The rare boundary, out of the common path's way: step(), a shadow (after STI
+// or MOV SS: one instruction, then look for interrupts again), TF (single-step:
+// the instruction runs alone and traps with #DB after it, SDM Vol. 3A
+// 17.3.1.4), RF (set only by IRET and by a REP string instruction that stopped
+// between iterations, both of which end their block: it suppresses this
+// instruction's breakpoints and is cleared as the instruction starts,
+// 17.3.1.1), or armed code breakpoints. A lone instruction is one whose block
+// end_block ends after it: it is set before the instruction runs. `insns`
+// counts each instruction as it retires, so a fault leaves it right.
+[[gnu::noinline]] void Cpu::rare_boundary(u64 la, bool one, Block*& prev, u64& prev_generation, u64 cycle_limit) {
+    const bool after_mov_ss = mov_ss_shadow, resume = s.rflags & fl::RF;
+    if (one || interrupt_shadow) end_block = true;
+    interrupt_shadow = mov_ss_shadow = false;
+    if (bp_.exec && !resume && !after_mov_ss) {
+        if (u8 hits = bp_.exec_hits(code_linear(la))) {
+            sys.dr[6] = (sys.dr[6] & ~dr6::kBreakpoints) | hits;
+            Fault db{DB};
+            db.keep_rf = true;
+            throw db;
+        }
+    }
+    if (s.rflags & fl::TF) {
+        end_block = true;
+        db_trap_ |= dr6::BS;  // void if the instruction faults
+    }
+    s.rflags &= ~fl::RF;
+    const Block* b = next_block(la, prev, prev_generation);
+    const Insn* i = b->insns.data();
+    const Insn* end = i + b->insns.size();
+    // The block loop of execute(), and, while code breakpoints are armed, a
+    // stop before an instruction that has one (the first was checked above):
+    // the next boundary raises its #DB.
+    while (i != end) {
+        i->fn(*this, *i);
+        cycles += i->cycles;
+        ++insns;
+        ++i;
+        if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
+        if (bp_.exec && bp_.exec_hits(code_linear(s.seg_base[CS] + s.rip))) break;
+    }
+}
+
+// At each instruction boundary, in the order of SDM Vol. 3A Table 6-2:
+//   4. traps of the previous instruction: single-step (RFLAGS.TF when it
+//      began), data and I/O breakpoints, reported by one #DB after it (held
+//      one more instruction after MOV SS / POP SS, 6.8.3);
+//   5. NMI and 6. maskable interrupts (take_interrupt: IF, the STI / MOV SS
+//      shadow, NMI blocking);
+//   7. instruction breakpoints: a #DB fault before the instruction, unless
+//      RFLAGS.RF is set or it follows MOV SS;
+//   8-10. fetch, decode and execution faults (the handlers, the decoder).
+// A block runs without looking at events between its instructions: every
+// instruction after which one can be pending or acceptable ends its block
+// (end_block: device accesses, STI, POPF, MOV SS, WRMSR, MOV CR8; IRET and
+// HLT end blocks anyway), so interrupts are recognised at the boundary the SDM
+// names (6.8.1 ... 6.8.3), not at the end of the block.
+template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
+    end_block = false;  // no block is running yet: whatever set it (update_mode) is done
     StepResult stop;
     Block* prev = nullptr;  // the block that ran last, for chaining
     u64 prev_generation = 0;
@@ -183,86 +316,60 @@ StepResult Cpu::run(u64 cycle_limit) {
             if (stop.reason == StopReason::TripleFault) return stop;
         }
         if (halted) return {StopReason::Halt, {}};
-        // In an interrupt shadow (after STI or MOV SS), run one instruction and
-        // look for interrupts again only after it.
-        // RFLAGS.TF set before an instruction makes it trap with #DB after it
-        // (single-step, SDM Vol. 3A 17.3.1.4): run it alone.
-        const bool single_step = s.rflags & fl::TF;
-        const bool single = interrupt_shadow | single_step;
-        interrupt_shadow = false;
+        const u64 la = s.seg_base[CS] + s.rip;
         const Insn* first = nullptr;
         const Insn* i = nullptr;
         try {
-            const u64 la = s.seg_base[CS] + s.rip;
-            Block* b = nullptr;
-            // Chaining: the block that followed `prev` last time, if nothing that
-            // could change the fetch (code writes, TLB or mode changes) happened.
-            if (prev && prev_generation == code_->generation) {
-                for (const Block::Link& l : prev->links)
-                    if (l.la == la && l.epoch == fetch_epoch_ && l.generation == prev_generation) {
-                        b = l.next;
-                        break;
-                    }
-            }
-            if (!b) {
-                b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
-                if (prev && prev_generation == code_->generation) {
-                    prev->next_link ^= 1;
-                    prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch_};
+            if (!(One || interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec)) [[likely]] {
+                // The common boundary: the block runs to its end or until an
+                // instruction ends it. `insns` is added per block: counting per
+                // instruction here makes the compiler pair it with `cycles`,
+                // which handlers also update.
+                const Block* b = next_block(la, prev, prev_generation);
+                first = i = b->insns.data();
+                const Insn* end = i + b->insns.size();
+                while (i != end) {
+                    i->fn(*this, *i);
+                    cycles += i->cycles;
+                    ++i;
+                    if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
                 }
+                insns += static_cast<u64>(i - first);
+            } else {
+                rare_boundary(la, One, prev, prev_generation, cycle_limit);
             }
-            prev = b;
-            prev_generation = code_->generation;
-            first = i = b->insns.data();
-            const Insn* end = i + b->insns.size();
-            // `insns` is added per block: counting per instruction here makes
-            // the compiler pair it with `cycles`, which handlers also update.
-            while (i != end) {
-                i->fn(*this, *i);
-                cycles += i->cycles;
-                ++i;
-                if (end_block | (cycles >= cycle_limit) | single) [[unlikely]] break;
-            }
-            insns += static_cast<u64>(i - first);
-            end_block = false;
-            if (single_step && i != first) {
-                sys.dr[6] |= 1u << 14;  // DR6.BS
-                Fault db{DB};
-                if (!deliver_exceptions) return {StopReason::Fault, db};
-                prev = nullptr;
-                if (!deliver_event(db, false, stop)) return stop;
+            // Trap-class debug conditions of the instruction that just completed
+            // (single-step, data and I/O breakpoints) make one #DB, held over one
+            // more instruction after MOV SS / POP SS (6.8.3). A data or I/O
+            // breakpoint ends the block and single-step runs one instruction:
+            // only a block that ended early can have one.
+            if (end_block) [[unlikely]] {
+                end_block = false;
+                if (db_trap_ && !mov_ss_shadow) {
+                    sys.dr[6] = (sys.dr[6] & ~dr6::kBreakpoints) | db_trap_;
+                    db_trap_ = 0;
+                    Fault db{DB};
+                    db.keep_rf = true;
+                    if (!deliver_exceptions) return {StopReason::Fault, db};
+                    prev = nullptr;
+                    if (!deliver_event(db, false, stop)) return stop;
+                }
             }
         } catch (const Fault& f) {
             if (first) insns += static_cast<u64>(i - first);
             end_block = false;
+            db_trap_ = 0;  // the instruction did not complete: its traps are void
             prev = nullptr;
             if (!deliver_exceptions) return {StopReason::Fault, f};
             if (!deliver_event(f, false, stop)) return stop;
         }
+        if constexpr (One) break;
     }
     return {halted ? StopReason::Halt : StopReason::Budget, {}};
 }
 
-StepResult Cpu::step() {
-    StepResult stop;
-    if (take_interrupt(stop)) return stop;
-    if (halted) return {StopReason::Halt, {}};
-    interrupt_shadow = false;
-    try {
-        u64 la = s.seg_base[CS] + s.rip;
-        Block* b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
-        const Insn& i = b->insns.front();
-        i.fn(*this, i);
-        cycles += i.cycles;
-        ++insns;
-        end_block = false;
-    } catch (const Fault& f) {
-        end_block = false;
-        if (!deliver_exceptions) return {StopReason::Fault, f};
-        deliver_event(f, false, stop);
-        return stop;
-    }
-    return {halted ? StopReason::Halt : StopReason::Budget, {}};
-}
+StepResult Cpu::run(u64 cycle_limit) { return execute<false>(cycle_limit); }
+
+StepResult Cpu::step() { return execute<true>(~0ull); }
 
 }  // namespace sy

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "bus.h"
+#include "debug.h"
 #include "fault.h"
 #include "insn.h"
 #include "state.h"
@@ -15,6 +16,7 @@
 namespace sy {
 
 class CodeCache;
+struct Block;
 
 // Where external interrupts come from (the local APIC, or the PIC): the machine
 // provides it; the CPU only asks and acknowledges.
@@ -67,11 +69,16 @@ public:
     // The architectural reset state (SDM Vol. 3A, 9.1.1): real mode at F000:FFF0.
     void reset();
 
-    // Runs until `cycles` reaches `cycle_limit`, an exception is raised or HLT.
-    // Exceptions are not yet delivered through an IDT: run() stops and reports
-    // them with RIP at the faulting instruction.
+    // Runs until `cycles` reaches `cycle_limit`, HLT, or (without
+    // `deliver_exceptions`) an exception, which is then reported with RIP at the
+    // faulting instruction. Events are recognised at instruction boundaries in
+    // the SDM's order (cpu.cpp, Cpu::execute).
     StepResult run(u64 cycle_limit);
-    // Executes exactly one instruction (a REP string instruction runs to completion).
+    // Executes one instruction exactly as run() would: the events pending at the
+    // boundary before it (an NMI or interrupt is delivered first, and the
+    // instruction is then the handler's first), the instruction (a REP string
+    // instruction runs one chunk), and the traps after it (single-step, data and
+    // I/O breakpoints).
     StepResult step();
 
     // ---- linear memory, used by handlers; may throw Fault ----
@@ -101,6 +108,10 @@ public:
     // faulting instruction changes nothing.
     void check_write(u64 la, unsigned size) { translate_span(la, size, Access::Write); }
     void read_bytes(u64 la, void* dst, unsigned size) { read_slow(la, dst, size); }
+    // Port I/O for IN/OUT/INS/OUTS: the bus access, then what it may have
+    // caused (an interrupt made pending ends the block; an I/O breakpoint).
+    u32 port_in(u16 port, unsigned size);
+    void port_out(u16 port, unsigned size, u32 value);
     void write_bytes(u64 la, const void* src, unsigned size) { write_slow(la, src, size); }
     // Implicit supervisor accesses (SDM Vol. 3A 4.6: the GDT, LDT, IDT and TSS),
     // whatever the CPL; `size` <= 8, either page of a crossing access may fault.
@@ -111,6 +122,7 @@ public:
     // the part in the first page and, if it crosses into the next linear page,
     // the rest there (which may be anywhere in physical memory).
     struct PhysSpan {
+        u64 la = 0;  // linear address of the first byte
         u64 pa[2] = {0, 0};
         unsigned first = 0;  // bytes at pa[0]; the other size - first at pa[1]
         unsigned size = 0;
@@ -214,8 +226,10 @@ public:
     // 64-bit rule that ES/CS/SS/DS have base 0.
     void sync_segment_bases();
 
-    // Set by handlers that must end the current block early (a write into a page
-    // holding decoded code, a mode change).
+    // Set by handlers that must end the current block early: a write into a page
+    // holding decoded code, a mode change, and anything after which an interrupt
+    // may have become pending or acceptable (a device access, STI, POPF, WRMSR),
+    // so that the step loop recognises it at the next instruction boundary.
     bool end_block = false;
     bool halted = false;
 
@@ -224,6 +238,10 @@ public:
     // and report it; when true (the machine), exceptions are delivered through
     // the IDT and only a triple fault stops the CPU.
     bool deliver_exceptions = false;
+    // Set by MOV SS and POP SS only, with interrupt_shadow: debug traps of that
+    // instruction wait for the boundary after the next one, and the next one's
+    // instruction breakpoints are not recognised (SDM Vol. 3A, 6.8.3; 17.3.1.1).
+    bool mov_ss_shadow = false;
     InterruptSource* interrupts = nullptr;
     MsrHandler* msr_handler = nullptr;  // MSRs owned by the machine (x2APIC, TSC deadline)
     u8 apic_id = 0;  // reported by CPUID leaf 1 (the machine sets it per CPU)
@@ -251,11 +269,27 @@ public:
     // applying the double- and triple-fault rules. Returns false on a triple fault.
     bool deliver_fault(const Fault& f);
     // Delivers one event; may throw Fault if the delivery itself faults.
-    void deliver(u8 vector, bool has_error, u32 error, bool software, bool external);
+    // `set_rf` pushes RFLAGS with RF set (fault-class exceptions, SDM Vol. 3A
+    // 17.3.1.1).
+    void deliver(u8 vector, bool has_error, u32 error, bool software, bool external, bool set_rf = false);
     // Text report of the CPU state: registers, segments, control registers, mode.
     std::string describe() const;
     // The last fault that ended a run with a triple fault (for the report).
     std::optional<Fault> triple_fault;
+
+    // ---- debug registers (debug.cpp, debug.h) ----
+    // Decodes DR0-DR3, DR7 and CR4.DE into the breakpoints the step loop and the
+    // memory path check. MOV DRn and MOV CR4 call it; whoever writes sys.dr or
+    // CR4.DE directly (a debugger, a test) must call it too.
+    void load_breakpoints();
+    const Breakpoints& breakpoints() const { return bp_; }
+    // A data breakpoint covers the page of `la`: the page must be accessed
+    // through read()/write() (the REP string page path asks).
+    bool data_watched(u64 la) const { return bp_.data && bp_.watches_page(la >> 12); }
+    // A trap-class debug condition (data or I/O breakpoint) was met by the
+    // instruction running now; a REP string instruction stops after the
+    // iteration (17.3.1.2).
+    bool debug_trap_pending() const { return db_trap_ != 0; }
 
 private:
     static constexpr size_t kTlbSize = 256;
@@ -281,6 +315,9 @@ private:
 
     void read_slow(u64 la, void* dst, unsigned size);
     void write_slow(u64 la, const void* src, unsigned size);
+    // Copies physical memory page by page (see phys_read_bytes); true if any
+    // of it came from a device. Instruction fetch uses it directly.
+    bool copy_from_phys(u64 pa, void* dst, size_t size);
     // Drops the write-TLB entries that point at host page `host` (the decode
     // cache, when the page first holds code).
     void forget_write_page(const u8* host);
@@ -296,9 +333,17 @@ private:
     // Raises #PF for `la`: `error` holds P and RSVD, this adds W/R, U/S and I/D.
     [[noreturn]] void page_fault(u64 la, u32 error, Access kind, bool user_access);
     void flush_host_tlbs();
+    // CS base + RIP as the linear address instruction breakpoints compare
+    // with: 32 bits outside 64-bit mode (no fault: a bad RIP faults at fetch).
+    u64 code_linear(u64 la) const { return sys.mode == Mode::Long64 ? la : (la & 0xFFFFFFFFull); }
+    // The step loop behind run() and step() (One: a single instruction).
+    template <bool One> StepResult execute(u64 cycle_limit);
+    const Block* next_block(u64 la, Block*& prev, u64& prev_generation);
+    void rare_boundary(u64 la, bool one, Block*& prev, u64& prev_generation, u64 cycle_limit);
     bool take_interrupt(StepResult& stop);
     bool deliver_event(const Fault& f, bool external, StepResult& stop);
     bool external_event_ = false;  // the EXT bit of error codes during delivery
+    void note_data_access(u64 la, unsigned size, bool write);
     bool ferr_ = false;
 
     Bus& bus_;
@@ -309,6 +354,8 @@ private:
     TlbEntry wtlb_[2][kTlbSize];
     const u64* wcode_[2][kTlbSize] = {};  // CodeCache::code_lines for entries tagged kCodePageTag
     Translation atlb_[kArchTlbSize];
+    Breakpoints bp_;   // what DR7/DR0-DR3/CR4.DE arm (load_breakpoints)
+    u64 db_trap_ = 0;  // DR6 bits of trap-class debug conditions not yet reported
     friend class CodeCache;
 };
 

@@ -89,6 +89,97 @@ bool reg_slot(ZydisRegister r, u8& slot) {
     }
 }
 
+// ---- The state gate ----------------------------------------------------------
+// Whether an instruction may run under the current CR0.EM/MP/TS and
+// CR4.OSFXSR/OSXSAVE depends only on which processor state it uses (SDM Vol. 3A,
+// 2.5 "Control registers" and Table 2-2 for CR0; 2.5 (OSFXSR, OSXSAVE) and
+// Table 13-1 for CR4; the exception tables of each instruction in Vol. 2).
+// Instructions that Zydis files under SSE/SSE2 but that touch no XMM or MXCSR
+// state (the fences, PREFETCHh, CLFLUSH, MOVNTI, PAUSE, CRC32, POPCNT) use
+// nothing here and are never gated: 2.5 names exactly these as unaffected.
+namespace uses {
+constexpr u8 X87 = 1;      // x87 registers or control/status words (not FWAIT)
+constexpr u8 Fwait = 2;    // WAIT/FWAIT: its own column in Table 2-2
+constexpr u8 Mmx = 4;      // MMX registers (aliases of the x87 registers)
+constexpr u8 Sse = 8;      // XMM registers or MXCSR
+constexpr u8 FxState = 16; // FXSAVE/FXRSTOR: the x87/MMX (and, with OSFXSR, SSE) image
+constexpr u8 XState = 32;  // XSAVE/XSAVEOPT/XRSTOR
+constexpr u8 Xcr = 64;     // XGETBV/XSETBV: XCR0 only
+}  // namespace uses
+
+// One rule: an instruction using any of `uses` raises `vector` when every
+// decode-context bit in `set` is 1 and every bit in `clear` is 0.
+struct GateRule {
+    u8 uses, set, clear, vector;
+};
+
+// In priority order; the first rule that matches decides. Every #UD rule comes
+// before every #NM rule: an invalid opcode is recognised before the device-not-
+// available fault (SDM Vol. 3A, Table 6-2: decode faults before execution faults;
+// the EM = 1, TS = 1 rows of Tables 2-2 and 13-1 give #UD for MMX and SSE).
+// The MMX rows are Table 2-2's MMX column (x87 #MF for a pending exception is the
+// x87 model's, at run time).
+constexpr GateRule kGateRules[] = {
+    {uses::Mmx | uses::Sse, dctx::EM, 0, UD},                        // Table 2-2, EM = 1
+    {uses::Sse, 0, dctx::OSFXSR, UD},                                // Table 13-1, OSFXSR = 0
+    {uses::XState | uses::Xcr, 0, dctx::OSXSAVE, UD},                // XSAVE, XGETBV: OSXSAVE = 0
+    {uses::X87 | uses::FxState, dctx::EM, 0, NM},                    // Table 2-2; FXSAVE: EM = 1
+    {uses::X87 | uses::Mmx | uses::Sse | uses::FxState | uses::XState, dctx::TS, 0, NM},  // TS = 1
+    {uses::Fwait, dctx::TS | dctx::MP, 0, NM},                       // Table 2-2, WAIT column
+};
+
+consteval bool ud_rules_first() {
+    bool seen_nm = false;
+    for (const GateRule& r : kGateRules) {
+        if (r.vector == NM) seen_nm = true;
+        else if (r.vector != UD || seen_nm) return false;
+    }
+    return true;
+}
+static_assert(ud_rules_first(), "gate: #UD and #NM only, every #UD rule before every #NM rule");
+
+// The state an instruction uses, from its ISA extension and its operands
+// (visible and hidden), so that a new instruction is gated by what it touches.
+u8 state_use(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
+    if (in.meta.isa_set == ZYDIS_ISA_SET_FXSAVE || in.meta.isa_set == ZYDIS_ISA_SET_FXSAVE64) return uses::FxState;
+    switch (in.meta.isa_ext) {
+        case ZYDIS_ISA_EXT_X87: return in.mnemonic == ZYDIS_MNEMONIC_FWAIT ? uses::Fwait : uses::X87;
+        case ZYDIS_ISA_EXT_XSAVE: case ZYDIS_ISA_EXT_XSAVEOPT: case ZYDIS_ISA_EXT_XSAVEC: case ZYDIS_ISA_EXT_XSAVES: {
+            bool mem = false;  // XSAVE and friends have a save area; XGETBV/XSETBV do not
+            for (int n = 0; n < in.operand_count; ++n) mem |= ops[n].type == ZYDIS_OPERAND_TYPE_MEMORY;
+            return mem ? uses::XState : uses::Xcr;
+        }
+        default: break;
+    }
+    // VEX/EVEX forms (AVX) depend on XCR0 instead; CPUID announces none and
+    // XCR0 cannot enable them, so they have no builder and decode to #UD.
+    if (in.encoding != ZYDIS_INSTRUCTION_ENCODING_LEGACY && in.encoding != ZYDIS_INSTRUCTION_ENCODING_3DNOW) return 0;
+    u8 u = in.meta.isa_ext == ZYDIS_ISA_EXT_MMX ? uses::Mmx : 0;  // EMMS has no operands
+    for (int n = 0; n < in.operand_count; ++n) {
+        if (ops[n].type != ZYDIS_OPERAND_TYPE_REGISTER) continue;
+        const ZydisRegister r = ops[n].reg.value;
+        switch (ZydisRegisterGetClass(r)) {
+            case ZYDIS_REGCLASS_XMM: u |= uses::Sse; break;
+            case ZYDIS_REGCLASS_MMX: u |= uses::Mmx; break;
+            case ZYDIS_REGCLASS_X87: u |= uses::X87; break;  // FISTTP, which Zydis files under SSE3
+            default:
+                if (r == ZYDIS_REGISTER_MXCSR) u |= uses::Sse;
+                if (r == ZYDIS_REGISTER_X87STATUS || r == ZYDIS_REGISTER_X87CONTROL || r == ZYDIS_REGISTER_X87TAG)
+                    u |= uses::X87;
+                break;
+        }
+    }
+    return u;
+}
+
+// The trap an instruction using `use` takes in decode context `ctx`, or nullptr.
+Handler gate_trap(u8 use, u8 ctx) {
+    for (const GateRule& r : kGateRules)
+        if ((use & r.uses) && (ctx & r.set) == r.set && (ctx & r.clear) == 0)
+            return r.vector == UD ? raise_ud_handler : raise_nm_handler;
+    return nullptr;
+}
+
 bool writes_rip(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
     for (int n = 0; n < in.operand_count; ++n)
         // The instruction pointer is RIP, EIP or IP depending on the mode.
@@ -104,30 +195,6 @@ bool writes_rip(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* op
         case ZYDIS_CATEGORY_SYSRET: return true;
         default: return false;
     }
-}
-
-// The register classes among the visible operands: which unit an instruction
-// uses decides how CR0.EM/TS and CR4.OSFXSR gate it.
-bool has_operand_class(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops, ZydisRegisterClass k) {
-    for (int n = 0; n < in.operand_count_visible; ++n)
-        if (ops[n].type == ZYDIS_OPERAND_TYPE_REGISTER && ZydisRegisterGetClass(ops[n].reg.value) == k) return true;
-    return false;
-}
-
-// MMX-register forms without an XMM operand (the MMX instructions, EMMS, and the
-// SSE/SSSE3 instructions on MM registers): CR0.EM is #UD, CR0.TS #NM; CR4.OSFXSR
-// does not matter (SDM Vol. 3A, Table 2-2; Vol. 2, "Exceptions" of each
-// instruction's 64-bit MMX form). FISTTP is an x87 instruction although Zydis
-// files it under SSE3; CRC32 and POPCNT (Zydis: SSE4) use general registers only
-// and are never gated.
-enum class Gate : u8 { ByExtension, Mmx, X87, None };
-Gate gate_of(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
-    if (in.mnemonic == ZYDIS_MNEMONIC_CRC32 || in.mnemonic == ZYDIS_MNEMONIC_POPCNT) return Gate::None;
-    if (in.mnemonic == ZYDIS_MNEMONIC_FISTTP) return Gate::X87;
-    if (in.mnemonic == ZYDIS_MNEMONIC_EMMS ||
-        (has_operand_class(in, ops, ZYDIS_REGCLASS_MMX) && !has_operand_class(in, ops, ZYDIS_REGCLASS_XMM)))
-        return Gate::Mmx;
-    return Gate::ByExtension;
 }
 
 }  // namespace
@@ -205,39 +272,9 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool*
             default: break;
         }
     }
-    // x87, SSE and state-save instructions under CR0.EM/TS and CR4.OSFXSR/OSXSAVE
-    // (SDM Vol. 3A, 2.5 and Table 12-8 / 13.2): decided here, once per context.
-    Handler trap = nullptr;
-    const Gate gate = gate_of(in, ops);
-    if (gate == Gate::Mmx) {
-        if (ctx & dctx::EM) trap = raise_ud_handler;
-        else if (ctx & dctx::TS) trap = raise_nm_handler;
-    } else if (gate == Gate::X87) {
-        if (ctx & (dctx::TS | dctx::EM)) trap = raise_nm_handler;
-    } else if (gate == Gate::ByExtension) switch (in.meta.isa_ext) {
-        case ZYDIS_ISA_EXT_X87:
-            if (in.mnemonic == ZYDIS_MNEMONIC_FWAIT) {
-                if ((ctx & dctx::TS) && (ctx & dctx::MP)) trap = raise_nm_handler;
-            } else if (ctx & (dctx::TS | dctx::EM)) {
-                trap = raise_nm_handler;
-            }
-            break;
-        case ZYDIS_ISA_EXT_SSE: case ZYDIS_ISA_EXT_SSE2: case ZYDIS_ISA_EXT_SSE3:
-        case ZYDIS_ISA_EXT_SSSE3: case ZYDIS_ISA_EXT_SSE4: case ZYDIS_ISA_EXT_MMX:
-            if ((ctx & dctx::EM) || !(ctx & dctx::OSFXSR)) trap = raise_ud_handler;
-            else if (ctx & dctx::TS) trap = raise_nm_handler;
-            break;
-        case ZYDIS_ISA_EXT_XSAVE: case ZYDIS_ISA_EXT_XSAVEOPT:
-            if (!(ctx & dctx::OSXSAVE)) trap = raise_ud_handler;
-            else if (ctx & dctx::TS) trap = raise_nm_handler;
-            break;
-        default:
-            if ((in.mnemonic == ZYDIS_MNEMONIC_FXSAVE || in.mnemonic == ZYDIS_MNEMONIC_FXSAVE64 ||
-                 in.mnemonic == ZYDIS_MNEMONIC_FXRSTOR || in.mnemonic == ZYDIS_MNEMONIC_FXRSTOR64) &&
-                (ctx & (dctx::TS | dctx::EM)))
-                trap = raise_nm_handler;
-            break;
-    }
+    // The FPU/SSE state gate: CR0.EM/MP/TS and CR4.OSFXSR/OSXSAVE, decided here
+    // once per decode context (see kGateRules).
+    Handler trap = gate_trap(state_use(in, ops), ctx);
     if (trap) {
         Insn t{};
         t.fn = trap;

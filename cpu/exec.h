@@ -56,6 +56,20 @@ template <class T, K k, int N> inline void put(Cpu& c, const Insn& i, T v) {
 
 inline void next(Cpu& c, const Insn& i) { c.s.rip += i.len; }
 
+// A REP string instruction that stops between iterations (a chunk done, a
+// debug trap or single-step after an iteration) leaves RIP at itself and ends
+// the block; RF is set, as the processor sets it in the RFLAGS image of an
+// event taken between iterations, so the resumed instruction does not stop at
+// its own breakpoint again (SDM Vol. 3A, 17.3.1.1).
+inline void rep_unfinished(Cpu& c) {
+    c.end_block = true;
+    c.s.rflags |= fl::RF;
+}
+// After an iteration of a REP string instruction: stop here when the iteration
+// met a data or I/O breakpoint or single-step is on (a trap per iteration,
+// 17.3.1.4); the loop then calls rep_unfinished() if iterations remain.
+inline bool rep_stop_after_iteration(const Cpu& c) { return c.debug_trap_pending() || (c.s.rflags & fl::TF); }
+
 // A non-canonical stack address in 64-bit mode is #SS(0), not #GP(0)
 // (SDM Vol. 3A, 3.3.7.1 and 6.15 "Interrupt 12").
 inline void check_stack_canonical(const Cpu& c, u64 sp) {

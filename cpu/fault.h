@@ -19,6 +19,9 @@ struct Fault {
     // points past the instruction (SDM Vol. 3A, 6.12.1.1).
     bool software = false;
     u8 insn_len = 0;  // of the INT instruction: a fault during its delivery reports the INT itself
+    // #DB traps and instruction-breakpoint faults push RFLAGS.RF as it is; every
+    // other fault-class exception pushes it set (SDM Vol. 3A, 17.3.1.1).
+    bool keep_rf = false;
 };
 
 // Exception classes for the double-fault rules (SDM Vol. 3A, Table 6-4/6-5).

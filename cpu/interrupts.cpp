@@ -14,15 +14,38 @@ namespace sy {
 namespace {
 constexpr u64 kClearOnEntry = fl::TF | fl::NT | fl::RF | (1u << 17) /* VM */;
 
-// Vectors that are faults with an error code (SDM Vol. 3A, Table 6-1).
+// Vectors whose exception pushes an error code (SDM Vol. 3A, Table 6-1; 6.13).
+// Only the exception does: an external interrupt or INT n through the same
+// vector pushes none.
 bool pushes_error(u8 v) { return v == DF || (v >= TS && v <= PF_) || v == AC_ || v == 21; }
+
+// Fault-class exceptions (Table 6-1). #DB is a fault for general detect; its
+// traps and instruction breakpoints say so with Fault::keep_rf.
+bool fault_class(u8 v) {
+    return v == DE || v == DB || v == BR || v == UD || v == NM || (v >= TS && v <= PF_) || v == MF || v == AC_ ||
+           v == XM || v == 20 || v == 21;
+}
 }  // namespace
 
+// Exceptions (faults, traps, aborts raised by an instruction or by a delivery)
+// are told apart from interrupts here: `external_event_` marks an NMI or INTR
+// from the InterruptSource, Fault::software an INT n, INT3 or INTO. Only
+// exceptions have error codes and take part in the double-fault rules (SDM
+// Vol. 3A, 6.15 Table 6-5 classes exceptions only; an interrupt is benign).
 bool Cpu::deliver_fault(const Fault& first) {
     Fault f = first;
-    if (!f.software && f.vector < 32) f.has_error = pushes_error(f.vector);
+    const bool exception = !f.software && !external_event_;
+    f.has_error = exception && pushes_error(f.vector);
+    if (!exception) f.error = 0;
+    // The handler of a fault-class exception sees RF set in the saved RFLAGS, so
+    // that returning to the instruction does not stop again at its instruction
+    // breakpoint (SDM Vol. 3A, 17.3.1.1).
+    const bool set_rf = exception && !f.keep_rf && fault_class(f.vector);
+    // Entering the #DB handler clears DR7.GD, so that it can use the debug
+    // registers (17.2.4).
+    if (exception && f.vector == DB) sys.dr[7] &= ~dr7::GD;
     try {
-        deliver(f.vector, f.has_error, f.error, f.software, external_event_);
+        deliver(f.vector, f.has_error, f.error, f.software, external_event_, set_rf);
         return true;
     } catch (const Fault& second) {
         // A fault while delivering a software interrupt is reported at the INT
@@ -30,12 +53,12 @@ bool Cpu::deliver_fault(const Fault& first) {
         if (f.software) s.rip -= f.insn_len;
         // A fault while delivering: Table 6-5 decides between serial handling,
         // a double fault and shutdown.
-        if (f.vector == DF) {
+        if (exception && f.vector == DF) {
             triple_fault = second;
             return false;
         }
-        bool df = (contributory(f.vector) && contributory(second.vector)) ||
-                  (f.vector == PF_ && (second.vector == PF_ || contributory(second.vector)));
+        bool df = exception && ((contributory(f.vector) && contributory(second.vector)) ||
+                                (f.vector == PF_ && (second.vector == PF_ || contributory(second.vector))));
         if (!df) {
             external_event_ = false;
             return deliver_fault(second);
@@ -50,8 +73,9 @@ bool Cpu::deliver_fault(const Fault& first) {
     }
 }
 
-void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external) {
+void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external, bool set_rf) {
     const u32 ext = external ? 1 : 0;
+    const u64 flags = s.rflags | (set_rf ? fl::RF : 0);  // the RFLAGS image pushed
     const u32 idt_err = vec * 8u + 2u + ext;  // error code naming the IDT entry
     halted = false;
 
@@ -66,7 +90,7 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external) {
             write<u16>(sys.seg[SS].base + sp, v);
             s.gpr[RSP] = (s.gpr[RSP] & ~0xFFFFull) | sp;
         };
-        push16(static_cast<u16>(s.rflags));
+        push16(static_cast<u16>(flags));
         push16(sys.seg[CS].sel);
         push16(static_cast<u16>(s.rip));
         s.rflags &= ~(fl::IF | fl::TF | fl::AC | fl::RF);
@@ -117,7 +141,7 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external) {
             if (!is_canonical(rsp)) raise(SS_, ext);
         }
         rsp &= ~0xFull;
-        u64 frame[6] = {sys.seg[SS].sel, s.gpr[RSP], s.rflags, sys.seg[CS].sel, s.rip, err};
+        u64 frame[6] = {sys.seg[SS].sel, s.gpr[RSP], flags, sys.seg[CS].sel, s.rip, err};
         const int n = has_err ? 6 : 5;
         u64 top = rsp - 8 * n;
         const bool sup = new_cpl < 3;
@@ -160,7 +184,7 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external) {
             vals[n++] = sys.seg[SS].sel;
             vals[n++] = s.gpr[RSP] & sp_mask;
         }
-        vals[n++] = s.rflags;
+        vals[n++] = flags;
         vals[n++] = sys.seg[CS].sel;
         vals[n++] = s.rip;
         if (has_err) vals[n++] = err;

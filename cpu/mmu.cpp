@@ -221,7 +221,8 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
         // those on the checked path.
         host_ok = !(t.user && !user_access && (sys.cr4 & cr4::SMAP));
     }
-    if (host_ok && kind != Access::Exec && !supervisor) {
+    // A page a data breakpoint watches stays on the checked path (debug.cpp).
+    if (host_ok && kind != Access::Exec && !supervisor && !data_watched(la)) {
         if (u8* page = bus_.ram_page(pa)) {
             size_t idx = (la >> 12) & (kTlbSize - 1);
             if (kind == Access::Read) rtlb_[user_][idx] = TlbEntry{la >> 12, page};

@@ -27,14 +27,14 @@ void check_io(Cpu& c, u16 port, unsigned size) {
 template <class T, bool Dx> void IN(Cpu& c, const Insn& i) {
     u16 port = Dx ? static_cast<u16>(c.s.gpr[RDX]) : static_cast<u16>(i.imm);
     check_io(c, port, sizeof(T));
-    setr<T>(c, RAX * 8, static_cast<T>(c.bus().io_in(port, sizeof(T))));
+    setr<T>(c, RAX * 8, static_cast<T>(c.port_in(port, sizeof(T))));
     next(c, i);
 }
 // E6/E7 OUT imm8, AL/eAX; EE/EF OUT DX, AL/eAX
 template <class T, bool Dx> void OUT(Cpu& c, const Insn& i) {
     u16 port = Dx ? static_cast<u16>(c.s.gpr[RDX]) : static_cast<u16>(i.imm);
     check_io(c, port, sizeof(T));
-    c.bus().io_out(port, sizeof(T), getr<T>(c, RAX * 8));
+    c.port_out(port, sizeof(T), getr<T>(c, RAX * 8));
     next(c, i);
 }
 
@@ -54,20 +54,20 @@ template <class T, bool In> void INS_OUTS(Cpu& c, const Insn& i) {
     // iterations), so a huge RCX cannot stall the machine's interleaving.
     for (u32 n = 0;; ++n) {
         if (i.rep && (c.s.gpr[RCX] & mask) == 0) break;
-        if (n == kRepChunk) {
-            c.end_block = true;
+        if (n == kRepChunk || (n > 0 && rep_stop_after_iteration(c))) {
+            rep_unfinished(c);
             return;
         }
         if (In) {
             u64 di = c.s.gpr[RDI] & mask;
             u64 a = c.s.seg_base[ES] + di;
             c.check_write(a, sizeof(T));
-            c.write<T>(a, static_cast<T>(c.bus().io_in(port, sizeof(T))));
+            c.write<T>(a, static_cast<T>(c.port_in(port, sizeof(T))));
             set_masked(c.s.gpr[RDI], di + step, mask);
         } else {
             u64 si = c.s.gpr[RSI] & mask;
             T v = c.read<T>(c.s.seg_base[i.seg] + si);
-            c.bus().io_out(port, sizeof(T), v);
+            c.port_out(port, sizeof(T), v);
             set_masked(c.s.gpr[RSI], si + step, mask);
         }
         if (!i.rep) break;

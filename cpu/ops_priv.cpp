@@ -8,8 +8,7 @@
 //
 // Deviations: call gates, task gates and task switches (far JMP/CALL to a TSS or
 // gate, IRET with NT=1 outside IA-32e mode) raise #GP(selector); virtual-8086
-// mode does not exist (VM is never set); debug registers are stored but
-// breakpoints never fire.
+// mode does not exist (VM is never set). Debug registers: see debug.cpp.
 #include "decode.h"
 
 namespace sy {
@@ -75,6 +74,7 @@ void write_cr4(Cpu& c, u64 v) {
     s.cr4 = v;
     pdptes.commit(c);
     if (changed & (cr4::PGE | cr4::PAE | cr4::PSE | cr4::PCIDE | cr4::SMEP | cr4::SMAP)) c.flush_tlb();
+    if (changed & cr4::DE) c.load_breakpoints();  // R/W = 10 means I/O only with DE
     c.update_mode();
 }
 
@@ -118,6 +118,7 @@ void write_cr(Cpu& c, u8 n, u64 v) {
         case 8:
             if (v >> 4) raise(GP, 0);
             c.sys.cr8 = v;
+            c.end_block = true;  // a lower task priority may let an interrupt in
             break;
         default: raise(UD);
     }
@@ -147,20 +148,36 @@ bool build_mov_cr(Insn& i, const Decoded& d) {
     return true;
 }
 
-// 0F 23 /r, 0F 21 /r  MOV DRn: stored only (see Deviations).
+// 0F 23 /r MOV DRn, r; 0F 21 /r MOV r, DRn (SDM Vol. 2A MOV "Move to/from
+// debug registers"; Vol. 3A 17.2). DR4/DR5 alias DR6/DR7 unless CR4.DE; with
+// DR7.GD any access is a #DB fault with DR6.BD set (general detect). DR6 and
+// DR7 keep their fixed bits; in 64-bit mode bits 63:32 of both must be 0.
 template <class T, bool ToDr> void MOV_DR(Cpu& c, const Insn& i) {
     need_cpl0(c);
-    u8 n = i.aux;
+    u8 n = i.aux & 7;  // the builder turned DR8-DR15 into #UD
     if ((n == 4 || n == 5) && (c.sys.cr4 & cr4::DE)) raise(UD);
     if (n == 4) n = 6;
     if (n == 5) n = 7;
-    if constexpr (ToDr) c.sys.dr[n] = getr<T>(c, i.r1);
-    else setr<T>(c, i.r0, static_cast<T>(c.sys.dr[n]));
+    if (c.sys.dr[7] & dr7::GD) {
+        c.sys.dr[6] |= dr6::BD;
+        raise(DB);
+    }
+    if constexpr (ToDr) {
+        u64 v = getr<T>(c, i.r1);
+        if (n >= 6 && (v >> 32)) raise(GP, 0);
+        if (n == 6) v = (v & dr6::kWritable) | dr6::kFixed1;
+        if (n == 7) v = (v & dr7::kWritable) | dr7::kFixed1;
+        c.sys.dr[n] = v;
+        if (n != 6) c.load_breakpoints();
+    } else {
+        setr<T>(c, i.r0, static_cast<T>(c.sys.dr[n]));
+    }
     next(c, i);
 }
 bool build_mov_dr(Insn& i, const Decoded& d) {
     bool to_dr = ZydisRegisterGetClass(d.op[0].reg.value) == ZYDIS_REGCLASS_DEBUG;
     i.aux = static_cast<u8>((to_dr ? d.op[0].reg.value : d.op[1].reg.value) - ZYDIS_REGISTER_DR0);
+    if (i.aux > 7) return false;  // DR8-DR15 (REX.R) do not exist: #UD
     if (d.long64()) i.fn = to_dr ? MOV_DR<u64, true> : MOV_DR<u64, false>;
     else i.fn = to_dr ? MOV_DR<u32, true> : MOV_DR<u32, false>;
     i.cycles = cost(Cls::CrWrite, d);
@@ -472,6 +489,7 @@ void WRMSR(Cpu& c, const Insn& i) {
     need_cpl0(c);
     u64 v = (c.s.gpr[RDX] << 32) | static_cast<u32>(c.s.gpr[RAX]);
     if (!write_msr(c, static_cast<u32>(c.s.gpr[RCX]), v)) raise(GP, 0);
+    c.end_block = true;  // an x2APIC EOI, TPR or ICR write may make an interrupt pending
     next(c, i);
 }
 
@@ -594,7 +612,7 @@ template <K S> void MOV_Sw_Ew(Cpu& c, const Insn& i) {
     u16 sel = get<u16, S, 1>(c, i);
     c.load_data_segment(i.aux, sel);
     if (i.aux == SS) {
-        c.interrupt_shadow = true;
+        c.interrupt_shadow = c.mov_ss_shadow = true;
         c.end_block = true;
     }
     next(c, i);
@@ -636,7 +654,7 @@ template <class T> void POP_Sreg(Cpu& c, const Insn& i) {
     c.load_data_segment(i.aux, sel);
     c.s.gpr[RSP] = (c.s.gpr[RSP] & ~c.sp_mask) | ((sp + sizeof(T)) & c.sp_mask);
     if (i.aux == SS) {
-        c.interrupt_shadow = true;
+        c.interrupt_shadow = c.mov_ss_shadow = true;
         c.end_block = true;
     }
     next(c, i);

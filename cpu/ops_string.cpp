@@ -22,8 +22,10 @@
 // block, as hardware does when an interrupt arrives between iterations. A guest
 // count of 2^64-1 therefore cannot hang the emulator: run() stops at its cycle
 // budget. Such an instruction counts once per chunk in Cpu::insns, and pays the
-// start-up cost once per chunk. Interrupt delivery between chunks comes with
-// CPU core II.
+// start-up cost once per chunk; interrupts are recognised between chunks. It
+// also stops after an iteration that met a data breakpoint, and after every
+// iteration under single-step (exec.h, rep_stop_after_iteration), so those
+// #DB traps come between iterations as on hardware.
 //
 // Deviation: F2 (REPNE) on MOVS/STOS/LODS, which the SDM leaves undefined,
 // repeats like F3, as Intel and AMD processors do.
@@ -88,12 +90,12 @@ template <class A, bool Rep, class F, class B> inline bool repeat(Cpu& c, F body
         return true;
     } else {
         for (u64 n = 0; getr<A>(c, RCX * 8) != 0;) {
-            if (n >= kRepChunk) {
-                c.end_block = true;
+            if (n >= kRepChunk || (n > 0 && rep_stop_after_iteration(c))) {
+                rep_unfinished(c);
                 return false;
             }
             const A left = getr<A>(c, RCX * 8);
-            if (u64 k = bulk(std::min<u64>(left, kRepChunk - n))) {
+            if (u64 k = (c.s.rflags & fl::TF) ? 0 : bulk(std::min<u64>(left, kRepChunk - n))) {
                 setr<A>(c, RCX * 8, static_cast<A>(left - k));
                 c.cycles += k * timing::cost(Cls::String, false);
                 n += k;
@@ -134,7 +136,7 @@ inline u64 room(u64 a, u64 W, bool down) {
 // Host pointer for linear `a` (the current element), or nullptr when the bulk
 // path does not apply. May raise the fault the element access would.
 inline u8* host(Cpu& c, u64 a, Access kind) {
-    if (!is_canonical(a)) return nullptr;
+    if (!is_canonical(a) || c.data_watched(a)) return nullptr;  // a data breakpoint: element by element
     u64 pa = c.translate(a, kind);
     u8* page = c.bus().ram_page(pa);
     if (!page || (kind == Access::Write && c.code_cache().is_code_page(pa >> 12))) return nullptr;

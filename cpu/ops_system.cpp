@@ -1,7 +1,7 @@
 // System-ish instructions usable at any privilege level: CPUID, RDTSC/RDTSCP,
-// the fences, prefetch hints and cache-line flushes.
+// RDPMC, the fences, prefetch hints and cache-line flushes.
 // SDM Vol. 2A CPUID, CLFLUSH, CLFLUSHOPT, LFENCE; Vol. 2B MFENCE, PREFETCHh,
-// PREFETCHW, RDTSC, RDTSCP, SFENCE; Vol. 3B 18.17 "Time-stamp counter".
+// PREFETCHW, RDPMC, RDTSC, RDTSCP, SFENCE; Vol. 3B 18.17 "Time-stamp counter".
 //
 // Model notes:
 // - The time-stamp counter is the cycle clock (Cpu::cycles) as it stands when
@@ -53,6 +53,13 @@ void RDTSCP(Cpu& c, const Insn& i) {
     c.s.gpr[RCX] = static_cast<u32>(c.sys.tsc_aux);
     next(c, i);
 }
+// 0F 33 RDPMC: CR4.PCE lets CPL > 0 use it (#GP(0) otherwise). There are no
+// performance-monitoring counters (CPUID leaf 0AH reports version 0), so any
+// counter ECX names is invalid, which is #GP(0) as well.
+void RDPMC(Cpu& c, const Insn& i) {
+    if (!(c.sys.cr4 & cr4::PCE) && c.cpl() != 0) raise(GP, 0);
+    raise(GP, 0);  // ECX names a counter that does not exist
+}
 // 0F AE E8 LFENCE, 0F AE F0 MFENCE, 0F AE F8 SFENCE; 0F 18 /0-3 PREFETCHh,
 // 0F 0D /1 PREFETCHW, 0F 0D /0 PREFETCH: no architectural effect.
 void HINT(Cpu& c, const Insn& i) { next(c, i); }
@@ -75,6 +82,7 @@ const BuilderEntry kBuilders[] = {
     {ZYDIS_MNEMONIC_CPUID, simple_no_mem<CPUID, Cls::Cpuid>},
     {ZYDIS_MNEMONIC_RDTSC, simple_no_mem<RDTSC, Cls::Rdtsc>},
     {ZYDIS_MNEMONIC_RDTSCP, simple_no_mem<RDTSCP, Cls::Rdtsc>},
+    {ZYDIS_MNEMONIC_RDPMC, simple_no_mem<RDPMC, Cls::Rdtsc>},
     {ZYDIS_MNEMONIC_LFENCE, simple_no_mem<HINT, Cls::Fence>},
     {ZYDIS_MNEMONIC_MFENCE, simple_no_mem<HINT, Cls::Fence>},
     {ZYDIS_MNEMONIC_SFENCE, simple_no_mem<HINT, Cls::Fence>},

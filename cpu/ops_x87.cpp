@@ -15,6 +15,8 @@
 //   - FIP/FCS record every non-control instruction; FOP and FDP change only
 //     with an unmasked exception, as on the Intel host (CPUID.7.EBX[6],
 //     FDP_EXCPTN_ONLY), and FCS/FDS are stored as zero (CPUID.7.EBX[13]).
+// CR0.EM/TS (and MP for FWAIT) are applied by the decoder's state gate
+// (decode.cpp, kGateRules).
 #include "decode.h"
 #include "fp80.h"
 #include "x87.h"

@@ -65,6 +65,7 @@ void Cpu::set_flat64(u8 cpl) {
     for (int k : {ES, SS, DS, FS, GS}) sys.seg[k] = flat_data(k == SS ? ss_sel : 0, cpl);
     sys.tr = SegCache{0, 0, 0x67, 0x8B};
     set_cpl(cpl);
+    load_breakpoints();
     flush_tlb();
     update_mode();
 }
@@ -84,6 +85,9 @@ void Cpu::reset() {
     sys.tr = SegCache{0, 0, 0xFFFF, 0x8B};
     set_cpl(0);
     halted = false;
+    interrupt_shadow = mov_ss_shadow = false;
+    db_trap_ = 0;
+    load_breakpoints();
     flush_tlb();
     update_mode();
 }

@@ -101,7 +101,8 @@ struct SysState {
     u64 tsc_aux = 0, pat = 0x0007040600070406ull, misc_enable = 1;  // fast strings
     u64 apic_base = 0xFEE00000 | (1u << 11) | (1u << 8);            // enabled, BSP
     u64 tsc_offset = 0;  // IA32_TSC = cycles + tsc_offset (a WRMSR to the TSC sets it)
-    u64 dr[8] = {0, 0, 0, 0, 0, 0, 0xFFFF0FF0, 0x400};  // debug registers (stored, not acted on)
+    // DR0-DR7 as software sees them; Cpu::load_breakpoints() decodes them (debug.h).
+    u64 dr[8] = {0, 0, 0, 0, 0, 0, 0xFFFF0FF0, 0x400};
     u8 cpl = 0;
     Mode mode = Mode::Long64;
     // PAE paging's PDPTE registers (SDM Vol. 3A 4.4.1): loaded from the PDPT

@@ -26,10 +26,13 @@ void serial_init(void)
     outb(COM1 + 0, 0x01);        /* 115200 baud */
     outb(COM1 + 1, 0x00);
     outb(COM1 + UART_LCR, 0x03); /* 8 data bits, no parity, 1 stop bit */
-    /* Turning the FIFOs on clears them (datasheet 8.5), so first take the byte
-     * that may already wait in the receive buffer (typed ahead of the boot). */
-    while (inb(COM1 + UART_LSR) & UART_LSR_DR) tty_receive_char((char)inb(COM1 + UART_RX));
-    outb(COM1 + UART_FCR, 0xc7); /* FIFOs on and cleared, 14-byte trigger */
+    /* The FIFOs stay off (16450 mode, one byte in the receive buffer): turning
+     * them on clears them (datasheet 8.5), and input may already be streaming
+     * in (typed ahead, or a file on an emulator's stdin), so whatever byte
+     * arrived just before the FCR write would be lost. With one byte held and
+     * an interrupt per byte, the emulators' flow control (they deliver the next
+     * byte only when the receive buffer is free) loses nothing. */
+    outb(COM1 + UART_FCR, 0x00);
     outb(COM1 + UART_MCR, 0x0b); /* DTR, RTS, OUT2 (the IRQ gate on a PC) */
 }
 

@@ -775,7 +775,7 @@ static const struct ktest tests[] = {
     {"user_affinity", t_user_affinity, "sched_setaffinity moves a task; getcpu agrees"},
     {"user_bad_pointers", t_user_badptr, "bad user pointers are -EFAULT, not a kernel fault"},
     {"user_tls", t_user_tls, "threads with their own FS base and __thread variables"},
-    {"user_fpu", t_user_fpu, "SSE registers survive preemption and migration"},
+    {"user_fpu", t_user_fpu, "SSE and x87 registers survive preemption and migration"},
     {"fpu_lazy_restore", t_fpu_lazy, "TIF_NEED_FPU_LOAD: no reload when the CPU still holds them"},
     {"serial_irq", t_serial_irq, "a blocked console read woken by IRQ 4 via the I/O APIC"},
     {"debug_descriptor", t_debug_descriptor, "tasks and per-CPU areas found from the descriptor"},

@@ -1,12 +1,12 @@
-/* fpu: processes whose SSE registers hold distinct values while they are
- * preempted by the timer and moved between CPUs. The kernel never touches
+/* fpu: processes whose SSE and x87 registers hold distinct values while they
+ * are preempted by the timer and moved between CPUs. The kernel never touches
  * these registers itself; it saves them in __switch_to (switch_fpu_prepare)
  * and loads them on the way back to user mode (switch_fpu_return).
  *
  * Built with -mgeneral-regs-only like the rest of user space, so the only code
- * that touches XMM0-15 and MXCSR is the inline assembly here: whatever is in
- * them after the busy loop was put there before it or restored by the kernel.
- * (x87 registers are left out: switchyard's CPU has no x87 arithmetic yet.)
+ * that touches XMM0-15, MXCSR and the x87 registers is the inline assembly
+ * here: whatever is in them after the busy loop was put there before it or
+ * restored by the kernel (the FXSAVE image holds both register files).
  *   fpu [N [MS]]: N processes (default 3) for MS ms (default 120). */
 #include "ulib.h"
 
@@ -39,6 +39,37 @@ static void count_in_xmm15(void)
     __asm__ volatile("addsd %0, %%xmm15" ::"m"(one));
 }
 
+/* The x87 side: six 64-bit integers loaded exactly into st(1)-st(6), with a
+ * loop counter in st(0) that each loop adds 1.0 to (st(7) stays free for the
+ * FLD1). The control word differs per process (rounding control), so the
+ * kernel must also keep FCW, and the tag word must still say "7 in use". */
+static void x87_load(const long *v, unsigned short fcw)
+{
+    __asm__ volatile("fninit\n fldcw %1\n"
+                     "fildll 40(%0)\n fildll 32(%0)\n fildll 24(%0)\n fildll 16(%0)\n fildll 8(%0)\n"
+                     "fildll 0(%0)\n fldz\n" ::"r"(v), "m"(fcw)
+                     : "memory");
+}
+
+static void x87_count(void)
+{
+    __asm__ volatile("fld1\n faddp %st, %st(1)");
+}
+
+/* Pops st(0)-st(6) as integers into out[0..6] after saving the control word
+ * and the tag word (FNSTENV: the abridged tag word is not enough to show that
+ * exactly seven registers are valid). */
+static void x87_store(long *out, unsigned short *fcw, unsigned short *ftw)
+{
+    unsigned int env[7];
+    __asm__ volatile("fnstenv %0\n fldcw %0" : "=m"(env)::"memory"); /* FNSTENV masks all: reload FCW */
+    *fcw = (unsigned short)env[0];
+    *ftw = (unsigned short)env[2];
+    __asm__ volatile("fistpll 0(%0)\n fistpll 8(%0)\n fistpll 16(%0)\n fistpll 24(%0)\n"
+                     "fistpll 32(%0)\n fistpll 40(%0)\n fistpll 48(%0)\n" ::"r"(out)
+                     : "memory");
+}
+
 /* The IEEE 754 binary64 encoding of n (0 < n < 2^53), computed with integers. */
 static unsigned long double_bits(unsigned long n)
 {
@@ -57,11 +88,16 @@ static int worker(int id, unsigned long ms)
     unsigned int mxcsr = 0x1f80 | ((unsigned)(id % 4) << 13), mx_got;
     int cpus = 0, cpu_now, migrations = 0, last = getcpu();
     unsigned long loops = 0, end = uptime_ms() + ms, next_nap = uptime_ms() + 30;
+    long x87_want[6], x87_got[7];
+    for (int k = 0; k < 6; ++k) x87_want[k] = ((long)getpid() << 40) ^ ((long)(k + 1) << 20) ^ id;
+    unsigned short fcw = (unsigned short)(0x037f | ((id % 4) << 10)), fcw_got, ftw_got;
     __asm__ volatile("ldmxcsr %0" ::"m"(mxcsr));
     load_xmm(want);
+    x87_load(x87_want, fcw);
     do {
         for (int i = 0; i < 20000; ++i) __asm__ volatile("");
         count_in_xmm15();
+        x87_count();
         ++loops;
         cpu_now = getcpu();
         cpus |= 1 << cpu_now;
@@ -74,19 +110,25 @@ static int worker(int id, unsigned long ms)
     } while (uptime_ms() < end);
     store_xmm(got);
     __asm__ volatile("stmxcsr %0" : "=m"(mx_got));
+    x87_store(x87_got, &fcw_got, &ftw_got);
+    /* Seven valid registers from st(0) at physical register 1 (TOP = 1): tags
+     * of registers 1-7 valid or zero (00/01), register 0 empty (11). */
+    int x87_bad = fcw_got != fcw || (ftw_got & 3) != 3 || (unsigned long)x87_got[0] != loops;
+    for (int k = 0; k < 6; ++k) x87_bad |= x87_got[k + 1] != x87_want[k];
+    for (int r = 1; r < 8; ++r) x87_bad |= ((ftw_got >> (2 * r)) & 3) > 1;
     unsigned long counted;
     memcpy(&counted, &got[60], sizeof counted); /* the double's bits */
     int bad = memcmp(got, want, 60 * sizeof got[0]) != 0 || mx_got != mxcsr;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     bool count_ok = counted == double_bits(loops);
-    if (!quiet || bad || !count_ok)
-        printf("fpu %d (pid %d): xmm0-14 %s, MXCSR %x %s, xmm15 %s %lu loops; preempted %ld times, moved "
-           "between CPUs %d times (cpus%s%s)\n",
+    if (!quiet || bad || !count_ok || x87_bad)
+        printf("fpu %d (pid %d): xmm0-14 %s, MXCSR %x %s, xmm15 %s %lu loops, x87 st0-6 and FCW %x %s; "
+           "preempted %ld times, moved between CPUs %d times (cpus%s%s)\n",
            id, getpid(), bad ? "CHANGED" : "intact", mx_got, mx_got == mxcsr ? "intact" : "CHANGED",
-           count_ok ? "counted all" : "MISCOUNTED", loops,
+           count_ok ? "counted all" : "MISCOUNTED", loops, fcw_got, x87_bad ? "CHANGED" : "intact",
            ru.ru_nivcsw, migrations, cpus & 1 ? " 0" : "", cpus & 2 ? " 1" : "");
-    return bad || !count_ok;
+    return bad || !count_ok || x87_bad;
 }
 
 int main(int argc, char **argv)

@@ -1,6 +1,7 @@
 // A minimal machine for unit tests: flat RAM from physical 0 and one CPU in
 // 64-bit mode, with paging off (linear == physical).
 #pragma once
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <vector>
@@ -14,7 +15,16 @@ class FlatBus : public Bus {
 public:
     explicit FlatBus(size_t bytes) : ram(bytes) {}
     u8* ram_page(u64 pa) override { return pa < ram.size() ? ram.data() + (pa & ~0xFFFull) : nullptr; }
+    // Device stand-ins: called for port writes and for writes outside RAM.
+    void io_out(u16 port, unsigned size, u32 value) override {
+        if (on_io_out) on_io_out(port, size, value);
+    }
+    void mmio_write(u64 pa, unsigned size, u64 value) override {
+        if (on_mmio_write) on_mmio_write(pa, size, value);
+    }
     std::vector<u8> ram;
+    std::function<void(u16, unsigned, u32)> on_io_out;
+    std::function<void(u64, unsigned, u64)> on_mmio_write;
 };
 
 struct Machine {

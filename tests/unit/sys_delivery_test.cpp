@@ -25,7 +25,8 @@ TEST_CASE("delivery: #UD at CPL 0 pushes a 5-word frame on the current stack, al
     CHECK(t.cpu.s.gpr[RSP] == top - 40);
     CHECK(t.get64(top - 8) == SysMachine::kKernelDs);        // SS
     CHECK(t.get64(top - 16) == 0x60008);                     // RSP before the event
-    CHECK(t.get64(top - 24) == (fl::FIXED1 | fl::IF | fl::CF));  // RFLAGS
+    // RFLAGS, with RF set: the image of every fault-class exception has it (SDM Vol. 3A, 17.3.1.1).
+    CHECK(t.get64(top - 24) == (fl::FIXED1 | fl::IF | fl::CF | fl::RF));
     CHECK(t.get64(top - 32) == SysMachine::kKernelCs);       // CS
     CHECK(t.get64(top - 40) == SysMachine::kKernelCode);     // RIP of the faulting ud2
     CHECK((t.cpu.s.rflags & fl::IF) == 0);                   // interrupt gate
@@ -186,14 +187,8 @@ TEST_CASE("delivery: #PF during #PF delivery (unmapped stack) becomes #DF") {
 }
 
 TEST_CASE("delivery: external interrupts wait for IF and for the instruction after STI") {
-    struct Pic : InterruptSource {
-        int pending = 1;
-        bool has_interrupt() override { return pending > 0; }
-        u8 acknowledge() override {
-            --pending;
-            return 0x30;
-        }
-    } pic;
+    test::TestPic pic;
+    pic.vectors = {0x30};
     SysMachine t;
     t.cpu.interrupts = &pic;
     // nop; sti; mov eax, 1; hlt   (IF = 0 at first)
@@ -206,4 +201,53 @@ TEST_CASE("delivery: external interrupts wait for IF and for the instruction aft
     // The interrupt arrived after `mov eax, 1` (the STI shadow), before HLT.
     CHECK(t.cpu.s.gpr[RAX] == 1);
     CHECK(t.get64(0x60000 - 40) == SysMachine::kKernelCode + 7);
+}
+
+// SDM Vol. 3A, 6.13: only the exceptions of Table 6-1 push an error code; an
+// external interrupt (or INT n) through vector 8, 10-14, 17 or 21 pushes none.
+TEST_CASE("delivery: an external interrupt on an exception vector pushes no error code") {
+    for (u8 v : {u8(DF), u8(TS), u8(NP), u8(SS_), u8(GP), u8(PF_), u8(AC_), u8(21)}) {
+        INFO("vector " << int(v));
+        test::TestPic pic;
+        pic.vectors = {v};
+        SysMachine t;
+        t.cpu.interrupts = &pic;
+        t.code(SysMachine::kKernelCode, {0x90, 0xF4});  // nop; hlt
+        t.cpu.s.rip = SysMachine::kKernelCode;
+        t.cpu.s.rflags = fl::FIXED1 | fl::IF;
+        auto r = t.run();
+        REQUIRE(r.reason == StopReason::Halt);
+        CHECK(t.in_handler(v));
+        CHECK(t.cpu.s.gpr[RSP] == 0x60000 - 40);                  // five slots: no error code
+        CHECK(t.get64(0x60000 - 40) == SysMachine::kKernelCode);  // RIP: the interrupted instruction
+        CHECK(t.get64(0x60000 - 32) == SysMachine::kKernelCs);
+    }
+}
+
+TEST_CASE("delivery: INT n through an exception vector pushes no error code") {
+    SysMachine t;
+    t.code(SysMachine::kKernelCode, {0xCD, 0x0D});  // int 0x0d
+    t.cpu.s.rip = SysMachine::kKernelCode;
+    auto r = t.run();
+    REQUIRE(r.reason == StopReason::Halt);
+    CHECK(t.in_handler(GP));
+    CHECK(t.cpu.s.gpr[RSP] == 0x60000 - 40);
+    CHECK(t.get64(0x60000 - 40) == SysMachine::kKernelCode + 2);  // INT n is a trap
+}
+
+// Table 6-5 classes exceptions only: an interrupt is benign, so a #NP while
+// delivering an external interrupt on vector 13 is handled serially, with EXT set.
+TEST_CASE("delivery: a fault while delivering an external interrupt on vector 13 is not a double fault") {
+    test::TestPic pic;
+    pic.vectors = {GP};
+    SysMachine t;
+    t.cpu.interrupts = &pic;
+    t.gate(GP, SysMachine::kHandlers + GP * 16, 0, 0, 0xE, /*present=*/false);
+    t.code(SysMachine::kKernelCode, {0x90, 0xF4});
+    t.cpu.s.rip = SysMachine::kKernelCode;
+    t.cpu.s.rflags = fl::FIXED1 | fl::IF;
+    auto r = t.run();
+    REQUIRE(r.reason == StopReason::Halt);
+    CHECK(t.in_handler(NP));
+    CHECK(t.get64(0x60000 - 48) == GP * 8u + 2u + 1u);  // IDT entry 13, EXT
 }

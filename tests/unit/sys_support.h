@@ -4,10 +4,28 @@
 // with 4 KiB pages (user, writable). Exceptions are delivered through the IDT.
 #pragma once
 #include <cstring>
+#include <vector>
 
 #include "support.h"
 
 namespace sy::test {
+
+// An interrupt controller with a queue of vectors to raise, one at a time, each
+// once; `nmi` pending NMIs come first when the CPU takes NMIs.
+struct TestPic : InterruptSource {
+    std::vector<u8> vectors;
+    int nmi = 0;
+    int acks = 0;
+    bool has_nmi() override { return nmi > 0; }
+    void ack_nmi() override { --nmi; }
+    bool has_interrupt() override { return !vectors.empty(); }
+    u8 acknowledge() override {
+        u8 v = vectors.front();
+        vectors.erase(vectors.begin());
+        ++acks;
+        return v;
+    }
+};
 
 struct SysMachine {
     static constexpr u64 kGdt = 0x1000, kIdt = 0x2000, kTss = 0x3000;

@@ -9,6 +9,9 @@
 namespace sy {
 
 namespace {
+// Linear address of the page after the one `la` is in (the second page of a
+// straddling instruction); Cpu::fetch_phys applies the mode's wrap-around.
+u64 next_page(u64 la) { return (la | 0xFFF) + 1; }
 
 // The handler of a trap record: the observer decides whether the CPU stops
 // before the instruction; if not, the instruction runs as decoded.
@@ -56,11 +59,28 @@ void CodeCache::free_graveyard() {
     graveyard_.clear();
 }
 
+Block* CodeCache::find(const Key& key) const {
+    auto it = blocks_.find(key);
+    return it != blocks_.end() ? it->second.get() : nullptr;
+}
+
 Block* CodeCache::lookup_slow(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
     free_graveyard();
-    auto it = blocks_.find(Key{la, pa, ctx, cs_base});
-    Block* b = it != blocks_.end() ? it->second.get() : build(cpu, la, pa, ctx, cs_base);
-    fast_[hash(la)] = b;
+    const Key key{la, pa, ctx, cs_base};
+    Block* b = find(key);
+    // The key names the first page only. A straddling instruction is reused
+    // only while its second page still translates to the page its bytes came
+    // from; otherwise it is decoded again (and a fetch fault there is raised).
+    if (b && b->straddles()) {
+        const u64 second = cpu.fetch_phys(next_page(la)) >> 12;
+        b = find(key);  // that walk's A/D writes may have dropped it
+        if (b && second != b->bytes[1].page) {
+            drop(b);
+            b = nullptr;
+        }
+    }
+    if (!b) b = build(cpu, la, pa, ctx, cs_base);
+    if (!b->straddles()) fast_[hash(la)] = b;
     return b;
 }
 
@@ -70,7 +90,8 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
     blk->pa = pa;
     blk->ctx = ctx;
     blk->cs_base = cs_base;
-    blk->pages[0] = pa >> 12;
+    const u16 start = static_cast<u16>(pa & 0xFFF);
+    blk->bytes[0] = Block::Bytes{pa >> 12, start, start};
     u64 cur = la;
     u8 buf[32];
     for (size_t n = 0; n < kMaxBlock; ++n) {
@@ -84,12 +105,14 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
         if (!decode_one(buf, want, cur - cs_base, ctx, insn, &ends)) {
             if (n > 0) break;  // let the crossing instruction start its own block
             cpu.fetch_bytes(cur, buf, ZYDIS_MAX_INSTRUCTION_LENGTH);
-            blk->pages[1] = cpu.fetch_phys(cur + want) >> 12;
             decode_one(buf, ZYDIS_MAX_INSTRUCTION_LENGTH, cur - cs_base, ctx, insn, &ends);
             ends = true;
+            if (insn.len > in_page)
+                blk->bytes[1] = Block::Bytes{cpu.fetch_phys(next_page(cur)) >> 12, 0, static_cast<u16>(insn.len - in_page)};
         }
         blk->insns.push_back(insn);
         ++insns_decoded;
+        blk->bytes[0].end = static_cast<u16>(std::min<u64>(0x1000, blk->bytes[0].end + insn.len));
         cur += insn.len;
         if (ends || (cur & 0xFFF) == 0 || (cur >> 12) != (la >> 12)) break;
     }
@@ -98,27 +121,37 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
     if (!traps_.empty())
         for (u64 t : traps_)
             if (t >= b->la && t < cur) patch_traps(*b, t, true);
-    for (u64 pg : b->pages) {
-        if (pg == ~0ull) continue;
-        auto& list = by_page_[pg];
-        if (list.empty())
-            for (Cpu* c : cpus_) c->flush_write_tlb();
-        list.push_back(b);
-    }
+    add_to_pages(b);
     blocks_.emplace(Key{la, pa, ctx, cs_base}, std::move(blk));
     return b;
+}
+
+void CodeCache::add_to_pages(Block* b) {
+    for (const Block::Bytes& r : b->bytes) {
+        if (r.page == ~0ull) continue;
+        auto [it, fresh] = pages_.try_emplace(r.page);
+        CodePage& p = it->second;
+        // Write-TLB entries made before the page ever held code carry no
+        // pointer to its lines: those (and only those) must go.
+        if (fresh)
+            for (Cpu* c : cpus_)
+                if (const u8* host = c->bus().ram_page(r.page << 12)) c->forget_write_page(host);
+        if (std::find(p.blocks.begin(), p.blocks.end(), b) == p.blocks.end()) p.blocks.push_back(b);
+        p.lines |= code_line_mask(r.begin, r.end);
+    }
 }
 
 void CodeCache::drop(Block* b) {
     ++generation;
     fast_[hash(b->la)] = fast_[hash(b->la)] == b ? nullptr : fast_[hash(b->la)];
-    for (u64 pg : b->pages) {
-        if (pg == ~0ull) continue;
-        auto it = by_page_.find(pg);
-        if (it == by_page_.end()) continue;
-        auto& v = it->second;
-        v.erase(std::remove(v.begin(), v.end(), b), v.end());
-        if (v.empty()) by_page_.erase(it);
+    for (const Block::Bytes& r : b->bytes) {
+        if (r.page == ~0ull) continue;
+        CodePage& p = pages_[r.page];
+        p.blocks.erase(std::remove(p.blocks.begin(), p.blocks.end(), b), p.blocks.end());
+        p.lines = 0;
+        for (const Block* o : p.blocks)
+            for (const Block::Bytes& q : o->bytes)
+                if (q.page == r.page) p.lines |= code_line_mask(q.begin, q.end);
     }
     auto it = blocks_.find(Key{b->la, b->pa, b->ctx, b->cs_base});
     if (it != blocks_.end()) {
@@ -127,21 +160,38 @@ void CodeCache::drop(Block* b) {
     }
 }
 
-void CodeCache::invalidate_page(u64 ppage) {
-    auto it = by_page_.find(ppage);
-    if (it == by_page_.end()) return;
-    std::vector<Block*> victims = it->second;
+bool CodeCache::store(u64 pa, unsigned size) {
+    auto it = pages_.find(pa >> 12);
+    if (it == pages_.end()) return false;
+    const u64 page = pa >> 12, begin = pa & 0xFFF, end = begin + size;
+    if (!(it->second.lines & code_line_mask(begin, end))) return false;
+    std::vector<Block*> victims;
+    for (Block* b : it->second.blocks)
+        for (const Block::Bytes& r : b->bytes)
+            if (r.page == page && r.begin < end && begin < r.end) {
+                victims.push_back(b);
+                break;
+            }
     for (Block* b : victims) drop(b);
-    ++invalidations;
+    invalidations += victims.size();
+    return !victims.empty();
+}
+
+void CodeCache::invalidate_page(u64 ppage) {
+    auto it = pages_.find(ppage);
+    if (it == pages_.end()) return;
+    std::vector<Block*> victims = it->second.blocks;
+    for (Block* b : victims) drop(b);
+    invalidations += victims.size();
 }
 
 void CodeCache::invalidate_all() {
     ++generation;
     for (auto& [k, b] : blocks_) graveyard_.push_back(std::move(b));
+    invalidations += blocks_.size();
     blocks_.clear();
-    by_page_.clear();
+    for (auto& [page, p] : pages_) p = CodePage{};
     std::fill(std::begin(fast_), std::end(fast_), nullptr);
-    ++invalidations;
 }
 
 void CodeCache::detach(Cpu* cpu) { cpus_.erase(std::remove(cpus_.begin(), cpus_.end(), cpu), cpus_.end()); }

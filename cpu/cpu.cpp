@@ -9,6 +9,7 @@
 
 #include "code_cache.h"
 
+
 namespace sy {
 
 Cpu::Cpu(Bus& bus, std::shared_ptr<CodeCache> code) : bus_(bus), code_(std::move(code)) {
@@ -19,67 +20,63 @@ Cpu::Cpu(Bus& bus, std::shared_ptr<CodeCache> code) : bus_(bus), code_(std::move
 
 Cpu::~Cpu() { code_->detach(this); }
 
-void Cpu::read_slow(u64 la, void* dst, unsigned size) {
-    u8* out = static_cast<u8*>(dst);
-    // Check every page the access touches before reading any of it.
-    u64 a0 = linear(la), a1 = linear(la + size - 1);
-    u64 pa0 = translate(a0, Access::Read);
-    u64 pa1 = (a1 >> 12) != (a0 >> 12) ? translate(a1, Access::Read) : pa0;
-    unsigned first = std::min<unsigned>(size, 0x1000 - (a0 & 0xFFF));
-    for (int part = 0; part < 2; ++part) {
-        unsigned n = part == 0 ? first : size - first;
-        if (n == 0) break;
-        u64 pa = part == 0 ? pa0 : (pa1 & ~0xFFFull);
-        if (u8* page = bus_.ram_page(pa)) std::memcpy(out, page + (pa & 0xFFF), n);
-        else {
-            if (n == 1 || n == 2 || n == 4 || n == 8) {
-                u64 v = bus_.mmio_read(pa, n);
-                std::memcpy(out, &v, n);
-            } else {
-                for (unsigned k = 0; k < n; ++k) out[k] = static_cast<u8>(bus_.mmio_read(pa + k, 1));
-            }
-            end_block = true;  // a device access: an interrupt may be pending now
-        }
-        out += n;
+void Cpu::new_fetch_epoch() { fetch_epoch_ = code_->new_epoch(); }
+
+Cpu::PhysSpan Cpu::translate_span_at(u64 la, unsigned size, Access kind, bool supervisor, bool system) {
+    PhysSpan span;
+    span.la = la;
+    span.size = size;
+    span.first = std::min<unsigned>(size, 0x1000 - (la & 0xFFF));
+    span.pa[0] = translate(la, kind, supervisor);
+    if (span.first < size) {
+        const u64 next = (la | 0xFFF) + 1;
+        span.pa[1] = translate(system ? system_linear(next) : linear(next), kind, supervisor);
     }
-    if (bp_.data) [[unlikely]] note_data_access(a0, size, false);
+    return span;
 }
 
-void Cpu::check_write(u64 la, unsigned size) {
-    u64 a0 = linear(la), a1 = linear(la + size - 1);
-    translate(a0, Access::Write);
-    if ((a1 >> 12) != (a0 >> 12)) translate(a1, Access::Write);
+void Cpu::phys_read_span(const PhysSpan& span, void* dst) {
+    phys_read_bytes(span.pa[0], dst, span.first);
+    if (span.first < span.size) phys_read_bytes(span.pa[1], static_cast<u8*>(dst) + span.first, span.size - span.first);
+}
+
+void Cpu::phys_write_span(const PhysSpan& span, const void* src) {
+    phys_write_bytes(span.pa[0], src, span.first);
+    if (span.first < span.size)
+        phys_write_bytes(span.pa[1], static_cast<const u8*>(src) + span.first, span.size - span.first);
+}
+
+void Cpu::read_slow(u64 la, void* dst, unsigned size) {
+    const PhysSpan span = translate_span(la, size, Access::Read);
+    phys_read_span(span, dst);
+    if (bp_.data) [[unlikely]] note_data_access(span.la, size, false);
 }
 
 void Cpu::write_slow(u64 la, const void* src, unsigned size) {
-    const u8* in = static_cast<const u8*>(src);
-    u64 a0 = linear(la), a1 = linear(la + size - 1);
-    u64 pa0 = translate(a0, Access::Write);
-    u64 pa1 = (a1 >> 12) != (a0 >> 12) ? translate(a1, Access::Write) : pa0;
-    unsigned first = std::min<unsigned>(size, 0x1000 - (a0 & 0xFFF));
-    for (int part = 0; part < 2; ++part) {
-        unsigned n = part == 0 ? first : size - first;
-        if (n == 0) break;
-        u64 pa = part == 0 ? pa0 : (pa1 & ~0xFFFull);
-        if (u8* page = bus_.ram_page(pa)) {
-            if (code_->is_code_page(pa >> 12)) {
-                code_->invalidate_page(pa >> 12);
-                end_block = true;  // the rest of this block may be stale
-            }
-            std::memcpy(page + (pa & 0xFFF), in, n);
-        } else {
-            if (n == 1 || n == 2 || n == 4 || n == 8) {
-                u64 v = 0;
-                std::memcpy(&v, in, n);
-                bus_.mmio_write(pa, n, v);
-            } else {
-                for (unsigned k = 0; k < n; ++k) bus_.mmio_write(pa + k, 1, in[k]);
-            }
-            end_block = true;  // an EOI, a TPR or ICR write...: look for interrupts
-        }
-        in += n;
+    // A page with decoded code: the store goes straight in unless it touches
+    // one of the page's lines that hold code (then the decode cache looks).
+    // Pages a data breakpoint watches never have write-TLB entries.
+    const size_t idx = (la >> 12) & (kTlbSize - 1);
+    const TlbEntry& e = wtlb_[user_][idx];
+    const u64 off = la & 0xFFF;
+    if (e.tag == ((la >> 12) | kCodePageTag) && off + size <= 0x1000 &&
+        !(*wcode_[user_][idx] & code_line_mask(off, off + size))) {
+        std::memcpy(e.host + off, src, size);
+        return;
     }
-    if (bp_.data) [[unlikely]] note_data_access(a0, size, true);
+    const PhysSpan span = translate_span(la, size, Access::Write);
+    phys_write_span(span, src);
+    if (bp_.data) [[unlikely]] note_data_access(span.la, size, true);
+}
+
+u64 Cpu::read_implicit(u64 la, unsigned size) {
+    u64 v = 0;
+    phys_read_span(translate_span(la, size, Access::Read, true), &v);
+    return v;
+}
+
+void Cpu::write_implicit(u64 la, unsigned size, u64 value) {
+    phys_write_span(translate_span(la, size, Access::Write, true), &value);
 }
 
 void Cpu::note_data_access(u64 la, unsigned size, bool write) {
@@ -114,11 +111,9 @@ u64 Cpu::fetch_phys(u64 la) { return translate(linear(la), Access::Exec); }
 
 void Cpu::fetch_bytes(u64 la, u8* dst, size_t size) {
     for (size_t k = 0; k < size;) {
-        u64 pa = fetch_phys(la + k);
-        size_t n = std::min<size_t>(size - k, 0x1000 - (linear(la + k) & 0xFFF));
-        if (u8* page = bus_.ram_page(pa)) std::memcpy(dst + k, page + (pa & 0xFFF), n);
-        else
-            for (size_t j = 0; j < n; ++j) dst[k + j] = static_cast<u8>(bus_.mmio_read(pa + j, 1));
+        const u64 a = linear(la + k);
+        const size_t n = std::min<size_t>(size - k, 0x1000 - (a & 0xFFF));
+        copy_from_phys(translate(a, Access::Exec), dst + k, n);
         k += n;
     }
 }
@@ -152,28 +147,69 @@ size_t Cpu::peek_phys(u64 pa, void* dst, size_t size) const {
     return done;
 }
 
+// Physical accesses go page by page: RAM with memcpy, anything else to the bus
+// as one access of 1, 2, 4 or 8 bytes or byte by byte. A data access that
+// reaches a device ends the block: an interrupt may be pending now (an EOI, a
+// TPR or ICR write, a UART register read...).
+void Cpu::phys_read_bytes(u64 pa, void* dst, size_t size) {
+    if (copy_from_phys(pa, dst, size)) end_block = true;
+}
+
+bool Cpu::copy_from_phys(u64 pa, void* dst, size_t size) {
+    bool device = false;
+    u8* out = static_cast<u8*>(dst);
+    while (size) {
+        const size_t n = std::min<size_t>(size, 0x1000 - (pa & 0xFFF));
+        if (u8* page = bus_.ram_page(pa)) {
+            std::memcpy(out, page + (pa & 0xFFF), n);
+        } else {
+            device = true;
+            if (n == 1 || n == 2 || n == 4 || n == 8) {
+                u64 v = bus_.mmio_read(pa, static_cast<unsigned>(n));
+                std::memcpy(out, &v, n);
+            } else {
+                for (size_t k = 0; k < n; ++k) out[k] = static_cast<u8>(bus_.mmio_read(pa + k, 1));
+            }
+        }
+        pa += n;
+        out += n;
+        size -= n;
+    }
+    return device;
+}
+
+void Cpu::phys_write_bytes(u64 pa, const void* src, size_t size) {
+    const u8* in = static_cast<const u8*>(src);
+    while (size) {
+        const size_t n = std::min<size_t>(size, 0x1000 - (pa & 0xFFF));
+        if (u8* page = bus_.ram_page(pa)) {
+            // Decoded blocks whose bytes this overlaps go; the rest of the
+            // running block may be among them.
+            if (code_->store(pa, static_cast<unsigned>(n))) end_block = true;
+            std::memcpy(page + (pa & 0xFFF), in, n);
+        } else {
+            if (n == 1 || n == 2 || n == 4 || n == 8) {
+                u64 v = 0;
+                std::memcpy(&v, in, n);
+                bus_.mmio_write(pa, static_cast<unsigned>(n), v);
+            } else {
+                for (size_t k = 0; k < n; ++k) bus_.mmio_write(pa + k, 1, in[k]);
+            }
+            end_block = true;
+        }
+        pa += n;
+        in += n;
+        size -= n;
+    }
+}
+
 u64 Cpu::phys_read(u64 pa, unsigned size) {
     u64 v = 0;
-    if (u8* page = bus_.ram_page(pa); page && (pa & 0xFFF) + size <= 0x1000) std::memcpy(&v, page + (pa & 0xFFF), size);
-    else {
-        v = bus_.mmio_read(pa, size);
-        end_block = true;
-    }
+    phys_read_bytes(pa, &v, size);
     return v;
 }
 
-void Cpu::phys_write(u64 pa, unsigned size, u64 value) {
-    if (u8* page = bus_.ram_page(pa); page && (pa & 0xFFF) + size <= 0x1000) {
-        if (code_->is_code_page(pa >> 12)) {
-            code_->invalidate_page(pa >> 12);
-            end_block = true;
-        }
-        std::memcpy(page + (pa & 0xFFF), &value, size);
-    } else {
-        bus_.mmio_write(pa, size, value);
-        end_block = true;
-    }
-}
+void Cpu::phys_write(u64 pa, unsigned size, u64 value) { phys_write_bytes(pa, &value, size); }
 
 // Accepts a pending external interrupt or NMI if the CPU can take it now
 // (RFLAGS.IF, the STI/MOV SS shadow). Returns true if one was delivered.
@@ -212,7 +248,7 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     Block* b = nullptr;
     if (prev && prev_generation == code_->generation) {
         for (const Block::Link& l : prev->links)
-            if (l.la == la && l.epoch == fetch_epoch && l.generation == prev_generation) {
+            if (l.la == la && l.epoch == fetch_epoch_ && l.generation == prev_generation) {
                 b = l.next;
                 break;
             }
@@ -221,7 +257,7 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
         b = code_->lookup(*this, linear(la), fetch_phys(la), decode_ctx(), s.seg_base[CS]);
         if (prev && prev_generation == code_->generation) {
             prev->next_link ^= 1;
-            prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch};
+            prev->links[prev->next_link] = Block::Link{la, b, code_->generation, fetch_epoch_};
         }
     }
     prev = b;

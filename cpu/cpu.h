@@ -108,13 +108,40 @@ public:
     // Checks that `size` bytes at `la` may be written, raising the fault a write
     // would raise. Read-modify-write handlers call it before reading, so a
     // faulting instruction changes nothing.
-    void check_write(u64 la, unsigned size);
+    void check_write(u64 la, unsigned size) { translate_span(la, size, Access::Write); }
     void read_bytes(u64 la, void* dst, unsigned size) { read_slow(la, dst, size); }
     // Port I/O for IN/OUT/INS/OUTS: the bus access, then what it may have
     // caused (an interrupt made pending ends the block; an I/O breakpoint).
     u32 port_in(u16 port, unsigned size);
     void port_out(u16 port, unsigned size, u32 value);
     void write_bytes(u64 la, const void* src, unsigned size) { write_slow(la, src, size); }
+    // Implicit supervisor accesses (SDM Vol. 3A 4.6: the GDT, LDT, IDT and TSS),
+    // whatever the CPL; `size` <= 8, either page of a crossing access may fault.
+    u64 read_implicit(u64 la, unsigned size);
+    void write_implicit(u64 la, unsigned size, u64 value);
+
+    // An access of `size` bytes at linear `la` resolved to physical addresses:
+    // the part in the first page and, if it crosses into the next linear page,
+    // the rest there (which may be anywhere in physical memory).
+    struct PhysSpan {
+        u64 la = 0;  // linear address of the first byte
+        u64 pa[2] = {0, 0};
+        unsigned first = 0;  // bytes at pa[0]; the other size - first at pa[1]
+        unsigned size = 0;
+    };
+    // Translates every page the access touches, in address order, before any
+    // byte moves: #GP(0) for a non-canonical address, #PF with CR2 = the first
+    // byte of the page that faults. `supervisor` as for translate(); it also
+    // selects system addressing (system_linear) instead of the mode's.
+    PhysSpan translate_span(u64 la, unsigned size, Access kind, bool supervisor = false) {
+        return translate_span_at(supervisor ? system_linear(la) : linear(la), size, kind, supervisor, supervisor);
+    }
+    // The same for an address already formed by linear() or, with `system`,
+    // by system_linear() (interrupt frames: system addressing whatever the
+    // privilege of the stack).
+    PhysSpan translate_span_at(u64 la, unsigned size, Access kind, bool supervisor, bool system);
+    void phys_read_span(const PhysSpan& span, void* dst);
+    void phys_write_span(const PhysSpan& span, const void* src);
 
     // Debug access: never faults, never ticks, never changes state, never
     // touches a device (page tables and data outside RAM read as unmapped).
@@ -144,14 +171,26 @@ public:
     // TLB maintenance as the instructions and register writes require (mmu.cpp
     // documents which entries each one drops).
     void flush_tlb();                // everything, global entries included
-    void flush_tlb_nonglobal();      // CR3 write without PCID preservation
+    void flush_tlb_cr3(bool keep_pcid);  // MOV to CR3 (bit 63 with CR4.PCIDE: keep_pcid)
+    void flush_tlb_nonglobal();      // INVPCID all-but-global
     void flush_tlb_page(u64 la);     // INVLPG
     void flush_tlb_pcid(u16 pcid);   // INVPCID single-context
-    void flush_write_tlb();          // host write pointers only (decode cache)
+    // PAE paging's four PDPTE registers (SDM Vol. 3A 4.4.1): reads the PDPT at
+    // `cr3` into `out`; false if a present entry has a reserved bit set (the
+    // MOV to CR0/CR3/CR4 that loads them then raises #GP(0) and loads nothing).
+    bool read_pdptes(u64 cr3, u64 (&out)[4]);
+    // True when CR0.PG, CR4.PAE and EFER.LMA (as given) select PAE paging.
+    static bool pae_paging(u64 cr0, u64 cr4, u64 efer) {
+        return (cr0 & cr0::PG) && (cr4 & cr4::PAE) && !(efer & efer::LMA);
+    }
 
-    // Physical memory access for page walks and firmware-like reads.
+    // Physical memory access (page walks, frames, firmware-like reads). An
+    // access may cross a physical page boundary; RAM and MMIO are split there.
+    // Writes to RAM drop the decoded blocks they overlap.
     u64 phys_read(u64 pa, unsigned size);
     void phys_write(u64 pa, unsigned size, u64 value);
+    void phys_read_bytes(u64 pa, void* dst, size_t size);
+    void phys_write_bytes(u64 pa, const void* src, size_t size);
 
     // ---- privilege and mode (system.cpp) ----
     u8 cpl() const { return sys.cpl; }
@@ -170,12 +209,14 @@ public:
     void set_cpl(u8 cpl) {
         sys.cpl = cpl;
         user_ = cpl == 3;
-        ++fetch_epoch;
+        new_fetch_epoch();
     }
-    // Changes whenever instruction fetch could translate differently (TLB
-    // flushes, CR3 and mode changes, CPL changes): chained blocks are followed
-    // only within one epoch.
-    u64 fetch_epoch = 0;
+    // Starts a new fetch epoch: the span in which this CPU's instruction fetch
+    // translates as it did when the span began. Called on TLB flushes, CR3,
+    // mode and CPL changes. Epochs come from the shared decode cache, so no two
+    // CPUs ever have the same one; chain links are followed only within the
+    // epoch that made them (Cpu::run).
+    void new_fetch_epoch();
     // Mask of the stack pointer bits in use: RSP, ESP or SP (SS.B, long mode).
     u64 sp_mask = ~0ull;
 
@@ -272,6 +313,10 @@ private:
         u64 tag = ~0ull;  // linear page number
         u8* host = nullptr;
     };
+    // A write-TLB entry for a page that has held decoded code carries this
+    // bit in its tag, so the inline path misses and write_slow() checks the
+    // page's code lines (wcode_) first: stores that touch none go straight in.
+    static constexpr u64 kCodePageTag = 1ull << 63;
     // The architectural TLB: cached translations with their combined rights.
     struct Translation {
         u64 vpn = ~0ull;   // linear page number (4 KiB)
@@ -284,13 +329,25 @@ private:
 
     void read_slow(u64 la, void* dst, unsigned size);
     void write_slow(u64 la, const void* src, unsigned size);
+    // Copies physical memory page by page (see phys_read_bytes); true if any
+    // of it came from a device. Instruction fetch uses it directly.
+    bool copy_from_phys(u64 pa, void* dst, size_t size);
+    // Drops the write-TLB entries that point at host page `host` (the decode
+    // cache, when the page first holds code).
+    void forget_write_page(const u8* host);
     // Linear address as the current mode forms it: canonical check in long mode,
     // 32-bit wrap-around otherwise.
     u64 linear(u64 la) const;
+    // Linear address of a system structure (GDT, LDT, IDT, TSS) or an interrupt
+    // stack: 64 bits under IA-32e mode, compatibility mode included, 32 bits
+    // otherwise.
+    u64 system_linear(u64 la) const;
     // `peek_root`: a debugger's walk from that CR3, through RAM only.
     bool walk(u64 la, Access kind, bool user, Translation& out, u32& error, bool set_bits,
               const u64* peek_root = nullptr);
     void check_rights(const Translation& t, u64 la, Access kind, bool user_access, bool implicit);
+    // Raises #PF for `la`: `error` holds P and RSVD, this adds W/R, U/S and I/D.
+    [[noreturn]] void page_fault(u64 la, u32 error, Access kind, bool user_access);
     void flush_host_tlbs();
     // CS base + RIP as the linear address instruction breakpoints compare
     // with: 32 bits outside 64-bit mode (no fault: a bad RIP faults at fetch).
@@ -308,8 +365,10 @@ private:
     Bus& bus_;
     std::shared_ptr<CodeCache> code_;
     u8 user_ = 0;  // index of the host TLB set: 1 at CPL 3
+    u64 fetch_epoch_ = 0;  // see new_fetch_epoch()
     TlbEntry rtlb_[2][kTlbSize];
     TlbEntry wtlb_[2][kTlbSize];
+    const u64* wcode_[2][kTlbSize] = {};  // CodeCache::code_lines for entries tagged kCodePageTag
     Translation atlb_[kArchTlbSize];
     Breakpoints bp_;   // what DR7/DR0-DR3/CR4.DE arm (load_breakpoints)
     u64 db_trap_ = 0;  // DR6 bits of trap-class debug conditions not yet reported

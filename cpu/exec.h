@@ -73,7 +73,7 @@ inline bool rep_stop_after_iteration(const Cpu& c) { return c.debug_trap_pending
 // A non-canonical stack address in 64-bit mode is #SS(0), not #GP(0)
 // (SDM Vol. 3A, 3.3.7.1 and 6.15 "Interrupt 12").
 inline void check_stack_canonical(const Cpu& c, u64 sp) {
-    if (c.sp_mask == ~0ull && static_cast<u64>(static_cast<i64>(sp << 16) >> 16) != sp) raise(SS_, 0);
+    if (c.sp_mask == ~0ull && !is_canonical(sp)) raise(SS_, 0);
 }
 
 // Stack: RSP in 64-bit mode, ESP or SP (SS.B) elsewhere; c.sp_mask selects.

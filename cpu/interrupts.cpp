@@ -83,8 +83,8 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external, b
         // Real mode: a 4-byte IVT entry (IP, CS); push FLAGS, CS, IP.
         if (vec * 4u + 3u > sys.idtr.limit) raise(GP, idt_err);
         u64 entry = sys.idtr.base + vec * 4u;
-        u16 ip = static_cast<u16>(phys_read(translate(linear(entry), Access::Read, true), 2));
-        u16 cs = static_cast<u16>(phys_read(translate(linear(entry + 2), Access::Read, true), 2));
+        u16 ip = static_cast<u16>(read_implicit(entry, 2));
+        u16 cs = static_cast<u16>(read_implicit(entry + 2, 2));
         auto push16 = [&](u16 v) {
             u16 sp = static_cast<u16>(s.gpr[RSP] - 2);
             write<u16>(sys.seg[SS].base + sp, v);
@@ -103,9 +103,8 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external, b
     const unsigned gate_size = long_mode ? 16 : 8;
     if (vec * gate_size + gate_size - 1 > sys.idtr.limit) raise(GP, idt_err);
     u64 gate_la = sys.idtr.base + vec * gate_size;
-    u64 lo = phys_read(translate(linear(gate_la), Access::Read, true), 4) |
-             (phys_read(translate(linear(gate_la + 4), Access::Read, true), 4) << 32);
-    u64 hi = long_mode ? phys_read(translate(linear(gate_la + 8), Access::Read, true), 4) : 0;
+    u64 lo = read_implicit(gate_la, 8);
+    u64 hi = long_mode ? read_implicit(gate_la + 8, 4) : 0;
     const u8 type = (lo >> 40) & 0xF;
     const u8 gate_dpl = (lo >> 45) & 3;
     const bool present = (lo >> 47) & 1;
@@ -138,9 +137,8 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external, b
             u32 off = ist ? 0x24 + (ist - 1) * 8 : 4 + new_cpl * 8;
             if (off + 7 > sys.tr.limit) raise(TS, (sys.tr.sel & 0xFFFC) + ext);
             u64 at = sys.tr.base + off;
-            rsp = phys_read(translate(linear(at), Access::Read, true), 4) |
-                  (phys_read(translate(linear(at + 4), Access::Read, true), 4) << 32);
-            if (static_cast<u64>(static_cast<i64>(rsp << 16) >> 16) != rsp) raise(SS_, ext);
+            rsp = read_implicit(at, 8);
+            if (!is_canonical(rsp)) raise(SS_, ext);
         }
         rsp &= ~0xFull;
         u64 frame[6] = {sys.seg[SS].sel, s.gpr[RSP], flags, sys.seg[CS].sel, s.rip, err};
@@ -149,13 +147,13 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external, b
         const bool sup = new_cpl < 3;
         // Check every slot before writing any (a fault here becomes #DF or is
         // handled serially, with nothing half-written).
-        u64 pa[6];
+        PhysSpan slots[6];
         for (int k = 0; k < n; ++k) {
             u64 slot = rsp - 8 * (k + 1);
-            if (static_cast<u64>(static_cast<i64>(slot << 16) >> 16) != slot) raise(SS_, ext);
-            pa[k] = translate(slot, Access::Write, sup);
+            if (!is_canonical(slot)) raise(SS_, ext);
+            slots[k] = translate_span_at(slot, 8, Access::Write, sup, true);
         }
-        for (int k = 0; k < n; ++k) phys_write(pa[k], 8, frame[k]);
+        for (int k = 0; k < n; ++k) phys_write_span(slots[k], &frame[k]);
         if (new_cpl != sys.cpl) sys.seg[SS] = SegCache{new_cpl, 0, 0, static_cast<u16>(new_cpl << 5)};  // null SS, RPL = CPL
         s.gpr[RSP] = top;
         sys.seg[CS] = cs;
@@ -174,8 +172,8 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external, b
             u32 off = 4 + new_cpl * 8;
             if (off + 5 > sys.tr.limit) raise(TS, (sys.tr.sel & 0xFFFC) + ext);
             u64 at = sys.tr.base + off;
-            esp = phys_read(translate(linear(at), Access::Read, true), 4);
-            new_ss_sel = static_cast<u16>(phys_read(translate(linear(at + 4), Access::Read, true), 2));
+            esp = read_implicit(at, 4);
+            new_ss_sel = static_cast<u16>(read_implicit(at + 4, 2));
             if ((new_ss_sel & 0xFFFC) == 0 || (new_ss_sel & 3) != new_cpl) raise(TS, (new_ss_sel & 0xFFFC) + ext);
             new_ss_desc = read_descriptor(new_ss_sel);
             ss_base = ((new_ss_desc >> 16) & 0xFFFFFF) | (((new_ss_desc >> 56) & 0xFF) << 24);
@@ -190,13 +188,15 @@ void Cpu::deliver(u8 vec, bool has_err, u32 err, bool software, bool external, b
         vals[n++] = sys.seg[CS].sel;
         vals[n++] = s.rip;
         if (has_err) vals[n++] = err;
-        u64 pa[6];
+        // Every slot (both pages of one that crosses a page boundary) is
+        // translated before any is written.
+        PhysSpan slots[6];
         u32 mask = stack_switch ? 0xFFFFFFFF : static_cast<u32>(sp_mask);
         for (int k = 0; k < n; ++k) {
             u64 slot = (esp - w * (k + 1)) & mask;
-            pa[k] = translate(linear(ss_base + slot), Access::Write, new_cpl < 3);
+            slots[k] = translate_span_at(system_linear(ss_base + slot), w, Access::Write, new_cpl < 3, true);
         }
-        for (int k = 0; k < n; ++k) phys_write(pa[k], w, vals[k]);
+        for (int k = 0; k < n; ++k) phys_write_span(slots[k], &vals[k]);
         if (stack_switch) {
             set_segment(SS, new_ss_sel, new_ss_desc);
             s.gpr[RSP] = (esp - w * n) & 0xFFFFFFFF;

@@ -5,16 +5,24 @@
 // Two levels of caching:
 //  - the architectural TLB (atlb_): translations with their combined rights,
 //    tagged with the PCID and the global bit. Its behaviour is what software can
-//    observe: MOV to CR3 keeps global entries (and, with CR4.PCIDE and bit 63
-//    set, everything); INVLPG drops the entries that map the page, whatever
-//    their size; INVPCID drops what its type says; writes to CR0.PG/WP, CR4.PGE/
-//    PAE/PSE/PCIDE/SMEP/SMAP and EFER.NXE drop everything.
+//    observe (4.10.2-4.10.4): an entry is used only while CR3 holds its PCID or
+//    it is global; MOV to CR3 keeps global entries and other PCIDs' entries
+//    (and, with CR4.PCIDE and bit 63 set, the new PCID's too); INVLPG drops the
+//    entries that map the page, whatever their size and PCID; INVPCID drops
+//    what its type says (type 0 also drops the page's global and other-PCID
+//    entries, which the SDM allows); writes to CR0.PG/WP, CR4.PGE/PAE/PSE/
+//    PCIDE/SMEP/SMAP and EFER.NXE drop everything.
 //  - the host-pointer TLBs (rtlb_/wtlb_, one set per privilege): "this linear
-//    page may be read/written right now, and here are its bytes". They are a
-//    pure accelerator, dropped on every architectural TLB change.
+//    page may be read/written right now, and here are its bytes". They carry
+//    no PCID, so they answer only for the address space that filled them: every
+//    MOV to CR3 and every architectural TLB change drops them all, and takes
+//    a new fetch epoch (no chain link made before it is followed after it).
 //
-// Deviations: MAXPHYADDR is 40; PAE PDPTEs are read at each walk rather than
-// loaded at MOV to CR3; protection keys and HLAT are not modelled.
+// PAE paging walks from the four PDPTE registers (SysState::pdpte, 4.4.1),
+// loaded by MOV to CR0/CR3/CR4 (ops_priv.cpp) and never written back: the
+// processor sets no accessed bit in a PDPTE, where bits 2:1 and 8:5 are reserved.
+//
+// Deviations: MAXPHYADDR is 40; protection keys and HLAT are not modelled.
 #include <algorithm>
 
 #include "code_cache.h"
@@ -28,10 +36,10 @@ constexpr unsigned kMaxPhysBits = 40;
 constexpr u64 kAddrMask = ((1ull << kMaxPhysBits) - 1) & ~0xFFFull;  // bits 39:12
 constexpr u64 kRsvdHigh = 0x000FFFFFFFFFFFFFull & ~((1ull << kMaxPhysBits) - 1);  // bits 51:40
 
-inline bool canonical(u64 la) { return static_cast<u64>(static_cast<i64>(la << 16) >> 16) == la; }
-
 // Page-fault error code bits (SDM Vol. 3A, 4.7).
 constexpr u32 kPfPresent = 1, kPfWrite = 2, kPfUser = 4, kPfRsvd = 8, kPfFetch = 16;
+// Reserved in a PAE PDPTE: bits 2:1, 8:5 and 63:MAXPHYADDR (Table 4-8).
+constexpr u64 kPdpteRsvd = 0x1E6 | ~((1ull << kMaxPhysBits) - 1);
 
 struct WalkStep {
     u64 addr;   // physical address of the entry
@@ -42,7 +50,15 @@ struct WalkStep {
 
 u64 Cpu::linear(u64 la) const {
     if (sys.mode == Mode::Long64) {
-        if (!canonical(la)) raise(GP, 0);
+        if (!is_canonical(la)) raise(GP, 0);
+        return la;
+    }
+    return la & 0xFFFFFFFFull;
+}
+
+u64 Cpu::system_linear(u64 la) const {
+    if (sys.efer & efer::LMA) {
+        if (!is_canonical(la)) raise(GP, 0);
         return la;
     }
     return la & 0xFFFFFFFFull;
@@ -75,28 +91,36 @@ bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool 
 
     if (sys.cr4 & cr4::PAE) {
         const bool four_level = sys.efer & efer::LMA;
-        int level = four_level ? 4 : 3;
-        u64 table = four_level ? (cr3 & kAddrMask) : (cr3 & 0xFFFFFFE0ull);
+        int level = four_level ? 4 : 2;
+        u64 table = cr3 & kAddrMask;
+        if (!four_level) {
+            // PAE: the PDPTE comes from its register, checked when it was
+            // loaded; a debugger's walk through another CR3 reads that PDPT.
+            u64 pdpte = sys.pdpte[(la >> 30) & 3];
+            if (peek_root && *peek_root != sys.cr3) {
+                pdpte = 0;
+                peek_phys((cr3 & 0xFFFFFFE0ull) + 8 * ((la >> 30) & 3), &pdpte, 8);
+            }
+            if (!(pdpte & 1)) return false;
+            table = pdpte & kAddrMask;
+        }
         for (;; --level) {
             unsigned shift = 12 + 9 * (level - 1);
-            u64 index = (la >> shift) & (level == 3 && !four_level ? 3 : 511);
+            u64 index = (la >> shift) & 511;
             u64 e = read_entry(table + index * 8, 8);
             if (!(e & 1)) return false;
             u64 rsvd = kRsvdHigh | (nxe ? 0 : (1ull << 63));
-            if (level == 3 && !four_level) rsvd |= 0x1E6 | (1ull << 63);  // PAE PDPTE: bits 2:1, 8:5, XD
             if (level == 4) rsvd |= 0x80;
-            if (level == 3 && four_level && (e & 0x80)) rsvd |= 0x3FFFE000;
+            if (level == 3 && (e & 0x80)) rsvd |= 0x3FFFE000;
             if (level == 2 && (e & 0x80)) rsvd |= 0x1FE000;
             if (e & rsvd) {
                 error = kPfPresent | kPfRsvd;
                 return false;
             }
-            if (!(level == 3 && !four_level)) {  // PAE PDPTEs carry no rights
-                writable &= (e >> 1) & 1;
-                usr &= (e >> 2) & 1;
-            }
+            writable &= (e >> 1) & 1;
+            usr &= (e >> 2) & 1;
             nx |= nxe && (e >> 63);
-            bool large = (level == 2 || (level == 3 && four_level)) && (e & 0x80);
+            bool large = (level == 2 || level == 3) && (e & 0x80);
             if (level == 1 || large) {
                 leaf = e;
                 page_size = 1ull << shift;
@@ -159,11 +183,18 @@ void Cpu::check_rights(const Translation& t, u64 la, Access kind, bool user_acce
         if (t.user && (sys.cr4 & cr4::SMAP) && (implicit || sys.cpl == 3 || !(s.rflags & fl::AC))) ok = false;
         if (kind == Access::Write && !t.writable && (sys.cr0 & cr0::WP)) ok = false;
     }
-    if (ok) return;
-    u32 err = kPfPresent | (kind == Access::Write ? kPfWrite : 0) | (user_access ? kPfUser : 0);
-    if (kind == Access::Exec && ((sys.efer & efer::NXE) || (sys.cr4 & cr4::SMEP)) && (sys.cr4 & cr4::PAE)) err |= kPfFetch;
+    if (!ok) page_fault(la, kPfPresent, kind, user_access);
+}
+
+void Cpu::page_fault(u64 la, u32 error, Access kind, bool user_access) {
+    if (kind == Access::Write) error |= kPfWrite;
+    if (user_access) error |= kPfUser;
+    // I/D (4.7): a fetch, when SMEP is on, or when execute-disable exists
+    // (PAE or 4-level paging, with EFER.NXE).
+    if (kind == Access::Exec && ((sys.cr4 & cr4::SMEP) || ((sys.cr4 & cr4::PAE) && (sys.efer & efer::NXE))))
+        error |= kPfFetch;
     sys.cr2 = la;
-    raise(PF_, err);
+    raise(PF_, error);
 }
 
 u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
@@ -188,13 +219,7 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
         if (!hit) {
             u32 err;
             cycles += timing::kPageWalk;
-            if (!walk(la, kind, user_access, t, err, false)) {
-                err |= (kind == Access::Write ? kPfWrite : 0) | (user_access ? kPfUser : 0);
-                if (kind == Access::Exec && ((sys.efer & efer::NXE) || (sys.cr4 & cr4::SMEP)) && (sys.cr4 & cr4::PAE))
-                    err |= kPfFetch;
-                sys.cr2 = la;
-                raise(PF_, err);
-            }
+            if (!walk(la, kind, user_access, t, err, false)) page_fault(la, err, kind, user_access);
             check_rights(t, la, kind, user_access, supervisor);
             walk(la, kind, user_access, t, err, true);  // now set A/D
             e = t;
@@ -211,7 +236,11 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
         if (u8* page = bus_.ram_page(pa)) {
             size_t idx = (la >> 12) & (kTlbSize - 1);
             if (kind == Access::Read) rtlb_[user_][idx] = TlbEntry{la >> 12, page};
-            else if (!code_->is_code_page(pa >> 12)) wtlb_[user_][idx] = TlbEntry{la >> 12, page};
+            else {
+                const u64* lines = code_->code_lines(pa >> 12);
+                wtlb_[user_][idx] = TlbEntry{(la >> 12) | (lines ? kCodePageTag : 0), page};
+                wcode_[user_][idx] = lines;
+            }
         }
     }
     return pa;
@@ -220,7 +249,7 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
 bool Cpu::translate_peek(u64 la, u64& pa) const { return translate_peek_in(sys.cr3, la, pa); }
 
 bool Cpu::translate_peek_in(u64 cr3, u64 la, u64& pa) const {
-    if (sys.mode == Mode::Long64 ? !canonical(la) : false) return false;
+    if (sys.mode == Mode::Long64 ? !is_canonical(la) : false) return false;
     if (sys.mode != Mode::Long64) la &= 0xFFFFFFFFull;
     if (!(sys.cr0 & cr0::PG)) {
         pa = la;
@@ -236,18 +265,44 @@ bool Cpu::translate_peek_in(u64 cr3, u64 la, u64& pa) const {
 }
 
 void Cpu::flush_host_tlbs() {
-    ++fetch_epoch;
+    new_fetch_epoch();
     for (auto& set : rtlb_) std::fill(std::begin(set), std::end(set), TlbEntry{});
     for (auto& set : wtlb_) std::fill(std::begin(set), std::end(set), TlbEntry{});
 }
 
-void Cpu::flush_write_tlb() {
-    for (auto& set : wtlb_) std::fill(std::begin(set), std::end(set), TlbEntry{});
+void Cpu::forget_write_page(const u8* host) {
+    for (auto& set : wtlb_)
+        for (TlbEntry& e : set)
+            if (e.host == host) e = TlbEntry{};
 }
 
 void Cpu::flush_tlb() {
     std::fill(std::begin(atlb_), std::end(atlb_), Translation{});
     flush_host_tlbs();
+}
+
+// MOV to CR3 (4.10.4.1). Without PCIDs: every non-global entry. With PCIDs:
+// the non-global entries of the PCID now in CR3, unless bit 63 was set; other
+// PCIDs' entries stay (they are used only once CR3 holds their PCID again).
+void Cpu::flush_tlb_cr3(bool keep_pcid) {
+    if (!(sys.cr4 & cr4::PCIDE)) {
+        for (Translation& t : atlb_)
+            if (!t.global) t = Translation{};
+    } else if (!keep_pcid) {
+        const u16 pcid = static_cast<u16>(sys.cr3 & 0xFFF);
+        for (Translation& t : atlb_)
+            if (!t.global && t.pcid == pcid) t = Translation{};
+    }
+    flush_host_tlbs();
+}
+
+bool Cpu::read_pdptes(u64 cr3, u64 (&out)[4]) {
+    const u64 pdpt = cr3 & 0xFFFFFFE0ull;
+    for (unsigned k = 0; k < 4; ++k) {
+        out[k] = phys_read(pdpt + 8 * k, 8);
+        if ((out[k] & 1) && (out[k] & kPdpteRsvd)) return false;
+    }
+    return true;
 }
 
 void Cpu::flush_tlb_nonglobal() {

@@ -15,11 +15,11 @@ void check_io(Cpu& c, u16 port, unsigned size) {
     if (c.cpl() <= iopl) return;
     const SegCache& tr = c.sys.tr;
     if (!tr.present() || tr.s() || (tr.type() != 0x9 && tr.type() != 0xB) || tr.limit < 0x67) raise(GP, 0);
-    u64 base = c.phys_read(c.translate(c.sys.tr.base + 0x66, Access::Read, true), 2);
+    u64 base = c.read_implicit(c.sys.tr.base + 0x66, 2);
     u64 off = base + port / 8;
     if (off + 1 > tr.limit) raise(GP, 0);
     u64 a = tr.base + off;
-    u64 bits = c.phys_read(c.translate(a, Access::Read, true), 1) | (c.phys_read(c.translate(a + 1, Access::Read, true), 1) << 8);
+    u64 bits = c.read_implicit(a, 2);
     if ((bits >> (port & 7)) & ((1u << size) - 1)) raise(GP, 0);
 }
 

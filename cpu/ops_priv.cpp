@@ -20,10 +20,24 @@ inline void need_cpl0(Cpu& c) {
     if (c.cpl() != 0) raise(GP, 0);
 }
 inline bool umip_blocks(const Cpu& c) { return (c.sys.cr4 & cr4::UMIP) && c.cpl() > 0; }
-inline bool canonical(u64 a) { return static_cast<u64>(static_cast<i64>(a << 16) >> 16) == a; }
 inline u64 sel_err(u16 sel) { return sel & 0xFFFC; }
 
 // ---- control registers ---------------------------------------------------------
+
+// Loads the PAE PDPTE registers from the PDPT at `cr3` when PAE paging is in use
+// after the write (SDM Vol. 3A 4.4.1), or raises #GP(0) before anything changes
+// if a present entry has a reserved bit set. `commit` then installs them.
+struct PdpteLoad {
+    bool load = false;
+    u64 entries[4] = {};
+    void prepare(Cpu& c, bool when, u64 cr3) {
+        load = when;
+        if (load && !c.read_pdptes(cr3, entries)) raise(GP, 0);
+    }
+    void commit(Cpu& c) const {
+        if (load) std::copy(std::begin(entries), std::end(entries), std::begin(c.sys.pdpte));
+    }
+};
 
 void write_cr0(Cpu& c, u64 v) {
     SysState& s = c.sys;
@@ -37,7 +51,11 @@ void write_cr0(Cpu& c, u64 v) {
     if (pg_off && c.mode() == Mode::Long64) raise(GP, 0);  // leave long mode from compatibility mode
     if (pg_on && (s.efer & efer::LME) && (s.cr4 & cr4::PCIDE)) raise(GP, 0);
     u64 changed = s.cr0 ^ v;
+    PdpteLoad pdptes;
+    pdptes.prepare(c, Cpu::pae_paging(v, s.cr4, (s.efer & efer::LME) ? efer::LMA : 0) &&
+                          (changed & (cr0::CD | cr0::NW | cr0::PG)), s.cr3);
     s.cr0 = v;
+    pdptes.commit(c);
     if (pg_on && (s.efer & efer::LME)) s.efer |= efer::LMA;
     if (pg_off) s.efer &= ~efer::LMA;
     if (changed & (cr0::PG | cr0::WP | cr0::PE | cr0::CD)) c.flush_tlb();
@@ -50,14 +68,19 @@ void write_cr4(Cpu& c, u64 v) {
     if ((s.efer & efer::LMA) && !(v & cr4::PAE)) raise(GP, 0);
     if ((v & cr4::PCIDE) && !(s.cr4 & cr4::PCIDE) && (!(s.efer & efer::LMA) || (s.cr3 & 0xFFF))) raise(GP, 0);
     u64 changed = s.cr4 ^ v;
+    PdpteLoad pdptes;
+    pdptes.prepare(c, Cpu::pae_paging(s.cr0, v, s.efer) && (changed & (cr4::PAE | cr4::PGE | cr4::PSE | cr4::SMEP)),
+                   s.cr3);
     s.cr4 = v;
+    pdptes.commit(c);
     if (changed & (cr4::PGE | cr4::PAE | cr4::PSE | cr4::PCIDE | cr4::SMEP | cr4::SMAP)) c.flush_tlb();
     if (changed & cr4::DE) c.load_breakpoints();  // R/W = 10 means I/O only with DE
     c.update_mode();
 }
 
 // MOV to CR3 (SDM Vol. 3A, 4.10.4.1): without PCIDs every non-global entry goes;
-// with CR4.PCIDE, bit 63 of the source keeps the new PCID's entries.
+// with CR4.PCIDE, bit 63 of the source keeps the new PCID's entries
+// (Cpu::flush_tlb_cr3). Under PAE paging the PDPTEs are loaded (4.4.1).
 void write_cr3(Cpu& c, u64 v) {
     SysState& s = c.sys;
     bool keep = false;
@@ -66,14 +89,12 @@ void write_cr3(Cpu& c, u64 v) {
         v &= ~(1ull << 63);
     }
     if (c.mode() == Mode::Long64 && (v >> 40)) raise(GP, 0);  // bits above MAXPHYADDR
-    s.cr3 = (s.efer & efer::LMA) ? v : (v & 0xFFFFFFFF);
-    if (s.cr4 & cr4::PCIDE) {
-        if (!keep) c.flush_tlb_pcid(static_cast<u16>(s.cr3 & 0xFFF));
-        else c.flush_write_tlb();
-    } else {
-        c.flush_tlb_nonglobal();
-    }
-    ++c.fetch_epoch;  // new address space: fetches translate anew
+    v = (s.efer & efer::LMA) ? v : (v & 0xFFFFFFFF);
+    PdpteLoad pdptes;
+    pdptes.prepare(c, Cpu::pae_paging(s.cr0, s.cr4, s.efer), v);
+    s.cr3 = v;
+    pdptes.commit(c);
+    c.flush_tlb_cr3(keep);
     c.end_block = true;
 }
 
@@ -194,7 +215,7 @@ template <bool Idt> void LxDT(Cpu& c, const Insn& i) {
     u64 a = ea(c, i);
     u16 limit = c.read<u16>(a);
     u64 base = c.mode() == Mode::Long64 ? c.read<u64>(a + 2) : c.read<u32>(a + 2);
-    if (c.mode() == Mode::Long64 && !canonical(base)) raise(GP, 0);
+    if (c.mode() == Mode::Long64 && !is_canonical(base)) raise(GP, 0);
     if (i.osz == 2 && c.mode() != Mode::Long64) base &= 0xFFFFFF;
     DescTable& t = Idt ? c.sys.idtr : c.sys.gdtr;
     t.base = base;
@@ -220,7 +241,7 @@ u64 read_system_descriptor(Cpu& c, u16 sel, u64& high, u64& at) {
     high = 0;
     if (c.sys.efer & efer::LMA) {
         if ((sel & 0xFFF8) + 15 > c.sys.gdtr.limit) raise(GP, sel_err(sel));
-        high = c.phys_read(c.translate(at + 8, Access::Read, true), 8);
+        high = c.read_implicit(at + 8, 8);
     }
     return d;
 }
@@ -259,7 +280,7 @@ template <K S> void LTR(Cpu& c, const Insn& i) {
     if (!t.present()) raise(NP, sel_err(sel));
     t.base |= (high & 0xFFFFFFFF) << 32;
     t.attr |= 2;  // busy
-    c.phys_write(c.translate(at + 5, Access::Write, true), 1, ((d >> 40) & 0xFF) | 2);
+    c.write_implicit(at + 5, 1, ((d >> 40) & 0xFF) | 2);
     c.sys.tr = t;
     next(c, i);
 }
@@ -331,7 +352,7 @@ template <K S, bool Write> void VERx(Cpu& c, const Insn& i) {
 void INVLPG(Cpu& c, const Insn& i) {
     need_cpl0(c);
     u64 a = ea(c, i);
-    if (c.mode() == Mode::Long64 && !canonical(a)) {
+    if (c.mode() == Mode::Long64 && !is_canonical(a)) {
         next(c, i);  // a non-canonical INVLPG is a no-op (SDM Vol. 2A INVLPG)
         return;
     }
@@ -347,7 +368,7 @@ void INVPCID(Cpu& c, const Insn& i) {
     if (pcid > 0xFFF) raise(GP, 0);
     switch (type) {
         case 0:
-            if (!canonical(la)) raise(GP, 0);
+            if (!is_canonical(la)) raise(GP, 0);
             c.flush_tlb_page(la);
             break;
         case 1: c.flush_tlb_pcid(static_cast<u16>(pcid)); break;
@@ -418,7 +439,7 @@ bool write_msr(Cpu& c, u32 n, u64 v) {
         case msr::SYSENTER_CS: s.sysenter_cs = v & 0xFFFF; return true;
         case msr::SYSENTER_ESP:
         case msr::SYSENTER_EIP:
-            if (!canonical(v)) return false;
+            if (!is_canonical(v)) return false;
             (n == msr::SYSENTER_ESP ? s.sysenter_esp : s.sysenter_eip) = v;
             return true;
         case msr::EFER: {
@@ -435,14 +456,14 @@ bool write_msr(Cpu& c, u32 n, u64 v) {
         case msr::STAR: s.star = v; return true;
         case msr::LSTAR:
         case msr::CSTAR:
-            if (!canonical(v)) return false;
+            if (!is_canonical(v)) return false;
             (n == msr::LSTAR ? s.lstar : s.cstar) = v;
             return true;
         case msr::SFMASK: s.sfmask = v & 0xFFFFFFFF; return true;
         case msr::FS_BASE:
         case msr::GS_BASE:
         case msr::KERNEL_GS_BASE:
-            if (!canonical(v)) return false;
+            if (!is_canonical(v)) return false;
             if (n == msr::KERNEL_GS_BASE) s.kernel_gs_base = v;
             else s.seg[n == msr::FS_BASE ? FS : GS].base = v;
             c.sync_segment_bases();
@@ -477,7 +498,7 @@ template <class T, u8 Seg, bool Write> void FSGSBASE(Cpu& c, const Insn& i) {
     if (!(c.sys.cr4 & cr4::FSGSBASE)) raise(UD);
     if constexpr (Write) {
         u64 v = getr<T>(c, i.r0);
-        if (!canonical(v)) raise(GP, 0);
+        if (!is_canonical(v)) raise(GP, 0);
         c.sys.seg[Seg].base = v;
         c.sync_segment_bases();
     } else {
@@ -527,7 +548,7 @@ template <bool To64> void SYSRET(Cpu& c, const Insn& i) {
     if (c.mode() != Mode::Long64 || !(s.efer & efer::SCE)) raise(UD);
     need_cpl0(c);
     u64 target = c.s.gpr[RCX];
-    if (To64 && !canonical(target)) raise(GP, 0);
+    if (To64 && !is_canonical(target)) raise(GP, 0);
     u16 base = static_cast<u16>((s.star >> 48) & 0xFFFF);
     if (To64) s.seg[CS] = flat_code64(static_cast<u16>((base + 16) | 3), 3);
     else s.seg[CS] = flat_code32(static_cast<u16>(base | 3), 3);
@@ -559,7 +580,7 @@ template <bool To64> void SYSEXIT(Cpu& c, const Insn& i) {
     need_cpl0(c);
     u16 base = static_cast<u16>(s.sysenter_cs);
     if (To64) {
-        if (!canonical(c.s.gpr[RDX]) || !canonical(c.s.gpr[RCX])) raise(GP, 0);
+        if (!is_canonical(c.s.gpr[RDX]) || !is_canonical(c.s.gpr[RCX])) raise(GP, 0);
         s.seg[CS] = flat_code64(static_cast<u16>((base + 32) | 3), 3);
         s.seg[SS] = flat_data(static_cast<u16>((base + 40) | 3), 3);
         c.s.rip = c.s.gpr[RDX];
@@ -796,7 +817,7 @@ void far_return(Cpu& c, const Insn& i, unsigned w, bool iret, u16 imm) {
     const bool lma = c.sys.efer & efer::LMA;
     if (lma && cs.l() && cs.db()) raise(GP, sel_err(sel));
     const bool to64 = lma && cs.l();
-    if (to64 && !canonical(new_ip)) raise(GP, 0);
+    if (to64 && !is_canonical(new_ip)) raise(GP, 0);
 
     const bool outer = rpl > c.cpl();
     const bool pop_ss = outer || (iret && c.mode() == Mode::Long64);

@@ -125,8 +125,6 @@ template <class A, bool Rep, class F> inline bool repeat(Cpu& c, F body) {
 // decoded code, source and destination overlapping) falls back to the element
 // loop for one iteration.
 
-inline bool canonical(u64 a) { return static_cast<u64>(static_cast<i64>(a << 16) >> 16) == a; }
-
 // Whole elements of W bytes from the current one at `a` to the page edge in
 // the direction of travel (0 when the current element crosses the page end).
 inline u64 room(u64 a, u64 W, bool down) {
@@ -138,7 +136,7 @@ inline u64 room(u64 a, u64 W, bool down) {
 // Host pointer for linear `a` (the current element), or nullptr when the bulk
 // path does not apply. May raise the fault the element access would.
 inline u8* host(Cpu& c, u64 a, Access kind) {
-    if (!canonical(a) || c.data_watched(a)) return nullptr;  // a data breakpoint: element by element
+    if (!is_canonical(a) || c.data_watched(a)) return nullptr;  // a data breakpoint: element by element
     u64 pa = c.translate(a, kind);
     u8* page = c.bus().ram_page(pa);
     if (!page || (kind == Access::Write && c.code_cache().is_code_page(pa >> 12))) return nullptr;

@@ -67,7 +67,7 @@ void HINT(Cpu& c, const Insn& i) { next(c, i); }
 void CLFLUSH(Cpu& c, const Insn& i) {
     u64 a = ea(c, i);
     if (c.mode() != Mode::Long64) a = static_cast<u32>(a);
-    else if (static_cast<u64>(static_cast<i64>(a << 16) >> 16) != a) raise(GP, 0);
+    else if (!is_canonical(a)) raise(GP, 0);
     c.translate(a, Access::Read);  // the faults of a byte read; nothing to flush
     next(c, i);
 }

@@ -52,7 +52,7 @@ void Cpu::update_mode() {
     sp_mask = m == Mode::Long64 ? ~0ull : (sys.seg[SS].db() ? 0xFFFFFFFFull : 0xFFFFull);
     sync_segment_bases();
     end_block = true;
-    ++fetch_epoch;
+    new_fetch_epoch();
 }
 
 void Cpu::set_flat64(u8 cpl) {
@@ -101,16 +101,7 @@ u64 Cpu::read_descriptor(u16 sel, u64* at) {
     if (offset + 7 > limit) raise(GP, sel & 0xFFFC);
     u64 la = base + offset;
     if (at) *at = la;
-    u64 d;
-    u64 pa0 = translate(linear(la), Access::Read, true);
-    u64 pa1 = translate(linear(la + 7), Access::Read, true);
-    if ((pa0 >> 12) == (pa1 >> 12)) d = phys_read(pa0, 8);
-    else {
-        unsigned first = 0x1000 - (pa0 & 0xFFF);
-        d = phys_read(pa0, 1);
-        for (unsigned k = 1; k < 8; ++k) d |= phys_read(k < first ? pa0 + k : (pa1 & ~0xFFFull) + (k - first), 1) << (8 * k);
-    }
-    return d;
+    return read_implicit(la, 8);
 }
 
 void Cpu::set_segment(u8 seg, u16 sel, u64 desc) {
@@ -151,7 +142,7 @@ void Cpu::load_data_segment(u8 seg, u16 sel) {
         SegCache c = segment_from_descriptor(sel, d);
         if (!c.s() || c.code() || !(c.type() & 2) || c.dpl() != sys.cpl) raise(GP, sel & 0xFFFC);
         if (!c.present()) raise(SS_, sel & 0xFFFC);
-        if (!(d & (1ull << 40))) phys_write(translate(linear(at + 5), Access::Write, true), 1, (d >> 40) | 1);  // accessed
+        if (!(d & (1ull << 40))) write_implicit(at + 5, 1, (d >> 40) | 1);  // accessed
         set_segment(SS, sel, d | (1ull << 40));
         return;
     }
@@ -170,7 +161,7 @@ void Cpu::load_data_segment(u8 seg, u16 sel) {
     bool conforming_code = c.code() && (c.type() & 4);
     if (!conforming_code && (rpl > c.dpl() || sys.cpl > c.dpl())) raise(GP, sel & 0xFFFC);
     if (!c.present()) raise(NP, sel & 0xFFFC);
-    if (!(d & (1ull << 40))) phys_write(translate(linear(at + 5), Access::Write, true), 1, (d >> 40) | 1);
+    if (!(d & (1ull << 40))) write_implicit(at + 5, 1, (d >> 40) | 1);
     set_segment(seg, sel, d | (1ull << 40));
 }
 

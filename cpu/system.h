@@ -62,6 +62,11 @@ constexpr u32 TSC = 0x10, APIC_BASE = 0x1B, MISC_ENABLE = 0x1A0, PAT = 0x277, SY
 // so the host stays the oracle; the machine models an Intel part, as CPUID says.
 enum class Vendor : u8 { Intel, Amd };
 
+// A linear address is canonical when bits 63:47 are copies of bit 47 (48
+// linear-address bits, SDM Vol. 1 3.3.7.1; CPUID 8000_0008h reports 48). The
+// one check every 64-bit access, load and MSR write uses.
+inline bool is_canonical(u64 la) { return static_cast<u64>(static_cast<i64>(la << 16) >> 16) == la; }
+
 // The processor's operating mode, derived from CR0.PE, EFER.LMA, CS.L and CS.D
 // (SDM Vol. 3A, 2.2 "Modes of operation").
 enum class Mode : u8 { Real, Prot16, Prot32, Compat16, Compat32, Long64 };
@@ -100,6 +105,10 @@ struct SysState {
     u64 dr[8] = {0, 0, 0, 0, 0, 0, 0xFFFF0FF0, 0x400};
     u8 cpl = 0;
     Mode mode = Mode::Long64;
+    // PAE paging's PDPTE registers (SDM Vol. 3A 4.4.1): loaded from the PDPT
+    // by MOV to CR3, and by MOV to CR0/CR4 when they enable PAE paging or
+    // change CD/NW/PGE/PSE/SMEP under it; walks use these, never memory.
+    u64 pdpte[4] = {};
 };
 
 }  // namespace sy

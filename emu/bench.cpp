@@ -143,6 +143,24 @@ std::vector<Program> programs() {
         c.jmp8(0xEB, outer);               // jmp outer
         out.push_back(std::move(p));
     }
+    // (5) a store in a loop: to the code's own page (another 64-byte line; the
+    // decode cache must not drop the loop) and to a page far away. Same bytes
+    // otherwise, so the two rows differ only by where the store lands.
+    for (bool same_page : {true, false}) {
+        Program p{same_page ? "store code page" : "store far page", {}};
+        Code& c = p.code;
+        const u64 target = same_page ? kCode + 0x800 : kDst;
+        u64 outer = c.here();
+        mov_ecx(c, 1'000'000);
+        u64 inner = c.here();
+        c.emit({0x89, 0x05});              // mov [rip+rel32], eax
+        c.imm32(static_cast<u32>(target - (kCode + c.here() + 4)));
+        c.emit({0xFF, 0xC0});              // inc eax
+        c.emit({0xFF, 0xC9});              // dec ecx
+        c.jmp8(0x75, inner);               // jnz inner
+        c.jmp8(0xEB, outer);               // jmp outer
+        out.push_back(std::move(p));
+    }
     return out;
 }
 

@@ -1,6 +1,8 @@
 // The decode cache: reuse of decoded blocks and invalidation on writes to code.
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include "support.h"
 
 using namespace sy;
@@ -52,4 +54,104 @@ TEST_CASE("undecodable bytes raise #UD at the instruction") {
     REQUIRE(r.reason == StopReason::Fault);
     CHECK(r.fault->vector == UD);
     CHECK(m.cpu.s.rip == 0x1001);
+}
+
+// ---- self-modifying code at the granularity of the bytes written ------------
+// A store drops the blocks whose bytes it overlaps and no others, so data that
+// shares a page with code costs nothing (docs/cpu.md, "Self-modifying code").
+
+TEST_CASE("decode cache: stores into the code's page but outside its bytes keep every block") {
+    struct Case {
+        const char* name;
+        u32 rel;  // of the store: data at 0x100B + rel
+    };
+    for (Case c : {Case{"another line of the page", 0x7F5}, Case{"the byte after the code, same line", 0x7}}) {
+        CAPTURE(c.name);
+        test::Machine m;
+        //    mov ecx, 1000
+        // L: mov [rip+rel], eax; inc eax; dec ecx; jnz L
+        //    hlt                      (at 0x1011)
+        m.load(0x1000, {0xB9, 0xE8, 0x03, 0, 0, 0x89, 0x05, u8(c.rel), u8(c.rel >> 8), 0, 0, 0xFF, 0xC0, 0xFF, 0xC9,
+                        0x75, 0xF4, 0xF4});
+        const CodeCache& cc = m.cpu.code_cache();
+        const u64 built = cc.blocks_built, dropped = cc.invalidations;
+        REQUIRE(m.cpu.run(1'000'000).reason == StopReason::Halt);
+        CHECK(m.cpu.s.gpr[RAX] == 1000);
+        u32 stored;
+        std::memcpy(&stored, &m.bus.ram[0x100B + c.rel], 4);
+        CHECK(stored == 999);
+        CHECK(cc.invalidations == dropped);
+        CHECK(cc.blocks_built - built == 3);  // the entry block, the loop body, the hlt
+    }
+}
+
+TEST_CASE("decode cache: a store over one block's bytes re-decodes that block and no other") {
+    test::Machine m;
+    // 0x1000: mov ecx, 10
+    // 0x1005: call f                  (f = 0x1100)
+    // 0x100A: mov [rip+0xF1], cl      (patches f's immediate at 0x1101)
+    // 0x1010: dec ecx
+    // 0x1012: jnz 0x1005
+    // 0x1014: hlt
+    // 0x1100: f: mov eax, 0; add ebx, eax; ret
+    m.load(0x1100, {0xB8, 0, 0, 0, 0, 0x01, 0xC3, 0xC3});
+    m.load(0x1000, {0xB9, 10, 0, 0, 0, 0xE8, 0xF6, 0, 0, 0, 0x88, 0x0D, 0xF1, 0, 0, 0, 0xFF, 0xC9, 0x75, 0xF1, 0xF4});
+    const u64 built = m.cpu.code_cache().blocks_built;
+    REQUIRE(m.cpu.run(1'000'000).reason == StopReason::Halt);
+    CHECK(m.cpu.s.gpr[RBX] == 10 + 9 + 8 + 7 + 6 + 5 + 4 + 3 + 2);  // each call runs the value patched before it
+    // 0x1000, f, 0x100A, 0x1010 (after the store ends its block), 0x1005 and
+    // 0x1014 once each; f again after each of its 9 later patches.
+    CHECK(m.cpu.code_cache().blocks_built - built == 6 + 9);
+}
+
+TEST_CASE("decode cache: a store to either page of a straddling instruction re-decodes it only if it overlaps") {
+    test::Machine m;
+    // 0x1FFE: mov eax, 0x11223344 (B8 44 | 33 22 11), ret on the next page.
+    m.load(0x1FFE, {0xB8, 0x44, 0x33, 0x22, 0x11, 0xC3});
+    m.load(0x3000, {0xFF, 0xD6, 0xF4});  // call rsi; hlt
+    auto call = [&] {
+        m.cpu.halted = false;
+        m.cpu.s.rip = 0x3000;
+        m.cpu.s.gpr[RSI] = 0x1FFE;
+        REQUIRE(m.cpu.run(m.cpu.cycles + 1000).reason == StopReason::Halt);
+        return static_cast<u32>(m.cpu.s.gpr[RAX]);
+    };
+    CHECK(call() == 0x11223344);
+    const u64 built = m.cpu.code_cache().blocks_built;
+    const u8 x = 0x99;
+    m.cpu.write_bytes(0x2010, &x, 1);  // the second page, past the instruction
+    m.cpu.write_bytes(0x1F00, &x, 1);  // the first page, before it
+    CHECK(call() == 0x11223344);
+    CHECK(m.cpu.code_cache().blocks_built == built);
+    m.cpu.write_bytes(0x2001, &x, 1);  // the immediate's third byte, on the second page
+    CHECK(call() == 0x11993344);
+    m.cpu.write_bytes(0x1FFF, &x, 1);  // its first byte, on the first page
+    CHECK(call() == 0x11993399);
+}
+
+TEST_CASE("decode cache: a CPU that wrote a page before it held code still invalidates that code") {
+    test::Machine m;
+    Cpu other(m.bus, m.code);
+    // `other` stores to 0x5000 while it is plain data (its write TLB keeps the page).
+    m.bus.ram[0x3000] = 0x89;  // mov [rbx], eax; hlt
+    m.bus.ram[0x3001] = 0x03;
+    m.bus.ram[0x3002] = 0xF4;
+    auto store = [&](u32 v) {
+        other.halted = false;
+        other.s.rip = 0x3000;
+        other.s.gpr[RBX] = 0x5000;
+        other.s.gpr[RAX] = v;
+        REQUIRE(other.run(other.cycles + 100).reason == StopReason::Halt);
+    };
+    store(0);
+    // Then code is decoded from that page: mov eax, 1; hlt.
+    m.load(0x5000, {0xB8, 1, 0, 0, 0, 0xF4});
+    REQUIRE(m.cpu.run(m.cpu.cycles + 100).reason == StopReason::Halt);
+    CHECK(m.cpu.s.gpr[RAX] == 1);
+    // `other` rewrites the first four bytes: B8 02 00 00 -> mov eax, 2.
+    store(0x000002B8);
+    m.cpu.halted = false;
+    m.cpu.s.rip = 0x5000;
+    REQUIRE(m.cpu.run(m.cpu.cycles + 100).reason == StopReason::Halt);
+    CHECK(m.cpu.s.gpr[RAX] == 2);
 }

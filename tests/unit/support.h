@@ -3,6 +3,7 @@
 #pragma once
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <vector>
 
 #include "code_cache.h"
@@ -27,7 +28,7 @@ public:
 };
 
 struct Machine {
-    explicit Machine(size_t bytes = 1 << 20) : bus(bytes), cpu(bus) {}
+    explicit Machine(size_t bytes = 1 << 20) : bus(bytes), cpu(bus, code) {}
     // Copies `code` to `at` and points RIP there; RSP gets the top of RAM.
     void load(u64 at, std::initializer_list<u8> code) {
         std::copy(code.begin(), code.end(), bus.ram.begin() + at);
@@ -37,6 +38,9 @@ struct Machine {
         cpu.s.gpr[RSP] = bus.ram.size() - 0x100;
     }
     FlatBus bus;
+    // Shared with any further CPU a test attaches to this bus (Cpu(bus, code)),
+    // as the machine shares one decode cache between its processors.
+    std::shared_ptr<CodeCache> code = std::make_shared<CodeCache>();
     Cpu cpu;
 };
 

@@ -60,7 +60,13 @@ struct SysMachine {
             put64(kPd + t * 8, (kPt + t * 0x1000) | 7);
             for (u64 k = 0; k < 512; ++k) put64(kPt + t * 0x1000 + k * 8, ((t * 512 + k) << 12) | 7);
         }
-        SysState& s = cpu.sys;
+        init_cpu(cpu);
+    }
+
+    // Puts `c` (this machine's CPU, or another one on the same bus) in the
+    // state above: 64-bit mode at CPL 0 on these tables, exceptions delivered.
+    void init_cpu(Cpu& c) {
+        SysState& s = c.sys;
         s.gdtr = {kGdt, 0x4F};
         s.idtr = {kIdt, 256 * 16 - 1};
         s.cr3 = kPml4;
@@ -68,17 +74,40 @@ struct SysMachine {
         s.efer = efer::LME | efer::LMA | efer::SCE | efer::NXE;
         s.cr0 = cr0::PE | cr0::PG | cr0::WP | cr0::ET | cr0::NE | cr0::MP;
         s.star = (u64{kUserCs32} << 48) | (u64{kKernelCs} << 32);
-        cpu.set_segment(CS, kKernelCs, 0x00AF9A000000FFFF);
-        cpu.set_segment(SS, kKernelDs, 0x00CF92000000FFFF);
-        for (u8 k : {ES, DS, FS, GS}) cpu.set_segment(k, 0, 0);
+        c.set_segment(CS, kKernelCs, 0x00AF9A000000FFFF);
+        c.set_segment(SS, kKernelDs, 0x00CF92000000FFFF);
+        for (u8 k : {ES, DS, FS, GS}) c.set_segment(k, 0, 0);
         s.tr = segment_from_descriptor(kTssSel, 0x67 | (kTss << 16) | (0x8Bull << 40));
-        cpu.set_cpl(0);
-        cpu.flush_tlb();
-        cpu.update_mode();
-        cpu.deliver_exceptions = true;
-        cpu.s.rflags = fl::FIXED1;
-        cpu.s.gpr[RSP] = 0x60000;
+        c.set_cpl(0);
+        c.flush_tlb();
+        c.update_mode();
+        c.deliver_exceptions = true;
+        c.s.rflags = fl::FIXED1;
+        c.s.gpr[RSP] = 0x60000;
     }
+
+    // A second address space: a copy of the tables above (PML4, PDPT, PD and
+    // the two page tables: five pages from `at`), identical until a test
+    // changes it with map(). Returns its CR3 (PCID 0).
+    u64 clone_space(u64 at) {
+        const u64 pml4 = at, pdpt = at + 0x1000, pd = at + 0x2000, pt = at + 0x3000;
+        std::memcpy(&m.bus.ram[pt], &m.bus.ram[kPt], 0x2000);
+        put64(pml4, pdpt | 7);
+        put64(pdpt, pd | 7);
+        for (u64 t = 0; t < 2; ++t) put64(pd + t * 8, (pt + t * 0x1000) | 7);
+        return pml4;
+    }
+    // Where the 4 KiB PTE for `la` (below 4 MiB) lives in the space at `cr3`.
+    u64 pte_addr_in(u64 cr3, u64 la) const {
+        u64 pdpt = get64(cr3 & ~0xFFFull) & ~0xFFFull;
+        u64 pd = get64(pdpt) & ~0xFFFull;
+        u64 pt = get64(pd + (la >> 21) * 8) & ~0xFFFull;
+        return pt + ((la >> 12) & 511) * 8;
+    }
+    // Maps linear page `la` to physical page `pa` (present, writable, user) in
+    // the space at `cr3`.
+    void map(u64 cr3, u64 la, u64 pa) { put64(pte_addr_in(cr3, la), (pa & ~0xFFFull) | 7); }
+    void unmap(u64 cr3, u64 la) { put64(pte_addr_in(cr3, la), 0); }
 
     void put64(u64 a, u64 v) { std::memcpy(&m.bus.ram[a], &v, 8); }
     void put16(u64 a, u16 v) { std::memcpy(&m.bus.ram[a], &v, 2); }

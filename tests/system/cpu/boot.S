@@ -1,6 +1,7 @@
 /* The shared boot code of the CPU system-test kernels: the Multiboot header,
  * the 32-bit entry that turns on long mode, the GDT and the identity page
- * tables, the trap entry stubs and the ring-3 round trip (run_user).
+ * tables, the trap entry stubs, the ring-3 round trip (run_user) and the AP
+ * trampoline that takes a started AP from real mode to long mode.
  *
  * Assembled as x86-64 (.code32 for the entry) and linked at 1 MiB; the build
  * converts the ELF64 result to ELF32, which is what QEMU's -kernel accepts.
@@ -167,6 +168,63 @@ user_return:
     popq %rbp
     popq %rbx
     ret
+
+/* ---- AP start-up ------------------------------------------------------------
+ * start_ap() (lib.c) copies ap_tramp_start..ap_tramp_end to AP_TRAMPOLINE and
+ * sends INIT-SIPI-SIPI with that page as the vector; the AP starts in real
+ * mode at CS = AP_TRAMPOLINE >> 4, IP = 0 (SDM Vol. 3A 8.4.4.1). It loads the
+ * GDT (data addressed through DS = CS), enters protected mode, then long mode
+ * on the boot page tables as _start does, and calls ap_entry() on the stack
+ * start_ap left in ap_stack. */
+    .code16
+    .globl ap_tramp_start, ap_tramp_end
+ap_tramp_start:
+    cli
+    mov %cs, %ax
+    mov %ax, %ds
+    lgdtl ap_tramp_gdtr - ap_tramp_start
+    mov %cr0, %eax
+    or $1, %eax                 /* CR0.PE */
+    mov %eax, %cr0
+    ljmpl $KERNEL_CS32, $ap_entry32
+    .balign 4
+ap_tramp_gdtr:
+    .word gdt_end - gdt - 1
+    .long gdt
+ap_tramp_end:
+
+    .code32
+ap_entry32:
+    mov $KERNEL_DS, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    mov $(CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT), %eax
+    mov %eax, %cr4
+    mov $pml4, %eax
+    mov %eax, %cr3
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $(EFER_SCE | EFER_LME | EFER_NXE), %eax
+    wrmsr
+    mov $0x80010033, %eax       /* as _start: PG, WP, NE, ET, MP, PE */
+    mov %eax, %cr0
+    ljmp $KERNEL_CS, $ap_entry64
+
+    .code64
+ap_entry64:
+    mov $KERNEL_DS, %ax
+    mov %ax, %ds
+    mov %ax, %es
+    mov %ax, %ss
+    xor %eax, %eax
+    mov %ax, %fs
+    mov %ax, %gs
+    mov ap_stack(%rip), %rsp
+    call ap_entry               /* lib.c; does not return */
+1:  cli
+    hlt
+    jmp 1b
 
 /* ---- descriptor tables and page tables -------------------------------------- */
     .data

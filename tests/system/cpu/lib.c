@@ -114,10 +114,14 @@ void trap_dispatch(struct trap_frame *f) {
     exit_qemu(0x7F);
 }
 
-void lib_init(void) {
-    for (int v = 0; v < 256; ++v) set_gate((u8)v, 0, 0, 1);
+static void load_idt(void) {
     struct __attribute__((packed)) { u16 limit; u64 base; } idtr = {sizeof idt - 1, (u64)idt};
     __asm__ volatile("lidt %0" ::"m"(idtr));
+}
+
+void lib_init(void) {
+    for (int v = 0; v < 256; ++v) set_gate((u8)v, 0, 0, 1);
+    load_idt();
 
     rsp0_top = (u64)(rsp0_stack + sizeof rsp0_stack);
     ist1_top = (u64)(ist1_stack + sizeof ist1_stack);
@@ -139,4 +143,81 @@ void lib_init(void) {
     wrmsr(MSR_STAR, ((u64)(USER_CS32 & ~3) << 48) | ((u64)KERNEL_CS << 32));
     wrmsr(MSR_LSTAR, (u64)user_return);
     wrmsr(MSR_SFMASK, 0x700);  /* TF, IF, DF */
+}
+
+/* ---- SMP ---- */
+
+unsigned cpu_count(void) {
+    outw(0x510, 0x05);  /* FW_CFG_NB_CPUS, 16 bits, little endian */
+    unsigned lo = inb(0x511), hi = inb(0x511);
+    return lo | hi << 8;
+}
+
+unsigned apic_id(void) {
+    u32 r[4];
+    cpuid(1, 0, r);
+    return r[1] >> 24;
+}
+
+static u64 pd_apic[512] __attribute__((aligned(4096)));
+
+void map_local_apic(void) {
+    /* P, RW, PWT, PCD, PS: a 2 MiB uncached page covering 0xFEE00000. */
+    pd_apic[(LAPIC_BASE >> 21) & 511] = (LAPIC_BASE & ~0x1FFFFFull) | 0x9B;
+    pdpt[LAPIC_BASE >> 30] = (u64)pd_apic | 3;
+    WRITE_CR(3, READ_CR(3));
+}
+
+/* Local APIC registers (SDM Vol. 3A Table 11-1) and ICR fields (11.6.1). */
+#define LAPIC_SVR 0x0F0
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+#define ICR_INIT (5u << 8)
+#define ICR_STARTUP (6u << 8)
+#define ICR_ASSERT (1u << 14)
+#define ICR_PENDING (1u << 12)
+
+static volatile u32 *lapic(u32 reg) { return (volatile u32 *)(LAPIC_BASE + reg); }
+
+static void send_ipi(unsigned dest, u32 icr_lo) {
+    *lapic(LAPIC_ICR_HI) = dest << 24;
+    *lapic(LAPIC_ICR_LO) = icr_lo;
+    while (*lapic(LAPIC_ICR_LO) & ICR_PENDING) cpu_relax();
+}
+
+static void spin(unsigned n) {
+    for (volatile unsigned k = 0; k < n; ++k) cpu_relax();
+}
+
+extern char ap_tramp_start[], ap_tramp_end[];
+u64 ap_stack;                       /* boot.S loads it into the AP's RSP */
+static void (*volatile ap_fn)(unsigned);
+static volatile unsigned ap_running = ~0u;
+
+void ap_entry(void) {
+    load_idt();
+    unsigned id = apic_id();
+    void (*fn)(unsigned) = ap_fn;
+    ap_running = id;
+    fn(id);
+    fail("an AP's function returned");
+}
+
+void start_ap(unsigned id, void (*fn)(unsigned), u64 stack_top) {
+    map_local_apic();
+    *lapic(LAPIC_SVR) = 0x1FF;  /* software-enable the BSP's APIC, spurious vector 0xFF */
+    u8 *dst = (u8 *)AP_TRAMPOLINE;
+    for (const char *s = ap_tramp_start; s != ap_tramp_end; ++s) *dst++ = (u8)*s;
+    ap_fn = fn;
+    ap_stack = stack_top;
+    send_ipi(id, ICR_INIT | ICR_ASSERT);
+    spin(100);  /* the 10 ms of the MP spec are for real hardware */
+    for (int k = 0; k < 2 && ap_running != id; ++k) {
+        send_ipi(id, ICR_STARTUP | ICR_ASSERT | (AP_TRAMPOLINE >> 12));
+        spin(100);
+    }
+    for (unsigned long k = 0; ap_running != id; ++k) {
+        if (k == 100000000ul) fail("an AP did not start");
+        cpu_relax();
+    }
 }

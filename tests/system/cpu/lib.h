@@ -87,9 +87,34 @@ static inline void wrmsr(u32 msr, u64 v) {
 static inline void cpuid(u32 leaf, u32 sub, u32 r[4]) {
     __asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
 }
+static inline void outw(u16 port, u16 v) { __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port)); }
+static inline u8 inb(u16 port) {
+    u8 v;
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+    return v;
+}
 static inline u16 read_cs(void) { u16 v; __asm__ volatile("mov %%cs, %0" : "=r"(v)); return v; }
 static inline u16 read_ss(void) { u16 v; __asm__ volatile("mov %%ss, %0" : "=r"(v)); return v; }
 static inline u64 read_rsp(void) { u64 v; __asm__ volatile("mov %%rsp, %0" : "=r"(v)); return v; }
+
+/* ---- SMP ---- */
+#define AP_TRAMPOLINE 0x7000  /* where start_ap copies the real-mode trampoline */
+#define LAPIC_BASE 0xFEE00000ull
+/* The number of CPUs the firmware reports (fw_cfg FW_CFG_NB_CPUS; QEMU and
+ * switchyard both provide it). */
+unsigned cpu_count(void);
+/* This CPU's initial APIC ID (CPUID.01H:EBX[31:24]). */
+unsigned apic_id(void);
+/* Maps the local APIC's page (a 2 MiB uncached page at 0xFEE00000, through
+ * pdpt[3]) in the boot page tables. start_ap calls it; a kernel that copies
+ * the tables calls it first. */
+void map_local_apic(void);
+/* Starts the AP with APIC ID `id` with INIT-SIPI-SIPI (SDM Vol. 3A 8.4.4.1):
+ * the AP enters long mode on the boot page tables (boot.S), loads the IDT and
+ * calls fn(id) on `stack_top` (16-byte aligned). fn must not return. Returns
+ * once the AP runs fn. One AP at a time. */
+void start_ap(unsigned id, void (*fn)(unsigned), u64 stack_top);
+static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
 /* Each kernel's entry point, called in 64-bit mode at CPL 0 after lib_init. */
 void kmain(void);

@@ -206,7 +206,9 @@ Stop Debugger::run(u64 cycle_limit) {
     } else {
         s = from_run_result(r);
     }
-    if (s.kind != StopKind::Limit) cancel();
+    // The goal stays over a slice's end, and while the guest only waits for
+    // input (the GUI feeds it and goes on).
+    if (s.kind != StopKind::Limit && !(s.kind == StopKind::AllHalted && r.nothing_to_wait_for)) cancel();
     return s;
 }
 

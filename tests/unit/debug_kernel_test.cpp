@@ -5,10 +5,14 @@
 // machine without a debugger (same cycles, same instructions).
 #include <doctest/doctest.h>
 
+#include <elf.h>
+
+#include <cstring>
 #include <fstream>
 #include <iterator>
 
 #include "debugger.h"
+#include "listing.h"
 #include "guest/kernel.h"
 #include "machine.h"
 #include "model.h"
@@ -236,4 +240,55 @@ TEST_CASE("backtrace of a sleeping task: when it resumes, stepping out returns t
         ++confirmed;
     }
     CHECK(confirmed == 1);
+}
+
+namespace {
+
+// The bytes of a static ELF executable at virtual `va` (its PT_LOAD segments).
+std::vector<u8> elf_bytes_at(const std::string& path, u64 va, size_t n) {
+    std::ifstream f(path, std::ios::binary);
+    std::vector<u8> img{std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+    Elf64_Ehdr eh;
+    std::memcpy(&eh, img.data(), sizeof eh);
+    for (unsigned k = 0; k < eh.e_phnum; ++k) {
+        Elf64_Phdr ph;
+        std::memcpy(&ph, img.data() + eh.e_phoff + k * eh.e_phentsize, sizeof ph);
+        if (ph.p_type == PT_LOAD && va >= ph.p_vaddr && va + n <= ph.p_vaddr + ph.p_filesz)
+            return {img.begin() + long(ph.p_offset + (va - ph.p_vaddr)), img.begin() + long(ph.p_offset + (va - ph.p_vaddr) + n)};
+    }
+    return {};
+}
+
+}  // namespace
+
+TEST_CASE("memory: each user task's code read through its own page tables is its program's bytes") {
+    // The oracle is the program's ELF file (build/guest-kernel/user/NAME.elf),
+    // which execve copied into that task's address space. A task of another
+    // program than the one whose address space is loaded shows that the read
+    // went through the task's page tables, not the CPU's.
+    Rig r(1);
+    int other_program = 0;
+    for (int n = 0; n < 400 && other_program < 3; ++n) {
+        REQUIRE(r.d->run_to_switch().kind == debug::StopKind::Switch);
+        debug::Model model = debug::build_model(*r.m, r.k.get(), &r.d->switches());
+        std::string loaded;
+        for (const auto& t : model.tasks)
+            if (t.task.addr == model.sw->next) loaded = t.task.mm ? t.task.name : "";
+        for (const auto& t : model.tasks) {
+            if (!t.task.mm || !t.frames.user_regs || !t.switched_out || t.task.addr == model.sw->next) continue;
+            if (t.task.name == loaded || loaded.empty()) continue;
+            const u64 ip = t.frames.user_regs->ip;
+            std::vector<u8> want = elf_bytes_at(std::string(SY_GUEST_USER_DIR) + "/" + t.task.name + ".elf", ip, 16);
+            if (want.size() != 16) continue;  // not in the file's bytes (bss, or a program without its ELF)
+            debug::AddressSpace space;
+            space.kind = debug::AddressSpace::TaskMm;
+            space.cr3 = t.cr3;
+            debug::MemoryDump d = debug::dump_memory(*r.m, space, ip, 16);
+            INFO("pid ", t.task.pid, " ", t.task.name, " at ", debug::hex(ip), " while ", loaded, "'s address space is loaded");
+            CHECK(d.valid == 16);
+            CHECK(d.bytes == want);
+            ++other_program;
+        }
+    }
+    CHECK(other_program >= 3);
 }

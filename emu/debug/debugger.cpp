@@ -195,8 +195,6 @@ Stop Debugger::from_run_result(const RunResult& r) {
 Stop Debugger::run(u64 cycle_limit) {
     update_observer();
     pending_.reset();
-    // A CPU that sits on a breakpoint goes past it: resuming is leaving it.
-    for (unsigned n = 0; n < m_.cpu_count(); ++n) cpus_[n].leaving = m_.cpu(n).s.rip;
     RunResult r = m_.run(cycle_limit);
     Stop s;
     if (r.end == RunEnd::Debug && pending_) {
@@ -214,6 +212,9 @@ Stop Debugger::run(u64 cycle_limit) {
 
 void Debugger::set_goal(Goal g, std::optional<unsigned> cpu, const Temp* temp) {
     cancel();
+    // A new command: a CPU that sits on a breakpoint goes past it (it is
+    // leaving it). resume() after a slice sets no goal and skips nothing.
+    for (unsigned n = 0; n < m_.cpu_count(); ++n) cpus_[n].leaving = m_.cpu(n).s.rip;
     goal_ = g;
     goal_cpu_ = cpu;
     if (g == Goal::Temp) {
@@ -248,7 +249,6 @@ Stop Debugger::step(unsigned cpu, u64 cycle_limit) {
     }
     set_goal(Goal::None);
     pending_.reset();
-    cpus_[cpu].leaving = m_.cpu(cpu).s.rip;
     StepResult r = m_.step_cpu(cpu);
     Stop s;
     s.cpu = cpu;

@@ -292,3 +292,21 @@ TEST_CASE("memory: each user task's code read through its own page tables is its
     }
     CHECK(other_program >= 3);
 }
+
+TEST_CASE("debugger: a slice that ends right before a breakpoint does not skip it") {
+    // Where and when the breakpoint hits in one run...
+    Rig a(1);
+    a.d->add_breakpoint("__schedule");
+    REQUIRE(a.d->cont().kind == debug::StopKind::Breakpoint);
+    const u64 at_cycle = a.m->cpu(0).cycles, at_insns = a.m->cpu(0).insns;
+    // ... and in slices, the first of which ends exactly there.
+    Rig b(1);
+    b.d->add_breakpoint("__schedule");
+    debug::Stop s = b.d->cont(at_cycle);
+    REQUIRE(s.kind == debug::StopKind::Limit);
+    CHECK(b.m->cpu(0).s.rip == b.k->d().sym___schedule);  // at it, not yet through it
+    s = b.d->resume(at_cycle + 1'000'000);
+    CHECK(s.kind == debug::StopKind::Breakpoint);
+    CHECK(b.m->cpu(0).insns == at_insns);
+    CHECK(b.m->cpu(0).cycles == at_cycle);
+}

@@ -334,7 +334,7 @@ std::optional<std::string> Stub::vcont(const std::string& p) {
         std::optional<u64> id;
         if (!tid.empty()) {
             id = parse_tid(tid);
-            if (!id) return "E01";
+            if (!id || (*id != 0 && *id != ~0ull && !find_thread(threads(), *id))) return "E01";
         }
         any = true;
         if ((op == 's' || op == 'S') && !step) {

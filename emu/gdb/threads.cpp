@@ -1,6 +1,8 @@
 // Tasks and processors as gdb threads (threads.h).
 #include "threads.h"
 
+#include <algorithm>
+
 #include "model.h"
 
 namespace sy::gdb {
@@ -48,8 +50,11 @@ std::vector<Thread> read_threads(debug::Debugger& d) {
     o.max_slots = 0;  // the stacks' slots are the GUI's; gdb reads memory itself
     o.slots_below_rsp = 0;
     debug::Model model = debug::build_model(m, k, &d.switches(), o);
-    // Before the kernel has a task list (early boot), the processors are all there is.
-    if (model.tasks.empty()) return processor_threads(m);
+    // Until the kernel runs a task on some CPU (early boot: no per-CPU
+    // current_task yet), its task list says nothing about the processors:
+    // they are the threads.
+    if (std::none_of(model.tasks.begin(), model.tasks.end(), [](const debug::TaskView& t) { return t.on_cpu >= 0; }))
+        return processor_threads(m);
     const guest::Descriptor& desc = k->d();
     std::vector<Thread> ts;
     for (const debug::TaskView& tv : model.tasks) {

@@ -84,6 +84,7 @@ void Stub::disconnected() {
 }
 
 void Stub::remove_all_breakpoints() {
+    while (!d_.watchpoints().empty()) d_.remove_watchpoint(d_.watchpoints().front().id);
     for (const auto& [addr, kinds] : bps_)
         for (const debug::Breakpoint& b : d_.breakpoints())
             if (b.addr == addr) {
@@ -136,6 +137,14 @@ std::string Stub::stop_reply(const debug::Stop& s) {
         const unsigned kinds = it == bps_.end() ? 1 : it->second;
         r += (kinds & 1) ? "swbreak:;" : "hwbreak:;";
     }
+    if (s.kind == debug::StopKind::Watchpoint)
+        for (const debug::Watch& w : d_.watchpoints())
+            if (w.id == s.watch) {
+                const char* key = w.kind == debug::WatchKind::Write  ? "watch"
+                                  : w.kind == debug::WatchKind::Read ? "rwatch"
+                                                                     : "awatch";
+                r += std::string(key) + ":" + hex_number(w.addr) + ";";
+            }
     return r;
 }
 
@@ -280,7 +289,20 @@ std::string Stub::breakpoint(const std::string& p, bool insert) {
     if (p.size() < 3 || p[2] != ',' || !split2(rest, ',', a, k)) return "E01";
     auto addr = parse_hex(a);
     if (!addr || !parse_hex(k)) return "E01";
-    if (type == '2' || type == '3' || type == '4') return "";  // watchpoints: not yet (gdb falls back to stepping)
+    if (type == '2' || type == '3' || type == '4') {
+        const debug::WatchKind kind = type == '2' ? debug::WatchKind::Write
+                                      : type == '3' ? debug::WatchKind::Read
+                                                    : debug::WatchKind::Access;
+        const u64 len = *parse_hex(k);
+        if (len == 0 || len > 4096) return "E01";
+        for (const debug::Watch& w : d_.watchpoints())
+            if (w.addr == *addr && w.len == len && w.kind == kind) {
+                if (!insert) d_.remove_watchpoint(w.id);
+                return "OK";
+            }
+        if (insert) d_.add_watchpoint(*addr, len, kind);
+        return "OK";
+    }
     if (type != '0' && type != '1') return "";
     const unsigned bit = type == '0' ? 1 : 2;
     if (insert) {

@@ -517,3 +517,36 @@ TEST_CASE("gdb stub over TCP fuzz: garbage on the socket, a dropped connection, 
     ::close(fd);
     CHECK(stub.end() == gdb::Stub::End::Killed);
 }
+
+TEST_CASE("gdb stub: watchpoints stop after the access: every jiffies++ is caught, none missed (Z2); reads (Z3)") {
+    GdbRig r(2);
+    const u64 jiffies = *r.k->symbols().address_of("jiffies");
+    const std::string z2 = "Z2," + gdb::hex_number(jiffies) + ",8";
+    CHECK(r.cmd(z2) == "OK");
+    auto value = [&] {
+        auto v = r.k->get<u64>(jiffies);
+        REQUIRE(v);
+        return *v;
+    };
+    u64 last = value();
+    for (int n = 0; n < 5; ++n) {
+        const std::string stop = r.run("vCont;c");
+        REQUIRE(stop.rfind("T05", 0) == 0);
+        CHECK(field(stop, "watch") == gdb::hex_number(jiffies));
+        // jiffies++ is the kernel's only write to it: one more each time, none missed.
+        CHECK(value() == last + 1);
+        last = value();
+    }
+    CHECK(r.cmd("z2," + gdb::hex_number(jiffies) + ",8") == "OK");
+    CHECK(r.d->watchpoints().empty());
+    // A read watchpoint: the first instruction that reads it stops.
+    CHECK(r.cmd("Z3," + gdb::hex_number(jiffies) + ",8") == "OK");
+    const std::string stop = r.run("vCont;c");
+    CHECK(field(stop, "rwatch") == gdb::hex_number(jiffies));
+    CHECK(r.d->watchpoints().front().hits == 1);
+    CHECK(r.cmd("z3," + gdb::hex_number(jiffies) + ",8") == "OK");
+    CHECK(r.cmd("Z4," + gdb::hex_number(jiffies) + ",0") == "E01");
+    // Cleared watchpoints cost nothing: the machine runs on to the next breakpoint.
+    CHECK(r.cmd("Z0," + r.addr_of("schedule_timeout") + ",1") == "OK");
+    CHECK(r.run("c").find("swbreak") != std::string::npos);
+}

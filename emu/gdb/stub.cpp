@@ -124,8 +124,12 @@ void Stub::receive(const char* bytes, size_t n) {
 
 std::string Stub::stop_reply_now(int signal) {
     std::string r = "T" + hex2(unsigned(signal));
-    if (const Thread* t = thread_on_cpu(threads(), last_cpu_))
+    if (const Thread* t = thread_on_cpu(threads(), last_cpu_)) {
         r += "thread:" + hex_number(t->id) + ";core:" + hex_number(unsigned(t->core)) + ";";
+        // gdb takes the thread a stop reply names as the one its next `g`
+        // and `m` are about (it sends no Hg for it): so does the stub.
+        g_thread_ = c_thread_ = t->id;
+    }
     return r;
 }
 

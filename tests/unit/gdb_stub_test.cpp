@@ -550,3 +550,26 @@ TEST_CASE("gdb stub: watchpoints stop after the access: every jiffies++ is caugh
     CHECK(r.cmd("Z0," + r.addr_of("schedule_timeout") + ",1") == "OK");
     CHECK(r.run("c").find("swbreak") != std::string::npos);
 }
+
+TEST_CASE("gdb stub: after a stop, g and m are about the thread the stop reply names (gdb sends no Hg for it)") {
+    // Regression: gdb records the stop reply's thread as the stub's general
+    // thread; a stub that kept an older Hg answered `g` with another task's
+    // registers and gdb showed the stop in the wrong place.
+    GdbRig r(2);
+    CHECK(r.cmd("Z0," + r.addr_of("schedule_timeout") + ",1") == "OK");
+    std::string stop = r.run("vCont;c");
+    REQUIRE(stop.rfind("T05", 0) == 0);
+    // Select a switched-out thread, as `thread N` in gdb does.
+    u64 other = 0;
+    for (u64 id : thread_ids(r))
+        if (gdb::from_hex(r.cmd("qThreadExtraInfo," + gdb::hex_number(id)))->rfind("sleeping", 0) == 0) other = id;
+    REQUIRE(other != 0);
+    CHECK(r.cmd("Hg" + gdb::hex_number(other)) == "OK");
+    stop = r.run("vCont;c");
+    REQUIRE(stop.rfind("T05", 0) == 0);
+    const unsigned core = unsigned(*gdb::parse_hex(field(stop, "core")));
+    const std::string g = r.cmd("g");
+    CHECK(reg(g, "rip") == r.m->cpu(core).s.rip);
+    CHECK(reg(g, "rip") == *r.k->symbols().address_of("schedule_timeout"));
+    CHECK_FALSE(unavailable(g, "rax"));
+}

@@ -25,9 +25,12 @@
 // Deviations: MAXPHYADDR is 40; protection keys and HLAT are not modelled.
 #include <algorithm>
 
+#include <cstring>
+
 #include "code_cache.h"
 #include "cpu.h"
 #include "timing.h"
+#include "timing/core.h"
 
 namespace sy {
 
@@ -69,7 +72,7 @@ u64 Cpu::system_linear(u64 la) const {
 // bits in `error`. When `set_bits`, sets accessed flags on every entry used and
 // the dirty flag on the leaf for writes (called only once the access is known to
 // be allowed, so a faulting access changes no entry).
-bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool set_bits) {
+bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool set_bits, WalkTrace* trace) {
     error = 0;
     const bool nxe = sys.efer & efer::NXE;
     const bool pge = sys.cr4 & cr4::PGE;
@@ -78,8 +81,15 @@ bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool 
     bool writable = true, usr = true, nx = false;
     u64 leaf = 0, page_size = 0x1000;
 
+    // A traced walk (the timing model's) reads RAM only and records where.
     auto read_entry = [&](u64 addr, unsigned size) {
-        u64 v = phys_read(addr, size);
+        u64 v = 0;
+        if (trace) {
+            if (trace->count < 4) trace->entry[trace->count++] = addr;
+            if (const u8* page = bus_.ram_page(addr)) std::memcpy(&v, page + (addr & 0xFFF), size);
+        } else {
+            v = phys_read(addr, size);
+        }
         steps[nsteps++] = WalkStep{addr, v, size};
         return v;
     };
@@ -225,15 +235,28 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
     if (host_ok && kind != Access::Exec && !supervisor && !data_watched(la)) {
         if (u8* page = bus_.ram_page(pa)) {
             size_t idx = (la >> 12) & (kTlbSize - 1);
-            if (kind == Access::Read) rtlb_[user_][idx] = TlbEntry{la >> 12, page};
+            const u64 model_tag = model_ ? kModelTag : 0;
+            if (model_) model_ppn_[kind == Access::Write][user_][idx] = pa >> 12;
+            if (kind == Access::Read) rtlb_[user_][idx] = TlbEntry{(la >> 12) | model_tag, page};
             else {
                 const u64* lines = code_->code_lines(pa >> 12);
-                wtlb_[user_][idx] = TlbEntry{(la >> 12) | (lines ? kCodePageTag : 0), page};
+                wtlb_[user_][idx] = TlbEntry{(la >> 12) | model_tag | (lines ? kCodePageTag : 0), page};
                 wcode_[user_][idx] = lines;
             }
         }
     }
     return pa;
+}
+
+bool Cpu::walk_trace(u64 la, WalkTrace& out) {
+    out = WalkTrace{};
+    if (!(sys.cr0 & cr0::PG)) return false;
+    Translation t;
+    u32 err;
+    if (!walk(la, Access::Read, false, t, err, false, &out)) return false;
+    out.page_bytes = t.page_mask + 1;
+    out.global = t.global;
+    return true;
 }
 
 bool Cpu::translate_peek(u64 la, u64& pa) const {
@@ -267,6 +290,7 @@ void Cpu::forget_write_page(const u8* host) {
 void Cpu::flush_tlb() {
     std::fill(std::begin(atlb_), std::end(atlb_), Translation{});
     flush_host_tlbs();
+    if (model_) model_->tlb_flush_all();
 }
 
 // MOV to CR3 (4.10.4.1). Without PCIDs: every non-global entry. With PCIDs:
@@ -276,10 +300,12 @@ void Cpu::flush_tlb_cr3(bool keep_pcid) {
     if (!(sys.cr4 & cr4::PCIDE)) {
         for (Translation& t : atlb_)
             if (!t.global) t = Translation{};
+        if (model_) model_->tlb_flush_nonglobal();
     } else if (!keep_pcid) {
         const u16 pcid = static_cast<u16>(sys.cr3 & 0xFFF);
         for (Translation& t : atlb_)
             if (!t.global && t.pcid == pcid) t = Translation{};
+        if (model_) model_->tlb_flush_pcid(pcid);
     }
     flush_host_tlbs();
 }
@@ -297,18 +323,21 @@ void Cpu::flush_tlb_nonglobal() {
     for (Translation& t : atlb_)
         if (!t.global) t = Translation{};
     flush_host_tlbs();
+    if (model_) model_->tlb_flush_nonglobal();
 }
 
 void Cpu::flush_tlb_pcid(u16 pcid) {
     for (Translation& t : atlb_)
         if (!t.global && t.pcid == pcid) t = Translation{};
     flush_host_tlbs();
+    if (model_) model_->tlb_flush_pcid(pcid);
 }
 
 void Cpu::flush_tlb_page(u64 la) {
     for (Translation& t : atlb_)
         if (t.vpn != ~0ull && ((t.vpn << 12) & ~t.page_mask) == (la & ~t.page_mask)) t = Translation{};
     flush_host_tlbs();
+    if (model_) model_->tlb_flush_page(la);
 }
 
 }  // namespace sy

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     sy::cli::add_isa_test(app);
     sy::cli::add_bench(app);
     sy::cli::add_run(app);
+    sy::cli::add_timing_params(app);
 
     // `run` also takes QEMU's one-dash options; turn them into ours first.
     std::vector<std::string> args(argv, argv + argc);

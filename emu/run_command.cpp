@@ -37,6 +37,7 @@ struct RunOptions {
     std::string debugcon = "none";
     std::string input = "stdin";
     std::string screen;
+    std::string timing = "fast";
     bool stats = false;
     bool verbose = false;
     bool nographic = false;
@@ -236,6 +237,29 @@ void write_screen(const std::string& path, const Machine& m) {
     if (!f) std::fprintf(stderr, "switchyard: --screen %s: cannot write the screen\n", path.c_str());
 }
 
+// --stats with --timing detailed: where each CPU's cycles went, and its misses.
+void print_timing_stats(timing::System& t) {
+    std::fprintf(stderr, "timing: %.*s\n", int(timing::kCoreName.size()), timing::kCoreName.data());
+    for (unsigned n = 0; n < t.size(); ++n) {
+        const timing::Counters& c = t.cpu(n).counters();
+        const u64 busy = c.cycles - c.part[size_t(timing::Part::Halted)];
+        std::fprintf(stderr, "cpu%u ipc=%.2f", n, busy ? double(c.insns) / double(busy) : 0.0);
+        for (size_t k = 0; k < timing::kParts; ++k) {
+            const std::string_view name = timing::part_name(timing::Part(k));
+            std::fprintf(stderr, " %.*s=%llu", int(name.size()), name.data(), (unsigned long long)c.part[k]);
+        }
+        std::fprintf(stderr,
+                     "\ncpu%u misses: l1i=%llu l1d=%llu l2=%llu llc=%llu snoop=%llu itlb=%llu dtlb=%llu walks=%llu "
+                     "branches=%llu mispredicts=%llu resteers=%llu returns=%llu return-mispredicts=%llu events=%llu\n",
+                     n, (unsigned long long)c.l1i_misses, (unsigned long long)c.l1d_misses,
+                     (unsigned long long)c.l2_misses, (unsigned long long)c.llc_misses, (unsigned long long)c.snoops,
+                     (unsigned long long)c.itlb_misses, (unsigned long long)c.dtlb_misses,
+                     (unsigned long long)c.walks, (unsigned long long)c.branches, (unsigned long long)c.mispredicts,
+                     (unsigned long long)c.resteers, (unsigned long long)c.returns,
+                     (unsigned long long)c.return_mispredicts, (unsigned long long)c.events);
+    }
+}
+
 int run(const RunOptions& o) {
     std::string kernel = o.kernel;
     if (kernel.empty()) {
@@ -287,6 +311,7 @@ int run(const RunOptions& o) {
     cfg.ram_bytes = *ram;
     cfg.cpus = cpus;
     cfg.quantum = quantum;
+    cfg.timing = o.timing == "detailed" ? timing::Mode::Detailed : timing::Mode::Fast;
     cfg.serial_out = console->serial_sink();
     cfg.debugcon_out = console->debugcon_sink();
     std::optional<Machine> m;
@@ -369,6 +394,7 @@ int run(const RunOptions& o) {
         for (unsigned n = 0; n < m->cpu_count(); ++n)
             std::fprintf(stderr, "cpu%u cycles=%llu insns=%llu%s\n", n, (unsigned long long)m->cpu(n).cycles,
                          (unsigned long long)m->cpu(n).insns, m->waiting_for_sipi(n) ? " (never started)" : "");
+        if (timing::System* t = m->timing()) print_timing_stats(*t);
     }
     if (!o.screen.empty()) write_screen(o.screen, *m);
     console.reset();  // flush, close, restore the terminal
@@ -493,7 +519,14 @@ void add_run(CLI::App& app) {
         ->type_name("FILE");
     cmd->add_flag("--nographic", o->nographic, "QEMU -nographic: no display, COM1 on the terminal (the default here)");
     cmd->add_flag("--no-reboot", o->no_reboot, "a guest reset ends the run (status 0, as QEMU) instead of rebooting");
-    cmd->add_flag("--stats", o->stats, "print cycles=N insns=M and per-CPU figures on stderr at exit");
+    cmd->add_option("--timing", o->timing,
+                    "the cycle clock: fast (each instruction its table cost) or detailed (caches, TLBs, branch "
+                    "prediction, in-order issue: docs/timing.md)")
+        ->check(CLI::IsMember({"fast", "detailed"}))
+        ->capture_default_str();
+    cmd->add_flag("--stats", o->stats,
+                  "print cycles=N insns=M and per-CPU figures on stderr at exit; with --timing detailed also "
+                  "where the cycles went and every context switch's cost");
     cmd->add_flag("-v,--verbose", o->verbose, "report where the loader put things");
     cmd->callback([o] { exit_status = run(*o); });
 }

@@ -158,16 +158,30 @@ void Cpu::fetch_bytes(u64 la, u8* dst, size_t size) {
     }
 }
 
-size_t Cpu::peek(u64 la, void* dst, size_t size) const {
+size_t Cpu::peek(u64 la, void* dst, size_t size) const { return peek_in(sys.cr3, la, dst, size); }
+
+size_t Cpu::peek_in(u64 cr3, u64 la, void* dst, size_t size) const {
     u8* out = static_cast<u8*>(dst);
     size_t done = 0;
     while (done < size) {
         u64 pa;
-        if (!translate_peek(la + done, pa)) break;
-        u8* page = bus_.ram_page(pa);
+        if (!translate_peek_in(cr3, la + done, pa)) break;
+        size_t n = std::min<size_t>(size - done, 0x1000 - ((la + done) & 0xFFF));
+        size_t got = peek_phys(pa, out + done, n);
+        done += got;
+        if (got < n) break;
+    }
+    return done;
+}
+
+size_t Cpu::peek_phys(u64 pa, void* dst, size_t size) const {
+    u8* out = static_cast<u8*>(dst);
+    size_t done = 0;
+    while (done < size) {
+        u8* page = bus_.ram_page(pa + done);
         if (!page) break;
-        size_t n = std::min<size_t>(size - done, 0x1000 - (pa & 0xFFF));
-        std::memcpy(out + done, page + (pa & 0xFFF), n);
+        size_t n = std::min<size_t>(size - done, 0x1000 - ((pa + done) & 0xFFF));
+        std::memcpy(out + done, page + ((pa + done) & 0xFFF), n);
         done += n;
     }
     return done;
@@ -259,11 +273,15 @@ bool Cpu::take_interrupt(StepResult& stop) {
 // Delivers `f`; on a triple fault fills `stop` and returns false.
 bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     external_event_ = external;
+    const u8 from_cpl = sys.cpl;
     if (model_) model_->begin(nullptr);  // the frame's accesses belong to the event
     bool ok = deliver_fault(f);
     external_event_ = false;
     if (!ok) stop = {StopReason::TripleFault, triple_fault};
-    else if (model_) model_->event(*this, f.vector, external);
+    else {
+        if (model_) model_->event(*this, f.vector, external);
+        if (observer) [[unlikely]] observer->delivered(*this, f.vector, from_cpl);
+    }
     return ok;
 }
 
@@ -359,10 +377,14 @@ template <bool Detailed>
 // HLT end blocks anyway), so interrupts are recognised at the boundary the SDM
 // names (6.8.1 ... 6.8.3), not at the end of the block.
 //
+// The Observed instantiation (observer.h: only while a debugger asks) first
+// asks the observer at each boundary it stops at: it may stop the CPU there,
+// or have the next instruction run alone.
+//
 // The Detailed instantiation (a timing model is attached) runs the same
 // boundary and the same blocks, and retires every instruction into the model,
 // which sets `cycles`; the fast one adds each instruction's table cost.
-template <bool One, bool Detailed> StepResult Cpu::execute(u64 cycle_limit) {
+template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cycle_limit) {
     end_block = false;  // no block is running yet: whatever set it (update_mode) is done
     // With the model, `cycles` is its clock whichever way this returns (a
     // handler or a page walk may have added fast-clock costs on the way).
@@ -384,11 +406,17 @@ template <bool One, bool Detailed> StepResult Cpu::execute(u64 cycle_limit) {
             if (stop.reason == StopReason::TripleFault) return stop;
         }
         if (halted) return {StopReason::Halt, {}};
+        bool lone = One;
+        if constexpr (Observed) {
+            const Observer::Action a = observer->before(*this);
+            if (a == Observer::Action::Stop) return {StopReason::Debug, {}};
+            lone = One || a == Observer::Action::Single;
+        }
         const u64 la = s.seg_base[CS] + s.rip;
         const Insn* first = nullptr;
         const Insn* i = nullptr;
         try {
-            if (!(One || interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec)) [[likely]] {
+            if (!(lone || interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec)) [[likely]] {
                 // The common boundary: the block runs to its end or until an
                 // instruction ends it. `insns` is added per block: counting per
                 // instruction here makes the compiler pair it with `cycles`,
@@ -418,7 +446,7 @@ template <bool One, bool Detailed> StepResult Cpu::execute(u64 cycle_limit) {
                 }
                 insns += static_cast<u64>(i - first);
             } else {
-                rare_boundary<Detailed>(la, One, prev, prev_generation, cycle_limit);
+                rare_boundary<Detailed>(la, lone, prev, prev_generation, cycle_limit);
             }
             // Trap-class debug conditions of the instruction that just completed
             // (single-step, data and I/O breakpoints) make one #DB, held over one
@@ -444,17 +472,29 @@ template <bool One, bool Detailed> StepResult Cpu::execute(u64 cycle_limit) {
             prev = nullptr;
             if (!deliver_exceptions) return {StopReason::Fault, f};
             if (!deliver_event(f, false, stop)) return stop;
+        } catch (const DebugStop&) {
+            // A trap record stopped the CPU before its instruction (observer.h).
+            if (first) insns += static_cast<u64>(i - first);
+            end_block = false;
+            db_trap_ = 0;
+            return {StopReason::Debug, {}};
         }
         if constexpr (One) break;
     }
     return {halted ? StopReason::Halt : StopReason::Budget, {}};
 }
 
-// The model is looked at here, never inside the loop.
-StepResult Cpu::run(u64 cycle_limit) {
-    return model_ ? execute<false, true>(cycle_limit) : execute<false, false>(cycle_limit);
+// The observed loop only while a debugger asks for it (observer.h), the
+// detailed one only with a timing model: both are looked at here, never
+// inside the loop.
+template <bool One> StepResult Cpu::dispatch(u64 cycle_limit) {
+    const bool observed = observe_boundaries && observer;
+    if (model_) return observed ? execute<One, true, true>(cycle_limit) : execute<One, false, true>(cycle_limit);
+    return observed ? execute<One, true, false>(cycle_limit) : execute<One, false, false>(cycle_limit);
 }
 
-StepResult Cpu::step() { return model_ ? execute<true, true>(~0ull) : execute<true, false>(~0ull); }
+StepResult Cpu::run(u64 cycle_limit) { return dispatch<false>(cycle_limit); }
+
+StepResult Cpu::step() { return dispatch<true>(~0ull); }
 
 }  // namespace sy

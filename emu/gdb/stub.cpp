@@ -71,6 +71,7 @@ void Stub::host_stop() {
     end_ = End::Machine;
     result_ = {};
     result_.end = RunEnd::Stopped;
+    send_packet("X" + hex2(kSigKill));  // gdb hears the run ended (nowhere if none is attached)
 }
 
 void Stub::disconnected() {

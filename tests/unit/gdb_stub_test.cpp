@@ -229,7 +229,7 @@ TEST_CASE("gdb stub: a third-party kernel (no descriptor): threads are the CPUs,
     CHECK(reg(r.cmd("g"), "rip") == r.m->cpu(1).s.rip);
 }
 
-TEST_CASE("gdb stub: every task is a thread; a switched-out task's registers are what the CPU resumes it with") {
+TEST_CASE("gdb stub: every task is a thread, a switched-out task's registers are what the CPU resumes it with") {
     GdbRig r(2);
     const std::string bp = "Z0," + r.addr_of("schedule_timeout") + ",1";
     CHECK(r.cmd(bp) == "OK");
@@ -332,7 +332,7 @@ TEST_CASE("gdb stub: memory through the thread's address space, never faulting: 
     CHECK(c.cycles == cycles);
 }
 
-TEST_CASE("gdb stub: step, Ctrl-C while running, hardware breakpoints, kill; bs/bc unsupported for now") {
+TEST_CASE("gdb stub: step, Ctrl-C while running, hardware breakpoints, kill, and bs/bc unsupported for now") {
     GdbRig r(2);
     const Cpu& c0 = r.m->cpu(0);
     // One instruction on the thread's CPU.
@@ -518,7 +518,7 @@ TEST_CASE("gdb stub over TCP fuzz: garbage on the socket, a dropped connection, 
     CHECK(stub.end() == gdb::Stub::End::Killed);
 }
 
-TEST_CASE("gdb stub: watchpoints stop after the access: every jiffies++ is caught, none missed (Z2); reads (Z3)") {
+TEST_CASE("gdb stub: watchpoints stop after the access: every jiffies++ is caught, none missed (Z2), reads (Z3)") {
     GdbRig r(2);
     const u64 jiffies = *r.k->symbols().address_of("jiffies");
     const std::string z2 = "Z2," + gdb::hex_number(jiffies) + ",8";

@@ -299,7 +299,7 @@ struct WatchRecorder final : Observer {
 };
 }  // namespace
 
-TEST_CASE("debug: a debugger's write watchpoint stops after the write, a read one after the read; the guest sees no #DB") {
+TEST_CASE("debug: a debugger's write watchpoint stops after the write, a read one after the read, the guest sees no #DB") {
     DebugMachine t;
     t.record_db();
     WatchRecorder w;
@@ -336,7 +336,7 @@ TEST_CASE("debug: a debugger's write watchpoint stops after the write, a read on
     REQUIRE(r.run().reason == StopReason::Halt);
 }
 
-TEST_CASE("debug: a watchpoint stops REP STOSB after the iteration that met it; resuming finishes it") {
+TEST_CASE("debug: a watchpoint stops REP STOSB after the iteration that met it, resuming finishes it") {
     DebugMachine t;
     WatchRecorder w;
     t.cpu.observer = &w;

@@ -218,15 +218,15 @@ bool write_registers(Cpu& c, const std::string& hex) {
     size_t total = 0;
     for (const RegisterDef& d : defs) total += d.bits / 4;
     if (hex.size() != total) return false;
-    size_t at = 0;
-    for (size_t n = 0; n < defs.size(); ++n) {
-        const size_t len = defs[n].bits / 4;
-        const std::string part = hex.substr(at, len);
-        at += len;
-        if (part.find('x') != std::string::npos) continue;  // unavailable: unchanged
-        if (!from_hex(part)) return false;
-        if (n <= size_t(kEflags) && !write_register(c, int(n), part)) return false;
+    // Every field is checked before the first register is written.
+    std::vector<std::string> parts;
+    for (size_t n = 0, at = 0; n < defs.size(); at += defs[n].bits / 4, ++n) {
+        std::string part = hex.substr(at, defs[n].bits / 4);
+        if (part.find('x') == std::string::npos && !from_hex(part)) return false;
+        parts.push_back(std::move(part));
     }
+    for (size_t n = 0; n <= size_t(kEflags); ++n)
+        if (parts[n].find('x') == std::string::npos) write_register(c, int(n), parts[n]);  // "xx": unchanged
     return true;
 }
 

@@ -214,6 +214,17 @@ TEST_CASE("gdb stub: at power-on the boot path is swapper/0 (thread 1) with CPU 
     CHECK(r.cmd("P" + gdb::hex_number(u64(gdb::register_number("rax"))) + "=efbeadde00000000") == "OK");
     CHECK(c.s.gpr[RAX] == 0xdeadbeef);
     CHECK(r.cmd("Pzz=00") == "E01");
+    // G: all or nothing. A malformed field anywhere leaves every register as it was.
+    std::string all = r.cmd("g");
+    const std::string rbx = all.substr(16, 16);
+    all.replace(16, 16, "0100000000000000");     // rbx = 1
+    std::string broken = all;
+    broken.replace(broken.size() - 16, 2, "zz");  // efer's first byte
+    CHECK(r.cmd("G" + broken) == "E01");
+    CHECK(gdb::to_hex(&c.s.gpr[RBX], 8) == rbx);
+    CHECK(r.cmd("G" + all) == "OK");
+    CHECK(c.s.gpr[RBX] == 1);
+    CHECK(r.cmd("G00") == "E01");
     CHECK(r.cmd("P0=00") == "E01");  // rax is 8 bytes
 }
 

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "cpu.h"
 #include "flat_bus.h"
 #include "launch.h"
+#include "timing/core.h"
 
 namespace sy::cli {
 namespace {
@@ -261,9 +263,14 @@ struct Result {
     std::string error;
 };
 
-Result run_program(const Program& p, u64 target_insns) {
+Result run_program(const Program& p, u64 target_insns, timing::Mode mode) {
     FlatBus bus(p.sieve ? kSieveRam : kRam);
     Cpu cpu(bus);
+    std::optional<timing::System> model;
+    if (mode == timing::Mode::Detailed) {
+        model.emplace(timing::kParams, 1);
+        cpu.set_timing_model(&model->cpu(0));
+    }
     bus.load(kCode, p.code.b);
     cpu.s.rip = kCode;
     cpu.s.gpr[RSP] = kRam - 0x100;
@@ -320,9 +327,10 @@ struct KernelRun {
     std::string error;
 };
 
-KernelRun run_kernel(u64 n) {
+KernelRun run_kernel(u64 n, const std::string& timing) {
     MachineOptions o;
     o.smp = "1";
+    o.timing = timing;
     o.append = "bench " + std::to_string(n);
     Prepared prep = prepare(o);
     std::string serial;
@@ -353,10 +361,14 @@ void add_bench(CLI::App& app) {
     auto* cmd = app.add_subcommand("bench", "Measure interpreter speed (guest instructions per second)");
     static u64 insns = 200'000'000;
     static std::string only;
+    static std::string timing_mode = "fast";
     cmd->add_option("--insns", insns, "Guest instructions per program (rep movsq: the qwords the mov loop copies)")
         ->type_name("N")
         ->capture_default_str();
     cmd->add_option("--only", only, "Run only programs whose name contains this text")->type_name("TEXT");
+    cmd->add_option("--timing", timing_mode, "The cycle clock: fast (the timing table) or detailed (cpu/timing/)")
+        ->check(CLI::IsMember({"fast", "detailed"}))
+        ->capture_default_str();
     cmd->callback([] {
         const std::string kernel_row = "kernel calls";
         auto selected = [](const std::string& name) { return only.empty() || name.find(only) != std::string::npos; };
@@ -381,7 +393,7 @@ void add_bench(CLI::App& app) {
         };
         for (const Program& p : programs()) {
             if (!selected(p.name)) continue;
-            Result r = run_program(p, insns);
+            Result r = run_program(p, insns, timing_mode == "detailed" ? timing::Mode::Detailed : timing::Mode::Fast);
             if (!r.error.empty()) {
                 std::printf("%-15s %s\n", p.name.c_str(), r.error.c_str());
                 exit_status = 1;
@@ -399,7 +411,7 @@ void add_bench(CLI::App& app) {
             // A round (getpid + sched_yield in each process) is about 1000 guest
             // instructions; the kernel runs at a tenth of the loops' rate.
             const u64 n = std::max<u64>(insns / 20000, 1);
-            KernelRun base = run_kernel(0), k = run_kernel(n);
+            KernelRun base = run_kernel(0, timing_mode), k = run_kernel(n, timing_mode);
             std::string error = k.error.empty() ? base.error : k.error;
             if (!error.empty()) {
                 std::printf("%-15s %s\n", kernel_row.c_str(), error.c_str());

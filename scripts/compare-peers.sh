@@ -22,18 +22,21 @@
 # the command line in grub.cfg, configured by a bochsrc written here (no
 # display: the ncurses "term" library on a pty-less stdout; the Bochs debugger
 # of Debian's build is told to continue at once). Every workload also runs
-# with count 0, and the table shows the difference of the two host wall times:
-# the workload without the boot (BIOS, GRUB, the kernel's start) and exit.
+# with count 0, and the table shows the differences of the two runs' host
+# times: the workload without the boot (BIOS, GRUB, the kernel's start) and
+# exit. Two times per engine: CPU (user + system seconds of the engine's
+# process, GNU time) and wall. On a host shared with other work the wall
+# times of short runs are noise (even negative); the ratios use CPU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 . scripts/packages.sh
 install_missing qemu-system-x86 bochs bochsbios vgabios bochs-term grub-pc-bin grub-common xorriso mtools \
-  build-essential python3
+  build-essential python3 time
 scripts/setup.sh >/dev/null
 
 WORKLOADS=${WORKLOADS:-alu call sieve kernel}
-ALU_N=${ALU_N:-50000000}
+ALU_N=${ALU_N:-150000000}
 CALL_N=${CALL_N:-50000000}
 KERNEL_N=${KERNEL_N:-10000}
 SY=build/switchyard
@@ -109,36 +112,32 @@ EOF
   echo c >"$dir/debugger.rc"  # Debian's Bochs has the debugger: continue at once
 }
 
-# run ENGINE WORKLOAD COUNT: runs it, checks the output, prints the host seconds.
+# run ENGINE WORKLOAD COUNT: runs it, checks the output, prints the host CPU
+# and wall seconds.
 run() {
-  local engine=$1 w=$2 n=$3 img args tag="$1-$2-$3" t0 t1 status=0
+  local engine=$1 w=$2 n=$3 img args tag="$1-$2-$3" status=0
   img=$(image "$w")
   args=$(cmdline "$w" "$n")
-  local e9="$OUT/$tag.e9" serial="$OUT/$tag.serial" log="$OUT/$tag.log"
-  rm -f "$e9" "$serial"
+  local e9="$OUT/$tag.e9" serial="$OUT/$tag.serial" log="$OUT/$tag.log" times="$OUT/$tag.time"
+  local timed=(/usr/bin/time -f "%e %U %S" -o "$times" timeout -s KILL "$TIMEOUT")
+  rm -f "$e9" "$serial" "$times"
   case $engine in
     switchyard)
-      t0=$(date +%s.%N)
-      timeout -s KILL "$TIMEOUT" "$SY" run -kernel "$img" -m 256 -smp 1 -append "$args" \
+      "${timed[@]}" "$SY" run -kernel "$img" -m 256 -smp 1 -append "$args" \
         -debugcon "file:$e9" -serial "file:$serial" --stats >"$log" 2>&1 || status=$?
-      t1=$(date +%s.%N)
       [ "$status" = 1 ] || die "$tag: switchyard exited with $status (see $log)"
       ;;
     qemu)
-      t0=$(date +%s.%N)
-      timeout -s KILL "$TIMEOUT" qemu-system-x86_64 -accel tcg -m 256 -smp 1 -display none -no-reboot \
+      "${timed[@]}" qemu-system-x86_64 -accel tcg -m 256 -smp 1 -display none -no-reboot \
         -kernel "$img" -append "$args" -debugcon "file:$e9" -serial "file:$serial" \
         -device isa-debug-exit,iobase=0xf4,iosize=0x04 >"$log" 2>&1 || status=$?
-      t1=$(date +%s.%N)
       [ "$status" = 1 ] || die "$tag: QEMU exited with $status (see $log)"
       ;;
     bochs)
       bochs_files "$tag" "$img" "$args"
       local dir="$OUT/bochs-$tag"
-      t0=$(date +%s.%N)
-      TERM=${TERM:-xterm} timeout -s KILL "$TIMEOUT" bochs -q -f "$dir/bochsrc" -rc "$dir/debugger.rc" \
+      TERM=${TERM:-xterm} "${timed[@]}" bochs -q -f "$dir/bochsrc" -rc "$dir/debugger.rc" \
         </dev/null >"$log" 2>&1 || status=$?
-      t1=$(date +%s.%N)
       grep -aq "Shutdown port: shutdown requested" "$log" || die "$tag: Bochs did not power off (see $log)"
       # port_e9_hack writes to Bochs' stdout; the guest's text is there between the screen updates.
       grep -a -o "start [0-9]*\|primes below [0-9]*: [0-9]*\|end" "$log" >"$e9" || true
@@ -156,26 +155,36 @@ run() {
     fi
   fi
   if [ "$engine" = switchyard ]; then sed -n 's/.*insns=\([0-9]*\).*/\1/p' "$log" | head -1 >"$OUT/$tag.insns"; fi
-  awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
+  # GNU time's last line: wall, user, system seconds.
+  tail -1 "$times" | awk '{ printf "%.3f %.3f\n", $2 + $3, $1 }'
 }
 
 echo "compare-peers: $(nproc) host CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "compare-peers: switchyard $(git rev-parse --short HEAD 2>/dev/null || echo "(no git)"), $(qemu-system-x86_64 --version | head -1), Bochs $(dpkg-query -W -f='${Version}' bochs)"
 table="$OUT/table.txt"
-printf "%-8s %14s %12s %12s %12s %10s %10s\n" workload "guest insns" switchyard QEMU Bochs "sy/QEMU" "sy/Bochs" >"$table"
+printf "%-8s %12s   %-17s %-17s %-17s %8s %8s\n" workload "guest insns" "switchyard" "QEMU" "Bochs" \
+  "sy/QEMU" "sy/Bochs" >"$table"
+printf "%-8s %12s   %-17s %-17s %-17s %8s %8s\n" "" "" "cpu s (wall s)" "cpu s (wall s)" "cpu s (wall s)" "cpu" "cpu" >>"$table"
 for w in $WORKLOADS; do
   n=$(count "$w")
-  declare -A sec=()
+  declare -A cpu=() wall=()
   for engine in switchyard qemu bochs; do
     echo "compare-peers: $w ($n) under $engine ..." >&2
-    base=$(run "$engine" "$w" 0)
+    base=$(run "$engine" "$w" 0)  # (an assignment, so that a failed run stops the script)
     full=$(run "$engine" "$w" "$n")
-    sec[$engine]=$(awk -v a="$base" -v b="$full" 'BEGIN { printf "%.3f", b - a }')
+    read -r base_cpu base_wall <<<"$base"
+    read -r full_cpu full_wall <<<"$full"
+    cpu[$engine]=$(awk -v a="$base_cpu" -v b="$full_cpu" 'BEGIN { printf "%.2f", b - a }')
+    wall[$engine]=$(awk -v a="$base_wall" -v b="$full_wall" 'BEGIN { printf "%.2f", b - a }')
   done
   insns=$(( $(cat "$OUT/switchyard-$w-$n.insns") - $(cat "$OUT/switchyard-$w-0.insns") ))
-  awk -v w="$w" -v i="$insns" -v s="${sec[switchyard]}" -v q="${sec[qemu]}" -v b="${sec[bochs]}" 'BEGIN {
-    printf "%-8s %14d %11.2fs %11.2fs %11.2fs %10.2f %10.2f\n", w, i, s, q, b, s / q, s / b }' >>"$table"
-  unset sec
+  awk -v w="$w" -v i="$insns" -v s="${cpu[switchyard]}" -v q="${cpu[qemu]}" -v b="${cpu[bochs]}" \
+    -v sw="${wall[switchyard]}" -v qw="${wall[qemu]}" -v bw="${wall[bochs]}" '
+    function cell(c, t) { return sprintf("%6.2f (%7.2f)", c, t) }
+    function ratio(a, b) { return b > 0 ? sprintf("%8.2f", a / b) : sprintf("%8s", "-") }
+    BEGIN { printf "%-8s %12d   %-17s %-17s %-17s %s %s\n", w, i, cell(s, sw), cell(q, qw), cell(b, bw),
+            ratio(s, q), ratio(s, b) }' >>"$table"
+  unset cpu wall
 done
 echo
 cat "$table"

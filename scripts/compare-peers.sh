@@ -38,7 +38,7 @@ scripts/setup.sh >/dev/null
 WORKLOADS=${WORKLOADS:-alu call sieve kernel}
 ALU_N=${ALU_N:-150000000}
 CALL_N=${CALL_N:-50000000}
-KERNEL_N=${KERNEL_N:-10000}
+KERNEL_N=${KERNEL_N:-40000}
 SY=build/switchyard
 KERNEL=build/guest-kernel/kernel.elf
 OUT=build/peers

@@ -295,7 +295,10 @@ void Model::retire(Cpu& c, const Insn& i, const Facts& f, u64 pc, u64 fetch_pa) 
 }
 
 void Model::branch(Cpu& c, const Insn& i, const Facts& f, u64 pc, u64 next) {
-    if (f.flow == Flow::Other) return;  // serialising: its cost is the table's
+    if (f.flow == Flow::Other) {  // serialising: its cost is the table's
+        if (probe_ && (f.props & prop::EventReturn)) [[unlikely]] probe_->event_return(c);
+        return;
+    }
     const u64 cs = c.s.seg_base[CS];
     const u64 target = cs + c.s.rip;
     const bool taken = target != next;

@@ -145,13 +145,15 @@ public:
 private:
     // When a value becomes available, and what its wait is charged to: the last
     // `miss` cycles of it to `part`, the `tlb` cycles before those to Tlb.
-    struct Ready {
+    struct Ready {  // 16 bytes: the scoreboard copies one per register written
         u64 at = 0;
-        u32 miss = 0, tlb = 0;
+        u32 miss = 0;
+        u16 tlb = 0;
         Part part = Part::Exec;
     };
     // What the running instruction's accesses cost so far.
     struct Pending {
+        bool touched = false;         // an access was reported (else all of this is zero)
         bool load = false;
         Ready load_ready;             // the slowest load (relative: at = latency)
         u32 store_tlb = 0;            // TLB cycles of its stores (they stall issue)

@@ -143,8 +143,12 @@ std::string switch_cost_summary(const std::vector<SwitchRecord>& log, const gues
     } groups[2] = {{"ordinary switches (next resumes in __schedule)", {}, {}, 0},
                    {"first switches into a forked task (ret_from_fork)", {}, {}, 0}};
     std::vector<u64> all;
+    size_t uncosted = 0;  // a switch whose window never opened, or still open at the end
     for (const SwitchRecord& r : log) {
-        if (!r.cost) continue;
+        if (!r.cost) {
+            ++uncosted;
+            continue;
+        }
         Group& g = groups[into_fork(r, k) ? 1 : 0];
         const timing::Counters& c = r.cost->counters;
         g.cycles.push_back(c.cycles);
@@ -183,6 +187,7 @@ std::string switch_cost_summary(const std::vector<SwitchRecord>& log, const gues
         }
         append(s, "; ret of __switch_to mispredicted in %zu\n", g.rsb_wrong);
     }
+    if (uncosted) append(s, "switches without a cost: %zu\n", uncosted);
     return s;
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the bundled kernel's shell under --timing detailed --stats and checks the
 # per-switch breakdown (docs/timing.md, "What a switch costs"):
-#   - every switch's parts add up to its cycles;
+#   - every switch has a cost, and its parts add up to its cycles;
 #   - where the `ret` of __switch_to goes follows from the kernel's design (its
 #     debugger descriptor: a forked task's inactive_task_frame holds
 #     ret_from_fork, a task that ran before resumes after its own call to
@@ -25,7 +25,9 @@ status=$?
 if [ "$status" != 7 ]; then
   echo "exit status: expected 7 (poweroff 3), got $status"; cat "$tmp/err"; exit 1
 fi
-grep -E '^(switch cost histogram|ordinary|first switches)' "$tmp/err"
+grep -E '^(switch cost histogram|ordinary|first switches|switches without)' "$tmp/err"
+# Every switch the tracker logged has its cost (the run ends long after the last one).
+if grep -q '^switches without a cost' "$tmp/err"; then echo "FAIL: some switches have no cost"; exit 1; fi
 awk -v mode="$mode" '
   $1 != "switch" || $2 !~ /^[0-9]+$/ { next }
   {

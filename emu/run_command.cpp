@@ -120,8 +120,9 @@ int run(const RunOptions& o) {
     }
     // --stats --timing detailed: each context switch's cost, when the kernel
     // describes itself (its debugger descriptor); any other kernel runs as it is.
-    std::string no_switches;
-    if (o.stats && m->timing() && !checked) {
+    // Not with the gdb stub, whose debugger is the machine's only one.
+    std::string no_switches = "not with the gdb stub";
+    if (o.stats && m->timing() && !checked && o.gdb.empty() && !o.gdb_default) {
         try {
             checked = std::make_unique<debug::CheckedRun>(*m, l.kernel, false);
         } catch (const std::exception& e) {

@@ -91,17 +91,17 @@ int run(const RunOptions& o) {
     // --check and --trace run under the debugger; a plain run never sees it.
     std::unique_ptr<debug::CheckedRun> checked;
     std::ofstream trace_file;
-    if (!o.trace.empty()) {
-        trace_file.open(o.trace, std::ios::binary | std::ios::trunc);
-        if (!trace_file) fail("--trace " + o.trace + ": cannot write it (" + std::strerror(errno) + ")");
-    }
     if (o.check || !o.trace.empty()) {
         try {
             checked = std::make_unique<debug::CheckedRun>(*m, l.kernel, o.check);
         } catch (const std::exception& e) {
             fail(std::string(o.check ? "--check" : "--trace") + ": " + l.kernel + ": " + e.what());
         }
-        if (!o.trace.empty()) checked->debugger().record_trace();
+    }
+    if (!o.trace.empty()) {
+        trace_file.open(o.trace, std::ios::binary | std::ios::trunc);
+        if (!trace_file) fail("--trace " + o.trace + ": cannot write it (" + std::strerror(errno) + ")");
+        checked->debugger().record_trace();
     }
 
     Console::install_signal_handlers();

@@ -49,6 +49,17 @@ Event Recorder::slice_event(unsigned cpu, const PerCpu& p, size_t k, u64 end) co
     return e;
 }
 
+Event Recorder::stretch_event(unsigned cpu, const PerCpu& p, u64 end) const {
+    Event e;
+    e.kind = Kind::Task;
+    e.cpu = cpu;
+    e.begin = p.since;
+    e.end = end;
+    e.pid = p.pid;
+    e.name = p.name;
+    return e;
+}
+
 void Recorder::exited(unsigned cpu, u64 cycle) {
     PerCpu& p = cpus_[cpu];
     if (p.slices.empty()) {
@@ -67,14 +78,7 @@ void Recorder::switched(unsigned cpu, u64 cycle, u64 prev, int prev_pid, const s
     if (p.pid < 0 || p.pid == prev_pid) p.pid = prev_pid, p.name = prev_name;
     // prev's slices end here, innermost first, and wait for prev to run again.
     for (size_t k = p.slices.size(); k-- > 0;) events_.push_back(slice_event(cpu, p, k, cycle));
-    Event stretch;
-    stretch.kind = Kind::Task;
-    stretch.cpu = cpu;
-    stretch.begin = p.since;
-    stretch.end = cycle;
-    stretch.pid = p.pid;
-    stretch.name = p.name;
-    events_.push_back(std::move(stretch));
+    events_.push_back(stretch_event(cpu, p, cycle));
     if (prev) parked_[prev] = std::move(p.slices);
     p.slices.clear();
 
@@ -106,15 +110,8 @@ std::vector<Event> Recorder::open(unsigned cpu, u64 now) const {
     std::vector<Event> out;
     const PerCpu& p = cpus_[cpu];
     if (!p.started) return out;
-    Event stretch;
-    stretch.kind = Kind::Task;
-    stretch.cpu = cpu;
-    stretch.begin = p.since;
-    stretch.end = now;
-    stretch.pid = p.pid;
-    stretch.name = p.name;
-    stretch.open = true;
-    out.push_back(std::move(stretch));
+    out.push_back(stretch_event(cpu, p, now));
+    out.back().open = true;
     for (size_t k = 0; k < p.slices.size(); ++k) {
         out.push_back(slice_event(cpu, p, k, now));
         out.back().open = true;

@@ -108,6 +108,7 @@ private:
         std::vector<Slice> slices;  // the running task's, innermost last
     };
     Event slice_event(unsigned cpu, const PerCpu& p, size_t k, u64 end) const;
+    Event stretch_event(unsigned cpu, const PerCpu& p, u64 end) const;
 
     std::vector<PerCpu> cpus_;
     std::map<u64, std::vector<Slice>> parked_;  // a switched-out task's open slices

@@ -170,3 +170,39 @@ TEST_CASE("trace: a traced run of the bundled kernel records each switch the deb
     }
     CHECK(syscalls > 0);
 }
+
+TEST_CASE("trace: a user page fault is a #PF slice from user mode in the task the kernel says it killed") {
+    // The kernel's own report ("utest[2]: page fault at ip ...: killed", from
+    // its #PF handler) says which task faulted; the trace must hold that fault.
+    MachineConfig c;
+    c.ram_bytes = 64 * mem::MiB;
+    c.cpus = 2;
+    std::string serial;
+    c.serial_out = [&](u8 b) { serial.push_back(char(b)); };
+    Machine m(c);
+    boot::BootParams p;
+    p.cmdline = std::string(SY_GUEST_KERNEL) + " utest fault";
+    boot::load_multiboot(m, kernel_image(), p);
+    guest::CpuMemory mem(m.cpu(0));
+    guest::Kernel k = guest::Kernel::load(Symbols::load(SY_GUEST_KERNEL), mem);
+    debug::Debugger d(m, &k);
+    REQUIRE(d.record_trace());
+    const debug::Stop s = d.cont(2'000'000'000);
+    REQUIRE(s.kind == debug::StopKind::Exited);
+    int pid = -1;
+    const size_t at = serial.find("]: page fault at ip ");
+    REQUIRE(at != std::string::npos);
+    const size_t open = serial.rfind('[', at);
+    pid = std::stoi(serial.substr(open + 1, at - open - 1));
+    int faults = 0;
+    for (const trace::Event& e : d.trace()->events())
+        if (e.kind == trace::Kind::Exception) {
+            ++faults;
+            CHECK(e.number == 14);
+            CHECK(e.name == "#PF");
+            CHECK(e.from_user);
+            CHECK(e.pid == pid);
+            CHECK(e.where == "asm_exc_page_fault");
+        }
+    CHECK(faults == 1);
+}

@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "console.h"
 #include "check_run.h"
+#include "chrome_json.h"
 #include "launch.h"
 #include "machine.h"
 #include "multiboot.h"
@@ -36,6 +37,7 @@ struct RunOptions {
     std::string screen;
     bool stats = false;
     bool check = false;
+    std::string trace;  // --trace FILE.json
     bool nographic = false;
     bool no_reboot = false;
     // The gdb stub: -gdb tcp::PORT (or tcp:HOST:PORT), -s for tcp::1234, -S
@@ -58,6 +60,22 @@ void write_screen(const std::string& path, const Machine& m) {
     std::ofstream f(path, std::ios::binary);
     f << m.screen().text();
     if (!f) std::fprintf(stderr, "switchyard: --screen %s: cannot write the screen\n", path.c_str());
+}
+
+void write_trace(const std::string& path, std::ofstream& f, const trace::Recorder& r, Machine& m,
+                 const std::string& kernel) {
+    trace::ChromeTraceInfo info;
+    info.machine = "switchyard: " + std::filesystem::path(kernel).filename().string() + ", " +
+                   std::to_string(m.cpu_count()) + (m.cpu_count() == 1 ? " CPU" : " CPUs");
+    info.cycles_per_us = Machine::kCpuHz / 1'000'000;
+    info.end_cycle = m.now();
+    for (unsigned n = 0; n < m.cpu_count(); ++n) info.cpu_now.push_back(m.cpu(n).cycles);
+    const size_t events = trace::write_chrome_json(f, r, info);
+    f.close();
+    if (!f) std::fprintf(stderr, "switchyard: --trace %s: cannot write it\n", path.c_str());
+    else
+        std::fprintf(stderr, "switchyard: trace: %zu events, %llu switches in %s (open it in ui.perfetto.dev)\n", events,
+                     (unsigned long long)r.switches(), path.c_str());
 }
 
 // --stats with --timing detailed: where each CPU's cycles went, and its misses.
@@ -110,12 +128,14 @@ int run(const RunOptions& o) {
     Launch l = start(prepared, console->serial_sink(), console->debugcon_sink());
     Machine* m = l.machine.get();
     auto& boot = l.boot;
+    // --check and --trace run under the debugger; a plain run never sees it.
     std::unique_ptr<debug::CheckedRun> checked;
-    if (o.check) {
+    std::ofstream trace_file;
+    if (o.check || !o.trace.empty()) {
         try {
-            checked = std::make_unique<debug::CheckedRun>(*m, l.kernel);
+            checked = std::make_unique<debug::CheckedRun>(*m, l.kernel, o.check);
         } catch (const std::exception& e) {
-            fail("--check: " + l.kernel + ": " + e.what());
+            fail(std::string(o.check ? "--check" : "--trace") + ": " + l.kernel + ": " + e.what());
         }
     }
     // --stats --timing detailed: each context switch's cost, when the kernel
@@ -129,6 +149,11 @@ int run(const RunOptions& o) {
             no_switches = e.what();
         }
     }
+    if (!o.trace.empty()) {
+        trace_file.open(o.trace, std::ios::binary | std::ios::trunc);
+        if (!trace_file) fail("--trace " + o.trace + ": cannot write it (" + std::strerror(errno) + ")");
+        checked->debugger().record_trace();
+    }
 
     std::optional<gdb::Endpoint> gdb_at;
     if (o.gdb_default) gdb_at = gdb::Endpoint{"", 1234};
@@ -138,6 +163,7 @@ int run(const RunOptions& o) {
     }
     if (o.paused && !gdb_at) fail("-S (start paused) needs the gdb stub: add -s or -gdb tcp::PORT");
     if (gdb_at && o.check) fail("--check and the gdb stub cannot be used together yet");
+    if (gdb_at && !o.trace.empty()) fail("--trace and the gdb stub cannot be used together yet");
 
     Console::install_signal_handlers();
     if (console->interactive()) std::fprintf(stderr, "switchyard: serial console on this terminal; C-a x quits, C-a h helps\n");
@@ -229,6 +255,7 @@ int run(const RunOptions& o) {
         }
     }
     if (!o.screen.empty()) write_screen(o.screen, *m);
+    if (!o.trace.empty()) write_trace(o.trace, trace_file, *checked->debugger().trace(), *m, l.kernel);
     console.reset();  // flush, close, restore the terminal
     if (signal) {     // end as the signal would have ended us
         std::fflush(nullptr);
@@ -335,6 +362,11 @@ void add_run(CLI::App& app) {
     cmd->add_flag("--check", o->check,
                   "check the context switch and kernel entry invariants of a kernel with a debugger descriptor "
                   "(docs/gui.md); stop at the first that breaks, naming it (status 10)");
+    cmd->add_option("--trace", o->trace,
+                    "write the run's timeline to FILE as Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing): "
+                    "per CPU, which task ran when, every context switch, interrupts, exceptions and system calls "
+                    "(docs/trace.md); needs a kernel with a debugger descriptor")
+        ->type_name("FILE");
     cmd->callback([o] { exit_status = run(*o); });
 }
 

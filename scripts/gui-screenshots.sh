@@ -26,4 +26,8 @@ gui "${at_entry[@]}" --keys "$(f11 21),F6,F11" --panel threads --size 1280x720 -
 gui --until-switch 12 --panel cpu --size 1280x720 --screenshot "$out/gui-cpu.png"
 gui --until-switch 12 --panel log --size 1280x720 --screenshot "$out/gui-log.png"
 gui --until-switch 12 --panel memory --size 1280x720 --screenshot "$out/gui-memory.png"
+# The Timeline panel (docs/trace.md) on the default demo with 2 CPUs, at the
+# 24th switch: the spinners taking turns on cpu1, cpu0 idle with its ticks.
+xvfb-run -a -s "-screen 0 1920x1080x24" "$sy" gui --smp 2 --until-switch 24 --panel timeline --size 1280x720 \
+  --screenshot "$out/gui-timeline.png"
 ls -l "$out"/gui-*.png

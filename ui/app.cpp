@@ -42,6 +42,7 @@ constexpr Panel kPanels[] = {
     {"disassembly", "Disassembly", draw_disassembly},
     {"anatomy", "Switch anatomy", draw_anatomy},
     {"log", "Switch log", draw_timeline},
+    {"timeline", "Timeline", draw_trace},
     {"screen", "Screen", draw_screen},
     {"memory", "Memory", draw_memory},
     {"console", "Serial console", draw_console},
@@ -71,6 +72,9 @@ void draw_all(Session& s, float W, float H, ImGuiCond cond, const Panel* only) {
     draw_threads(s);
     place("Disassembly", cpu_w + thr_w, top, dis_w, h1, cond);
     draw_disassembly(s);
+    // The timeline starts behind the anatomy (move either; --panel timeline shows it alone).
+    place("Timeline", 0, y2, ana_w, h2, cond);
+    draw_trace(s);
     place("Switch anatomy", 0, y2, ana_w, h2, cond);
     draw_anatomy(s);
     place("Switch log", ana_w, y2, log_w, h2, cond);
@@ -141,7 +145,7 @@ int run_gui(const GuiOptions& o) {
 
     const Panel* panel = nullptr;
     if (!o.panel.empty() && !(panel = find_panel(o.panel)))
-        cli::fail("--panel " + o.panel + ": not a panel (cpu threads disassembly anatomy log screen memory console)");
+        cli::fail("--panel " + o.panel + ": not a panel (cpu threads disassembly anatomy log timeline screen memory console)");
     Session s(o.machine, !o.no_checks);
     if (o.until_switch_given) {
         if (!s.kernel()) cli::fail("--until-switch: " + s.kernel_path() + " has no debugger descriptor: " + s.kernel_note());

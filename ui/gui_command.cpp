@@ -46,7 +46,7 @@ void add_gui(CLI::App& app) {
                     "then the PNG (and the frame rate on stderr)")
         ->type_name("N");
     cmd->add_option("--panel", o->panel, "show only this panel, filling the window: cpu, threads, disassembly, "
-                    "anatomy, log, screen, memory, console")
+                    "anatomy, log, timeline, screen, memory, console")
         ->type_name("NAME");
     cmd->add_flag("--no-checks", o->no_checks, "do not check the switch and entry invariants (runs faster)");
     cmd->callback([o] { exit_status = ui::run_gui(*o); });

@@ -18,6 +18,7 @@ Session::Session(const cli::MachineOptions& o, bool checks) {
     }
     dbg_ = std::make_unique<debug::Debugger>(m, kernel());
     dbg_->set_checks(checks);
+    dbg_->record_trace();  // the Timeline panel's event list (emu/trace/)
     m.set_host(this);
     status_ = kernel_ ? "stopped at the first instruction: F5 runs, F6 runs to the next context switch"
                       : "no guest awareness (" + kernel_note_ + "): F5 runs";

@@ -11,6 +11,7 @@ void draw_disassembly(Session& s);  // disasm_window.cpp
 void draw_threads(Session& s);      // threads_window.cpp
 void draw_anatomy(Session& s);      // anatomy_window.cpp
 void draw_timeline(Session& s);     // timeline_window.cpp: the switch log and the per-CPU timeline
+void draw_trace(Session& s);        // trace_window.cpp: the timeline of emu/trace/ (what run --trace writes)
 void draw_memory(Session& s);       // memory_window.cpp
 void draw_console(Session& s);      // console_window.cpp
 void draw_screen(Session& s);       // screen_window.cpp

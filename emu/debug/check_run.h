@@ -1,7 +1,7 @@
-// `switchyard run --check`: the run under the debugger with the switch and
-// entry invariants checked (emu/guest/checker.h), stopping at the first one
-// that breaks. `run --stats --timing detailed` runs under it too, without the
-// checks, for the switch log and each switch's cost (switch_cost.h).
+// `switchyard run --check`, `--trace` and `--stats --timing detailed`: the run
+// under the debugger, with the switch and entry invariants checked
+// (emu/guest/checker.h, stopping at the first one that breaks) and/or the
+// timeline recorded (emu/trace/) and each switch's cost (switch_cost.h).
 #pragma once
 #include <memory>
 #include <optional>
@@ -25,6 +25,7 @@ public:
     const std::optional<std::string>& violation() const { return violation_; }
     const SwitchTracker& switches() const { return dbg_->switches(); }
     const guest::Kernel& kernel() const { return *kernel_; }
+    Debugger& debugger() { return *dbg_; }
 
 private:
     std::unique_ptr<guest::CpuMemory> mem_;

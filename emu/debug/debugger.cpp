@@ -2,9 +2,11 @@
 #include "debugger.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 
 #include "code_cache.h"
+#include "fault.h"
 #include "model.h"
 
 namespace sy::debug {
@@ -168,6 +170,9 @@ bool Debugger::watched(Cpu& c, size_t index, bool write) {
 bool Debugger::watched(u64 addr) const {
     if (has_breakpoint(addr)) return true;
     if (goal_ == Goal::Temp && temp_.addr == addr) return true;
+    if (trace_ && (addr == k_->d().sym_entry_SYSCALL_64 ||
+                   std::binary_search(trace_exits_.begin(), trace_exits_.end(), addr)))
+        return true;
     if (k_) {
         if (addr == k_->switch_to_asm()) return true;
         for (u64 a : k_->switch_to_rets())
@@ -376,11 +381,15 @@ bool Debugger::trap(Cpu& c) {
     }
     p.resume_past.reset();
     bool stop = false;
+    if (trace_) trace_trap(i, c);
     if (k_) {
         if (rip == k_->switch_to_asm()) tracker_.entered(*k_, i, c);
         const auto& rets = k_->switch_to_rets();
         if (std::find(rets.begin(), rets.end(), rip) != rets.end()) {
             const SwitchRecord& r = tracker_.at_ret(*k_, i, c);
+            if (trace_)
+                trace_->switched(i, c.cycles, r.prev, r.prev_pid, r.prev_name, r.next, r.next_pid, r.next_name,
+                                 r.ret_addr, r.ret_sym);
             if (checks_) {
                 if (guest::Violation v = checker_->at_switch_ret(c, r.prev, r.next)) {
                     request_stop(i, StopKind::Check, *v);
@@ -412,11 +421,75 @@ bool Debugger::trap(Cpu& c) {
 void Debugger::delivered(Cpu& c, u8 vector, u8 from_cpl) {
     // The interrupt may come at the first boundary back in user mode, before
     // before() has seen it: the privilege it interrupted is what counts.
-    PerCpu& p = cpus_[index_of(c)];
+    const unsigned i = index_of(c);
+    if (trace_) {
+        if (!trace_->started(i)) trace_start(i);
+        const bool exception = vector < 32 && vector != 2;
+        char name[32];
+        if (vector < 32) std::snprintf(name, sizeof name, "%s", vector_name(vector));
+        else std::snprintf(name, sizeof name, "interrupt 0x%02x", vector);
+        trace_->entered(i, c.cycles, exception ? trace::Kind::Exception : trace::Kind::Interrupt, vector, name,
+                        k_->symbols().format(c.s.rip), from_cpl == 3);
+    }
+    PerCpu& p = cpus_[i];
     if (from_cpl == 3) {
         p.entry_vector = vector;
         p.last_cpl = 3;
     }
+}
+
+// ---- the timeline ----
+
+bool Debugger::record_trace() {
+    if (!k_) return false;
+    if (trace_) return true;
+    trace_ = std::make_unique<trace::Recorder>(m_.cpu_count());
+    trace_exits_ = guest::find_kernel_exits(*k_);
+    for (u64 a : trace_exits_) arm(a);
+    if (k_->d().sym_entry_SYSCALL_64) arm(k_->d().sym_entry_SYSCALL_64);
+    for (unsigned n = 0; n < m_.cpu_count(); ++n)
+        if (!m_.waiting_for_sipi(n)) trace_start(n);
+    return true;
+}
+
+// A CPU's first stretch: the task the kernel has as current there, if it has
+// one yet (at power-on it has not; the first switch's prev names it then).
+void Debugger::trace_start(unsigned i) {
+    const Cpu& c = m_.cpu(i);
+    int pid = -1;
+    std::string name;
+    if (auto kcpu = k_->cpu_of_apic(c.apic_id))
+        if (u64 cur = guest::current_task(*k_, *kcpu))
+            if (auto t = guest::read_task(*k_, cur)) pid = t->pid, name = t->name;
+    trace_->start(i, c.cycles, pid, name);
+}
+
+void Debugger::trace_trap(unsigned i, const Cpu& c) {
+    const u64 rip = c.s.rip;
+    if (rip == k_->d().sym_entry_SYSCALL_64) {
+        if (!trace_->started(i)) trace_start(i);
+        const u64 nr = c.s.gpr[RAX];
+        trace_->entered(i, c.cycles, trace::Kind::Syscall, int(nr), syscall_name(nr), "entry_SYSCALL_64", true);
+    } else if (std::binary_search(trace_exits_.begin(), trace_exits_.end(), rip)) {
+        if (!trace_->started(i)) trace_start(i);
+        trace_->exited(i, c.cycles);
+    }
+}
+
+// The name of the function the kernel's sys_call_table has for `nr`, without
+// its "sys_" ("sched_yield"); "syscall N" when there is none (-ENOSYS).
+std::string Debugger::syscall_name(u64 nr) {
+    const Symbol* table = k_->symbols().find("sys_call_table");
+    const u64 entries = table ? table->size / 8 : 0;
+    if (nr >= entries) return "syscall " + std::to_string(nr);
+    if (syscall_names_.size() < entries) syscall_names_.resize(entries);
+    std::string& name = syscall_names_[nr];
+    if (name.empty()) {
+        std::string sym = k_->symbols().format(k_->u64_at(table->addr + 8 * nr));
+        if (sym.rfind("sys_", 0) == 0) sym = sym.substr(4);
+        name = sym.empty() || sym.find('+') != std::string::npos ? "syscall " + std::to_string(nr) : sym;
+    }
+    return name;
 }
 
 bool Debugger::uses_gs(const Cpu& c) const {

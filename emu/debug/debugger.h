@@ -14,6 +14,11 @@
 //   - the observer path of the step loop, switched in only while it is needed:
 //     with checks on (kernel entries from ring 3 and the GS base after them),
 //     and while a step waits for a halted CPU.
+// With record_trace() it also feeds the timeline (emu/trace/trace.h) from the
+// same hooks: switches from its tracker, interrupts and exceptions from
+// delivered(), system calls and their ends from trap records at
+// entry_SYSCALL_64 and at every IRET and SYSRET. Without it none of those
+// extra trap records exists.
 // Every stop leaves the machine at an instruction boundary of every CPU, with
 // the stopping CPU before the instruction it stopped at.
 #pragma once
@@ -29,6 +34,7 @@
 #include "observer.h"
 #include "switch_cost.h"
 #include "switches.h"
+#include "trace.h"
 
 namespace sy::debug {
 
@@ -117,6 +123,12 @@ public:
     void set_checks(bool on) { checks_ = on && k_; }
     bool checks() const { return checks_; }
 
+    // ---- the timeline ----
+    // Records every switch, interrupt, exception and system call from now on
+    // (emu/trace/trace.h). Needs the kernel's descriptor: false without one.
+    bool record_trace();
+    const trace::Recorder* trace() const { return trace_.get(); }
+
     // ---- run control ----
     // Each command sets a goal and runs the machine towards it until a stop or
     // until the machine clock reaches `cycle_limit` (StopKind::Limit: the GUI
@@ -186,6 +198,9 @@ private:
     bool observing() const;
     void update_observer();
     bool uses_gs(const Cpu& cpu) const;
+    void trace_start(unsigned cpu);
+    void trace_trap(unsigned cpu, const Cpu& c);
+    std::string syscall_name(u64 nr);
 
     Machine& m_;
     const guest::Kernel* k_;
@@ -205,6 +220,10 @@ private:
     Temp temp_;
     std::optional<Stop> pending_;  // set by the observer when it stops a CPU
     std::optional<unsigned> last_cpu_;
+
+    std::unique_ptr<trace::Recorder> trace_;
+    std::vector<u64> trace_exits_;  // the kernel's IRETs and SYSRETs (sorted)
+    std::vector<std::string> syscall_names_;
 };
 
 }  // namespace sy::debug

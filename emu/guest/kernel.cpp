@@ -1,6 +1,7 @@
 // Finding and reading the guest kernel through its debugger descriptor.
 #include "kernel.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "disasm.h"
@@ -41,6 +42,30 @@ std::vector<u64> find_returns(const u8* code, size_t n, u64 start) {
     std::vector<u64> out;
     for (const DisasmLine& l : dis.decode_all(code, n, start))
         if (l.is_ret) out.push_back(l.addr);
+    return out;
+}
+
+std::vector<u64> find_kernel_exits(const Kernel& k) {
+    Disassembler dis;
+    std::vector<u64> out;
+    const auto& all = k.symbols().all();
+    for (size_t n = 0; n < all.size(); ++n) {
+        const Symbol& s = all[n];
+        if (!s.function || !k.in_kernel_text(s.addr)) continue;
+        u64 end = k.d().text_end;
+        for (size_t m = n + 1; m < all.size(); ++m)
+            if (all[m].addr > s.addr) {
+                end = std::min(end, all[m].addr);
+                break;
+            }
+        if (end <= s.addr) continue;
+        std::vector<u8> code(end - s.addr);
+        code.resize(k.read(s.addr, code.data(), code.size()));
+        for (const DisasmLine& l : dis.decode_all(code.data(), code.size(), s.addr))
+            if (l.text.rfind("iret", 0) == 0 || l.text.rfind("sysret", 0) == 0) out.push_back(l.addr);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
     return out;
 }
 

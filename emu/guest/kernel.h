@@ -81,5 +81,9 @@ private:
 
 // The `ret` (C3, C2 iw) instructions in [start, end), decoded from `code`.
 std::vector<u64> find_returns(const u8* code, size_t n, u64 start);
+// Every IRET and SYSRET in kernel text, where interrupts, exceptions and
+// system calls end: decoded from guest memory one symbol at a time (from each
+// code symbol to the next), so data between routines cannot desynchronise it.
+std::vector<u64> find_kernel_exits(const Kernel& k);
 
 }  // namespace sy::guest

@@ -10,6 +10,7 @@
  *   stackoverflow    overflow a kernel thread's stack on purpose (ends in a panic)
  *   rsb_fill         __switch_to_asm fills the return stack buffer
  *   nopreempt        no kernel preemption (user tasks are still preempted)
+ *   schedstat        power-off prints each CPU's switch, syscall and IRQ counts
  *   break=NAME       a lab switch: break one mechanism on purpose (include/lab.h)
  *   PROGRAM ARGS...  the first other word names the program pid 1 runs
  *                    (default: demo), the rest are its arguments */
@@ -41,7 +42,7 @@ bool cmdline_has(const char *word)
 
 static bool is_flag(const char *w)
 {
-    static const char *const flags[] = {"ktest", "stackoverflow", "rsb_fill", "nopreempt"};
+    static const char *const flags[] = {"ktest", "stackoverflow", "rsb_fill", "nopreempt", "schedstat"};
     if (!strncmp(w, "break=", 6)) return true;
     for (size_t k = 0; k < ARRAY_SIZE(flags); ++k)
         if (!strcmp(w, flags[k])) return true;

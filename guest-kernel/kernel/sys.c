@@ -174,8 +174,21 @@ static long sys_sy_program(ul index, ul uname, ul len)
 
 static long sys_sy_trace(ul op, ul ubuf, ul max) { return sched_trace_ctl((int)op, (void *)ubuf, (int)max); }
 
+/* With `schedstat` on the command line, power-off first prints what each CPU
+ * counted itself: context switches (rq->nr_switches, counted in __schedule()
+ * just before context_switch()), system calls (do_syscall_64) and external
+ * interrupts (do_IRQ). `run --trace`'s test compares its trace with these. */
+static void show_schedstat(void)
+{
+    for (int cpu = 0; cpu < nr_cpu_ids; ++cpu)
+        if (cpu_online_mask & (1UL << cpu))
+            printk("schedstat: cpu%d apic %u switches %lu syscalls %lu irqs %lu\n", cpu, cpu_data[cpu].apic_id,
+                   cpu_rq(cpu)->nr_switches, cpu_data[cpu].nr_syscalls, cpu_data[cpu].nr_irqs);
+}
+
 static long sys_sy_poweroff(ul code)
 {
+    if (cmdline_has("schedstat")) show_schedstat();
     printk("poweroff (status %lu)\n", code & 0xff);
     machine_power_off((int)(code & 0xff));
 }

@@ -140,6 +140,7 @@ void end_frame(ImDrawData* data) {
     for (int i = 0; i < data->CmdListsCount; ++i)
         for (ImDrawVert& v : data->CmdLists[i]->VtxBuffer) {
             const unsigned c = v.col, a = c >> IM_COL32_A_SHIFT;
+            if (a == 0xFF) continue;  // most of them
             v.col = IM_COL32(premultiplied((c >> IM_COL32_R_SHIFT) & 0xFF, a), premultiplied((c >> IM_COL32_G_SHIFT) & 0xFF, a),
                              premultiplied((c >> IM_COL32_B_SHIFT) & 0xFF, a), a);
         }

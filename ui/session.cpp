@@ -29,7 +29,15 @@ Session::~Session() {
 }
 
 void Session::refresh() {
-    model_ = debug::build_model(machine(), kernel(), &dbg_->switches());
+    // The switch log only grows: keep the copy and append what is new rather
+    // than copy all of it after every slice.
+    std::vector<debug::SwitchRecord> log = std::move(model_.log);
+    debug::ModelOptions o;
+    o.with_log = false;
+    model_ = debug::build_model(machine(), kernel(), &dbg_->switches(), o);
+    const auto& all = dbg_->switches().log();
+    log.insert(log.end(), all.begin() + std::ptrdiff_t(log.size()), all.end());
+    model_.log = std::move(log);
     ++generation_;
 }
 

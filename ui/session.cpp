@@ -36,6 +36,7 @@ void Session::refresh() {
     o.with_log = false;
     model_ = debug::build_model(machine(), kernel(), &dbg_->switches(), o);
     const auto& all = dbg_->switches().log();
+    if (log.size() > all.size()) log.clear();  // a log that was started again
     log.insert(log.end(), all.begin() + std::ptrdiff_t(log.size()), all.end());
     model_.log = std::move(log);
     ++generation_;

@@ -1,7 +1,7 @@
 // The GUI loop: SDL2 window with an OpenGL 3 context, Dear ImGui's SDL2 and
 // OpenGL3 backends, the windows of windows.h over one Session. While the
-// guest runs, each frame gives it one slice of about 10 ms of host time
-// (Session::tick), so the window keeps its 60 frames per second.
+// guest runs, each frame gives it what is left of 16 ms after the rest of the
+// last frame (Session::tick), so the window keeps its 60 frames per second.
 #include "app.h"
 
 #include <GL/gl.h>
@@ -10,12 +10,15 @@
 
 #include <backends/imgui_impl_opengl3.h>
 #include <backends/imgui_impl_sdl.h>
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "model_json.h"
+#include "raster.h"
 #include "screenshot.h"
 #include "session.h"
 #include "windows.h"
@@ -25,10 +28,11 @@ namespace sy::ui {
 namespace {
 
 // Where the windows start (a person can move and resize them): two rows.
+// Called before each window's Begin.
 void place(const char* name, float x, float y, float w, float h, ImGuiCond cond) {
     ImGui::SetNextWindowPos(ImVec2(x, y), cond);
     ImGui::SetNextWindowSize(ImVec2(w, h), cond);
-    (void)name;
+    raster::plain_background(name);
 }
 
 struct Panel {
@@ -135,6 +139,37 @@ std::vector<Command> parse_keys(const std::string& spec) {
     return out;
 }
 
+double cpu_seconds() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);  // every thread of the process: the rasterizer's too
+    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+}
+
+// --frames N: the frame rate over the frames after the first (ImGui places
+// the windows on the first), the frames while the guest ran and while it was
+// stopped counted apart, and the CPU time a frame takes over all threads
+// (load on the host changes the rate, much less the CPU time).
+struct FrameRate {
+    int frames[2] = {0, 0};      // [stopped, running]
+    double seconds[2] = {0, 0};
+    double cpu0 = 0;
+    void start() { cpu0 = cpu_seconds(); }
+    void add(bool running, double s) {
+        ++frames[running];
+        seconds[running] += s;
+    }
+    void print(u64 cycle) const {
+        const int n = frames[0] + frames[1];
+        const double secs = seconds[0] + seconds[1];
+        auto rate = [&](int k) { return seconds[k] > 0 ? double(frames[k]) / seconds[k] : 0.0; };
+        std::fprintf(stderr,
+                     "switchyard: %d frames in %.2f s: %.1f frames per second (%d running at %.1f, %d stopped at %.1f); "
+                     "%.1f ms of CPU per frame; the guest is at cycle %llu\n",
+                     n, secs, secs > 0 ? double(n) / secs : 0.0, frames[1], rate(1), frames[0], rate(0),
+                     n ? (cpu_seconds() - cpu0) * 1000.0 / n : 0.0, (unsigned long long)cycle);
+    }
+};
+
 }  // namespace
 
 int run_gui(const GuiOptions& o) {
@@ -198,6 +233,7 @@ int run_gui(const GuiOptions& o) {
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
     SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+    raster::request_framebuffer();
     std::string title = "switchyard - " + s.kernel_path();
     SDL_Window* win = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, W, H,
                                        SDL_WINDOW_OPENGL | (headless ? 0 : SDL_WINDOW_RESIZABLE));
@@ -217,17 +253,27 @@ int run_gui(const GuiOptions& o) {
     if (headless) io.ConfigFlags |= ImGuiConfigFlags_NoMouse;
     ImGui::StyleColorsDark();
     ImGui::GetStyle().WindowRounding = 0;
+    raster::setup_style(ImGui::GetStyle());
     ImGui_ImplSDL2_InitForOpenGL(win, gl);
     ImGui_ImplOpenGL3_Init("#version 130");
+    raster::setup_font_texture();
+    // With vsync the swap waits for the display: that time is the guest's.
+    const bool vsync = !headless && SDL_GL_GetSwapInterval() > 0;
 
+    using clock = std::chrono::steady_clock;
+    auto ms_since = [](clock::time_point t) { return std::chrono::duration<double, std::milli>(clock::now() - t).count(); };
+    // The frame the guest's slices fit in: a little under 60 Hz's 16.7 ms.
+    constexpr double kFrameMs = 16.0;
     int frames = 0;
-    auto t0 = std::chrono::steady_clock::now();
-    double draw_ms = 5.0;  // the last frame's drawing, events and swap
+    FrameRate rate;
+    double other_ms = 5.0;  // the last frame without the guest's slice: events, model, drawing, swap
+    auto frame_start = clock::now();
     bool quit = false;
     int status = 0;
     while (!quit) {
         SDL_Event e;
         bool any = s.running() || headless || frames < 3 ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, 50);
+        if (!s.running() && !headless && frames >= 3) frame_start = clock::now();  // waiting is not work
         while (any) {
             ImGui_ImplSDL2_ProcessEvent(&e);
             if (e.type == SDL_QUIT) quit = true;
@@ -238,48 +284,58 @@ int run_gui(const GuiOptions& o) {
         }
         if (o.frames && frames == 1)
             for (Command c : keys) s.command(c);
-        // The guest gets what is left of a 60 Hz frame after drawing the last one.
-        auto tick_start = std::chrono::steady_clock::now();
-        if (s.running()) {
-            double budget = 15.0 - draw_ms;
-            s.tick(budget < 2.0 ? 2.0 : budget > 12.0 ? 12.0 : budget);
-        }
-        auto draw_start = std::chrono::steady_clock::now();
-        (void)tick_start;
-
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplSDL2_NewFrame();
         ImGui::NewFrame();
+        raster::begin_frame();
         int w = W, h = H;
         SDL_GetWindowSize(win, &w, &h);
         draw_all(s, float(w), float(h), headless ? ImGuiCond_Always : ImGuiCond_FirstUseEver, panel);
         ImGui::Render();
+        raster::end_frame(ImGui::GetDrawData());
         int fw = 0, fh = 0;
         SDL_GL_GetDrawableSize(win, &fw, &fh);
         glViewport(0, 0, fw, fh);
-        glClearColor(0.08f, 0.08f, 0.10f, 1.0f);
+        const ImVec4 clear = raster::clear_colour();
+        glClearColor(clear.x, clear.y, clear.z, 1.0f);
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         ++frames;
-        // A few frames first: ImGui settles window sizes and scrolling on
-        // the frames after they are first submitted.
-        if (frames == 1) t0 = std::chrono::steady_clock::now();
+        const bool ran = s.running();
         if (headless && frames == std::max(6, int(o.frames))) {
-            if (o.frames) {
-                double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-                std::fprintf(stderr, "switchyard: %d frames in %.2f s: %.1f frames per second; the guest is at cycle %llu\n",
-                             frames - 1, secs, double(frames - 1) / secs, (unsigned long long)s.machine().now());
-            }
             glFinish();
+            rate.add(ran, ms_since(frame_start) / 1000.0);
+            if (o.frames) rate.print(s.machine().now());
             std::string err = write_screenshot(o.screenshot, fw, fh);
             if (!err.empty()) {
                 std::fprintf(stderr, "switchyard: --screenshot %s: %s\n", o.screenshot.c_str(), err.c_str());
                 status = 1;
             }
-            quit = true;
+            break;
         }
+        // The guest runs while the rasterizer's threads draw the frame (a
+        // software one starts at the flush; a GPU is on its own anyway): it
+        // gets what is left of the frame after the rest of the last one.
+        double tick_ms = 0;
+        if (ran) {
+            glFlush();
+            auto t = clock::now();
+            const double budget = kFrameMs - other_ms;
+            s.tick(budget < 1.0 ? 1.0 : budget > 12.0 ? 12.0 : budget);
+            tick_ms = ms_since(t);
+        }
+        // The rasterizer finishes here, so that what follows is the swap alone.
+        if (vsync) glFinish();
+        const double drawn_ms = ms_since(frame_start);
         SDL_GL_SwapWindow(win);
-        draw_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - draw_start).count();
+        const auto frame_end = clock::now();
+        const double frame_ms = std::chrono::duration<double, std::milli>(frame_end - frame_start).count();
+        frame_start = frame_end;
+        other_ms = (vsync ? drawn_ms : frame_ms) - tick_ms;
+        // A few frames first: ImGui settles window sizes and scrolling on
+        // the frames after they are first submitted.
+        if (frames == 1) rate.start();
+        else rate.add(ran, frame_ms / 1000.0);
     }
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplSDL2_Shutdown();

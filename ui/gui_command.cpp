@@ -43,7 +43,7 @@ void add_gui(CLI::App& app) {
     cmd->add_option("--keys", o->keys, "press these debugger keys first (F5,F6,F8,F9,F10,F11,S-F11), each to its stop")
         ->type_name("KEYS");
     cmd->add_option("--frames", o->frames, "with --screenshot: press --keys at the first frame, render N frames, "
-                    "then the PNG (and the frame rate on stderr)")
+                    "then the PNG (and on stderr the frame rate, running and stopped apart, and the CPU time per frame)")
         ->type_name("N");
     cmd->add_option("--panel", o->panel, "show only this panel, filling the window: cpu, threads, disassembly, "
                     "anatomy, log, timeline, screen, memory, console")

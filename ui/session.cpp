@@ -30,7 +30,16 @@ Session::~Session() {
 }
 
 void Session::refresh() {
-    model_ = debug::build_model(machine(), kernel(), &dbg_->switches());
+    // The switch log only grows: keep the copy and append what is new rather
+    // than copy all of it after every slice.
+    std::vector<debug::SwitchRecord> log = std::move(model_.log);
+    debug::ModelOptions o;
+    o.with_log = false;
+    model_ = debug::build_model(machine(), kernel(), &dbg_->switches(), o);
+    const auto& all = dbg_->switches().log();
+    if (log.size() > all.size()) log.clear();  // a log that was started again
+    log.insert(log.end(), all.begin() + std::ptrdiff_t(log.size()), all.end());
+    model_.log = std::move(log);
     ++generation_;
 }
 
@@ -135,25 +144,26 @@ void Session::command(Command c) {
 
 void Session::tick(double budget_ms) {
     if (!running_ || finished_) return;
-    auto t0 = std::chrono::steady_clock::now();
+    using clock = std::chrono::steady_clock;
+    auto t0 = clock::now();
     debug::Stop s = dbg_->resume(machine().now() + slice_);
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    // Aim each slice at the budget: the window stays responsive while the
-    // guest runs as fast as the host allows.
+    auto t1 = clock::now();
+    double ms = std::chrono::duration<double, std::milli>(t1 - t0).count();
+    // Aim each slice at the budget less the model's rebuild after it: the
+    // window stays responsive while the guest runs as fast as the host allows.
     if (ms > 0.05) {
-        double scale = budget_ms / ms;
+        double aim = budget_ms - refresh_ms_;
+        double scale = (aim < 0.5 ? 0.5 : aim) / ms;
         scale = scale < 0.5 ? 0.5 : scale > 2.0 ? 2.0 : scale;
         slice_ = u64(double(slice_) * scale);
         if (slice_ < 20'000) slice_ = 20'000;
         if (slice_ > 200'000'000) slice_ = 200'000'000;
     }
-    if (s.kind == debug::StopKind::Limit) {
+    if (s.kind == debug::StopKind::Limit ||
+        // Idle with nothing to wake it: waiting for the user to type.
+        (s.kind == debug::StopKind::AllHalted && s.run.nothing_to_wait_for)) {
         refresh();
-        return;
-    }
-    // Idle with nothing to wake it: waiting for the user to type.
-    if (s.kind == debug::StopKind::AllHalted && s.run.nothing_to_wait_for) {
-        refresh();
+        refresh_ms_ = std::chrono::duration<double, std::milli>(clock::now() - t1).count();
         return;
     }
     finish(s);

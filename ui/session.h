@@ -37,7 +37,8 @@ public:
     // Starts or performs a command on the selected CPU. Step and the
     // breakpoint toggle act at once; the others run in slices (tick()).
     void command(Command c);
-    // While running: one slice of at most `budget_ms` of host time.
+    // While running: one slice and the model's rebuild after it, together
+    // about `budget_ms` of host time.
     void tick(double budget_ms);
     // Runs until the N-th context switch from now, stopped at its ret
     // (headless mode). False if the run ended first (message says why).
@@ -83,6 +84,7 @@ private:
     std::optional<debug::Stop> last_stop_;
     bool finished_ = false;
     u64 slice_ = 2'000'000;  // cycles per tick, adapted to the host's speed
+    double refresh_ms_ = 0;  // the model's last rebuild after a slice
     std::string serial_;
     std::deque<u8> input_;
 };

@@ -32,22 +32,23 @@ void timeline(const debug::Model& m) {
     for (unsigned cpu = 0; cpu < ncpu; ++cpu) {
         float y = origin.y + float(cpu) * (row_h + 4);
         dl->AddText(ImVec2(origin.x, y + 4), IM_COL32(200, 200, 200, 255), ("cpu" + std::to_string(cpu)).c_str());
-        // The task running from each switch on this CPU to its next one.
+        // The task running from each switch on this CPU to its next one,
+        // from the one running at `start`: next of this CPU's last switch
+        // before the shown ones (the log is in cycle order).
         int pid = -1;
         u64 from = start;
-        for (size_t k = 0; k < log.size(); ++k) {
+        for (size_t k = first; k-- > 0;)
+            if (log[k].cpu == cpu) {
+                pid = log[k].next_pid;
+                break;
+            }
+        for (size_t k = first; k < log.size(); ++k) {
             const auto& r = log[k];
             if (r.cpu != cpu) continue;
-            if (r.cycle < start) {
-                pid = r.next_pid;
-                continue;
-            }
-            if (pid >= 0 || k >= first) {
-                float x0 = x_of(from), x1 = x_of(r.cycle);
-                if (pid < 0) pid = r.prev_pid;
-                dl->AddRectFilled(ImVec2(x0, y), ImVec2(std::max(x0 + 1, x1), y + row_h), color::task(pid));
-                if (x1 - x0 > 24) dl->AddText(ImVec2(x0 + 3, y + 4), IM_COL32(255, 255, 255, 255), std::to_string(pid).c_str());
-            }
+            float x0 = x_of(from), x1 = x_of(r.cycle);
+            if (pid < 0) pid = r.prev_pid;
+            dl->AddRectFilled(ImVec2(x0, y), ImVec2(std::max(x0 + 1, x1), y + row_h), color::task(pid));
+            if (x1 - x0 > 24) dl->AddText(ImVec2(x0 + 3, y + 4), IM_COL32(255, 255, 255, 255), std::to_string(pid).c_str());
             pid = r.next_pid;
             from = r.cycle;
         }
@@ -115,24 +116,28 @@ void draw_timeline(Session& s) {
         ImGui::TableSetupColumn("ret_addr");
         ImGui::TableSetupColumn("symbol");
         ImGui::TableHeadersRow();
-        // Newest first.
-        for (size_t n = m.log.size(); n-- > 0;) {
-            const auto& r = m.log[n];
-            ImGui::TableNextRow();
-            ImGui::TableNextColumn();
-            ImGui::Text("%llu", (unsigned long long)r.cycle);
-            ImGui::TableNextColumn();
-            ImGui::Text("%u", r.cpu);
-            ImGui::TableNextColumn();
-            ImGui::Text("%d %s -> %d %s", r.prev_pid, r.prev_name.c_str(), r.next_pid, r.next_name.c_str());
-            if (costs) {
+        // Newest first; only the rows in view.
+        ImGuiListClipper clip;
+        clip.Begin(int(m.log.size()));
+        while (clip.Step()) {
+            for (int row = clip.DisplayStart; row < clip.DisplayEnd; ++row) {
+                const auto& r = m.log[m.log.size() - 1 - size_t(row)];
+                ImGui::TableNextRow();
                 ImGui::TableNextColumn();
-                if (r.cost) cost_cell(*r.cost);
+                ImGui::Text("%llu", (unsigned long long)r.cycle);
+                ImGui::TableNextColumn();
+                ImGui::Text("%u", r.cpu);
+                ImGui::TableNextColumn();
+                ImGui::Text("%d %s -> %d %s", r.prev_pid, r.prev_name.c_str(), r.next_pid, r.next_name.c_str());
+                if (costs) {
+                    ImGui::TableNextColumn();
+                    if (r.cost) cost_cell(*r.cost);
+                }
+                ImGui::TableNextColumn();
+                ImGui::TextUnformatted(hexs(r.ret_addr).c_str());
+                ImGui::TableNextColumn();
+                ImGui::TextColored(color::kSym, "%s", r.ret_sym.c_str());
             }
-            ImGui::TableNextColumn();
-            ImGui::TextUnformatted(hexs(r.ret_addr).c_str());
-            ImGui::TableNextColumn();
-            ImGui::TextColored(color::kSym, "%s", r.ret_sym.c_str());
         }
         ImGui::EndTable();
     }

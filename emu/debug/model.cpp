@@ -72,7 +72,7 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
     Model model;
     model.now = m.now();
     for (unsigned n = 0; n < m.cpu_count(); ++n) model.cpus.push_back(cpu_view(m, n, k));
-    if (sw) model.log = sw->log();
+    if (sw && o.with_log) model.log = sw->log();
     if (!k) {
         model.kernel_note = "no kernel descriptor: CPU state only";
         return model;

@@ -109,6 +109,7 @@ struct Model {
 struct ModelOptions {
     size_t slots_below_rsp = 4;   // dead slots shown below a stack's lowest live one
     size_t max_slots = 512;       // per task
+    bool with_log = true;         // copy the switch log (a caller that keeps its own copy appends to it)
 };
 
 Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, const ModelOptions& o = {});

@@ -374,10 +374,29 @@ private:
     // stack: 64 bits under IA-32e mode, compatibility mode included, 32 bits
     // otherwise.
     u64 system_linear(u64 la) const;
-    // `peek_root`: a debugger's walk from that CR3, through RAM only.
-    // `trace`: where the walk records the entries it reads (walk_trace; RAM only too).
-    bool walk(u64 la, Access kind, bool user, Translation& out, u32& error, bool set_bits,
-              const u64* peek_root = nullptr, WalkTrace* trace = nullptr);
+    // The paging-structure entries a walk used, in walk order, with where each
+    // lives on the host (nullptr: not RAM), so that the accessed and dirty
+    // flags can be set without walking again (4.8).
+    struct WalkPath {
+        struct Entry {
+            u64 addr;   // physical address
+            u64 value;  // as the walk read it
+            u8* host;   // the entry's bytes in RAM, or nullptr
+            unsigned size;  // 4 or 8 bytes
+        };
+        Entry entry[4];
+        unsigned count = 0;
+    };
+    // `path`: the real walk records the entries it uses there; a table outside
+    // RAM is read through the general physical path (a device may answer).
+    // Without a path the walk is a read-only one and reads RAM only (a table
+    // elsewhere reads as not present): `peek_root`, a debugger's walk from that
+    // CR3; `trace`, where walk_trace records the entries' addresses.
+    bool walk(u64 la, Translation& out, u32& error, WalkPath* path, const u64* peek_root = nullptr,
+              WalkTrace* trace = nullptr);
+    // Sets the accessed flag of every entry on `path` and, for a write, the
+    // leaf's dirty flag; called once the access is known to be allowed.
+    void set_accessed_dirty(const WalkPath& path, bool write);
     void check_rights(const Translation& t, u64 la, Access kind, bool user_access, bool implicit);
     // Raises #PF for `la`: `error` holds P and RSVD, this adds W/R, U/S and I/D.
     [[noreturn]] void page_fault(u64 la, u32 error, Access kind, bool user_access);

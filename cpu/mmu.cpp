@@ -24,7 +24,7 @@
 //
 // Deviations: MAXPHYADDR is 40; protection keys and HLAT are not modelled.
 #include <algorithm>
-
+#include <atomic>
 #include <cstring>
 
 #include "code_cache.h"
@@ -43,12 +43,6 @@ constexpr u64 kRsvdHigh = 0x000FFFFFFFFFFFFFull & ~((1ull << kMaxPhysBits) - 1);
 constexpr u32 kPfPresent = 1, kPfWrite = 2, kPfUser = 4, kPfRsvd = 8, kPfFetch = 16;
 // Reserved in a PAE PDPTE: bits 2:1, 8:5 and 63:MAXPHYADDR (Table 4-8).
 constexpr u64 kPdpteRsvd = 0x1E6 | ~((1ull << kMaxPhysBits) - 1);
-
-struct WalkStep {
-    u64 addr;   // physical address of the entry
-    u64 value;  // its value
-    unsigned size;  // 4 or 8 bytes
-};
 }  // namespace
 
 u64 Cpu::linear(u64 la) const {
@@ -67,30 +61,32 @@ u64 Cpu::system_linear(u64 la) const {
     return la & 0xFFFFFFFFull;
 }
 
-// Walks the paging structures for `la`. Fills `t` and returns true when a
-// translation exists; otherwise returns false with the error code's P and RSVD
-// bits in `error`. When `set_bits`, sets accessed flags on every entry used and
-// the dirty flag on the leaf for writes (called only once the access is known to
-// be allowed, so a faulting access changes no entry).
-bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool set_bits, const u64* peek_root,
-               WalkTrace* trace) {
+// Walks the paging structures for `la`, once per TLB miss. Fills `t` and
+// returns true when a translation exists; otherwise returns false with the
+// error code's P and RSVD bits in `error` (4.7). Writes nothing: the caller
+// checks the access rights and only then sets the accessed and dirty flags on
+// the recorded path, so a faulting access changes no entry.
+bool Cpu::walk(u64 la, Translation& t, u32& error, WalkPath* path, const u64* peek_root, WalkTrace* trace) {
     error = 0;
     const u64 cr3 = peek_root ? *peek_root : sys.cr3;
     const bool nxe = sys.efer & efer::NXE;
     const bool pge = sys.cr4 & cr4::PGE;
-    WalkStep steps[4];
-    int nsteps = 0;
     bool writable = true, usr = true, nx = false;
     u64 leaf = 0, page_size = 0x1000;
 
-    // A debugger's walk, and the timing model's traced one, read RAM only: a
-    // table outside it reads as a not-present entry instead of reaching a device.
+    // Entries in RAM are read straight from it; only the real walk (with a
+    // path) goes to the general physical path for a table outside RAM.
     auto read_entry = [&](u64 addr, unsigned size) {
         u64 v = 0;
         if (trace && trace->count < 4) trace->entry[trace->count++] = addr;
-        if (peek_root || trace) peek_phys(addr, &v, size);
-        else v = phys_read(addr, size);
-        steps[nsteps++] = WalkStep{addr, v, size};
+        u8* host = bus_.ram_page(addr);
+        if (host) {
+            host += addr & 0xFFF;
+            std::memcpy(&v, host, size);
+        } else if (path) {
+            v = phys_read(addr, size);
+        }
+        if (path) path->entry[path->count++] = WalkPath::Entry{addr, v, host, size};
         return v;
     };
 
@@ -102,10 +98,7 @@ bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool 
             // PAE: the PDPTE comes from its register, checked when it was
             // loaded; a debugger's walk through another CR3 reads that PDPT.
             u64 pdpte = sys.pdpte[(la >> 30) & 3];
-            if (peek_root && *peek_root != sys.cr3) {
-                pdpte = 0;
-                peek_phys((cr3 & 0xFFFFFFE0ull) + 8 * ((la >> 30) & 3), &pdpte, 8);
-            }
+            if (peek_root && *peek_root != sys.cr3) pdpte = read_entry((cr3 & 0xFFFFFFE0ull) + 8 * ((la >> 30) & 3), 8);
             if (!(pdpte & 1)) return false;
             table = pdpte & kAddrMask;
         }
@@ -166,15 +159,29 @@ bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool 
     t.user = usr;
     t.nx = nx;
     t.dirty = leaf & 0x40;
-    if (set_bits) {
-        for (int k = 0; k < nsteps; ++k) {
-            u64 v = steps[k].value | 0x20;
-            if (k == nsteps - 1 && kind == Access::Write) v |= 0x40;
-            if (v != steps[k].value) phys_write(steps[k].addr, steps[k].size, v);
-        }
-        if (kind == Access::Write) t.dirty = true;
-    }
     return true;
+}
+
+// Accessed and dirty flags (4.8). The processor sets them with locked
+// read-modify-writes; here each is an atomic OR into the entry's RAM, so it
+// keeps whatever else the entry holds now (a recursive mapping can put one
+// entry on the path twice), and the machine's CPUs run in turn on one host
+// thread, so no other CPU acts between this walk and its updates. An entry
+// outside RAM is written through the general physical path. A page-table page
+// that also holds decoded code tells the decode cache, as any store does.
+void Cpu::set_accessed_dirty(const WalkPath& path, bool write) {
+    for (unsigned k = 0; k < path.count; ++k) {
+        const WalkPath::Entry& e = path.entry[k];
+        const u64 bits = 0x20 | (write && k == path.count - 1 ? 0x40 : 0);
+        if ((e.value & bits) == bits) continue;
+        if (!e.host) {
+            phys_write(e.addr, e.size, e.value | bits);
+            continue;
+        }
+        if (code_->store(e.addr, e.size)) end_block = true;
+        if (e.size == 8) std::atomic_ref<u64>(*reinterpret_cast<u64*>(e.host)).fetch_or(bits);
+        else std::atomic_ref<u32>(*reinterpret_cast<u32*>(e.host)).fetch_or(static_cast<u32>(bits));
+    }
 }
 
 // Access rights (SDM Vol. 3A, 4.6). Returns normally or raises #PF with P=1.
@@ -223,10 +230,12 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
         }
         if (!hit) {
             u32 err;
+            WalkPath path;
             cycles += timing::kPageWalk;
-            if (!walk(la, kind, user_access, t, err, false)) page_fault(la, err, kind, user_access);
+            if (!walk(la, t, err, &path)) page_fault(la, err, kind, user_access);
             check_rights(t, la, kind, user_access, supervisor);
-            walk(la, kind, user_access, t, err, true);  // now set A/D
+            set_accessed_dirty(path, kind == Access::Write);
+            if (kind == Access::Write) t.dirty = true;
             e = t;
         } else {
             check_rights(t, la, kind, user_access, supervisor);
@@ -258,7 +267,7 @@ bool Cpu::walk_trace(u64 la, WalkTrace& out) {
     if (!(sys.cr0 & cr0::PG)) return false;
     Translation t;
     u32 err;
-    if (!walk(la, Access::Read, false, t, err, false, nullptr, &out)) return false;
+    if (!walk(la, t, err, nullptr, nullptr, &out)) return false;
     out.page_bytes = t.page_mask + 1;
     out.global = t.global;
     return true;
@@ -277,7 +286,7 @@ bool Cpu::translate_peek_in(u64 cr3, u64 la, u64& pa) const {
     u32 err;
     // walk() with a peek root reads RAM only and writes nothing; it is not
     // const because it shares its code with the real walk.
-    if (!const_cast<Cpu*>(this)->walk(la, Access::Read, false, t, err, false, &cr3)) return false;
+    if (!const_cast<Cpu*>(this)->walk(la, t, err, nullptr, &cr3)) return false;
     pa = (t.ppn << 12) | (la & 0xFFF);
     return true;
 }

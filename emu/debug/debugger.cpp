@@ -53,10 +53,10 @@ Debugger::Debugger(Machine& m, const guest::Kernel* kernel)
         m_.cpu(n).observer = this;
         cpus_[n].last_cpl = m_.cpu(n).cpl();
     }
-    if (k_) {
-        arm(k_->switch_to_asm());
-        for (u64 a : k_->switch_to_rets()) arm(a);
-    }
+    // Every switch model's beginnings and end rets: the kernel picks its model
+    // at boot, after this (the trap handler asks which one runs).
+    if (k_)
+        for (u64 a : k_->all_switch_traps()) arm(a);
 }
 
 Debugger::~Debugger() {
@@ -125,11 +125,9 @@ bool Debugger::has_breakpoint(u64 addr) const {
 bool Debugger::watched(u64 addr) const {
     if (has_breakpoint(addr)) return true;
     if (goal_ == Goal::Temp && temp_.addr == addr) return true;
-    if (k_) {
-        if (addr == k_->switch_to_asm()) return true;
-        for (u64 a : k_->switch_to_rets())
+    if (k_)
+        for (u64 a : k_->all_switch_traps())
             if (a == addr) return true;
-    }
     return false;
 }
 
@@ -334,9 +332,15 @@ bool Debugger::trap(Cpu& c) {
     p.resume_past.reset();
     bool stop = false;
     if (k_) {
-        if (rip == k_->switch_to_asm()) tracker_.entered(*k_, i, c);
-        const auto& rets = k_->switch_to_rets();
-        if (std::find(rets.begin(), rets.end(), rip) != rets.end()) {
+        if (k_->is_switch_begin(rip)) tracker_.entered(*k_, i, c);
+        // Under linux every ret of __switch_to ends a switch (attached mid-switch
+        // too). The other models' end routines also return elsewhere (xv6's
+        // swtch into the scheduler thread): only the first ret after a
+        // beginning ends one.
+        const auto& cur = tracker_.in_progress(i);
+        const bool ends = k_->is_switch_end(rip) &&
+                          (k_->switch_model() == SY_SWITCH_LINUX || (cur && !cur->at_ret));
+        if (ends) {
             const SwitchRecord& r = tracker_.at_ret(*k_, i, c);
             if (checks_) {
                 if (guest::Violation v = checker_->at_switch_ret(c, r.prev, r.next)) {

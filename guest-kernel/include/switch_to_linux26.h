@@ -6,11 +6,12 @@
  *   - SAVE_CONTEXT: pushes RFLAGS and RBP on prev's stack and keeps next in
  *     RBP (callee-saved, so it survives the call below);
  *   - saves RSP in prev->thread.sp and loads next->thread.sp: from here on
- *     the CPU is on next's stack;
+ *     the CPU is on next's stack; loads next's stack canary (2.6.2x added
+ *     that, for -fstack-protector);
  *   - calls __switch_to(prev, next) *on next's stack*: the return address the
  *     call pushes, thread_return, lands on next's stack, and is popped by
  *     __switch_to's ret at once. No switched-out stack ever holds it;
- *   - thread_return: loads next's stack canary, and if the task never ran
+ *   - thread_return: if the task never ran
  *     (TIF_FORK, set by copy_thread) jumps to ret_from_fork_linux26;
  *   - RESTORE_CONTEXT: pops RBP and RFLAGS.
  * Every other register is declared clobbered, so gcc saves what it needs in
@@ -52,14 +53,14 @@
                          "linux26_switch_to:\n\t" LINUX26_SAVE_CONTEXT                              \
                          "movq %%rsp, " LINUX26_STR(TASK_threadsp) "(%%rdi)\n\t" /* save RSP */    \
                          "movq " LINUX26_STR(TASK_threadsp) "(%%rsi), %%rsp\n\t" /* restore RSP */ \
+                         "movq " LINUX26_STR(TASK_stack_canary) "(%%rsi), %%r8\n\t"                 \
+                         "movq %%r8, %%gs:" LINUX26_STR(PCPU_stack_canary) "\n\t"                   \
                          "call __switch_to\n\t"                                                     \
                          ".size linux26_switch_to, . - linux26_switch_to\n\t"                       \
                          ".globl thread_return\n\t"                                                 \
                          ".type thread_return, @function\n"                                         \
                          "thread_return:\n\t"                                                       \
                          "movq %%gs:" LINUX26_STR(PCPU_current_task) ", %%rsi\n\t"                  \
-                         "movq " LINUX26_STR(TASK_stack_canary) "(%%rsi), %%r8\n\t"                 \
-                         "movq %%r8, %%gs:" LINUX26_STR(PCPU_stack_canary) "\n\t"                   \
                          "lock btrq $" LINUX26_STR(TIF_FORK) ", (%%rsi)\n\t" /* thread_info.flags */ \
                          "movq %%rax, %%rdi\n\t"                                                    \
                          "jc ret_from_fork_linux26\n\t" LINUX26_RESTORE_CONTEXT                     \

@@ -37,7 +37,11 @@ struct task_struct *__sched sched(struct rq *rq, struct task_struct *prev, int r
     c->prev = prev;
     c->reason = reason;
     c->switch_count = switch_count;
-    return swtch((struct context **)&prev->thread.sp, c->scheduler, NULL);
+    struct task_struct *last = swtch((struct context **)&prev->thread.sp, c->scheduler, NULL);
+    /* Something after the call, so gcc does not make it a tail jump: the
+     * saved context.rip must be here, in sched(), as in xv6. */
+    barrier();
+    return last;
 }
 
 /* scheduler: the loop of a CPU's scheduler thread (xv6: scheduler()).

@@ -48,7 +48,9 @@ void slots(const debug::TaskView& t) {
     const float h = ImGui::GetTextLineHeightWithSpacing();
     const int n = int(t.slots.size());
     // Drawn from the top of the stack down: row k is slot n-1-k.
-    const u64 scroll_to = t.ret_slot ? t.ret_slot : t.rsp;
+    const u64 scroll_to = t.ret_slot                                      ? t.ret_slot
+                          : t.frames.frame && t.rsp_cpu < 0 ? t.frames.frame->resume_sp
+                                                            : t.rsp;
     int target = -1;
     for (int k = 0; k < n; ++k)
         if (t.slots[size_t(n - 1 - k)].addr == scroll_to) target = k;

@@ -135,7 +135,10 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         if (as_next) tv.on_cpu = int(as_next->cpu);
         tv.frames = guest::read_frames(*k, t, tv.switched_out);
         tv.resume_sp_at_end = guest::switch_end_rsp(*k, t);
-        if (tv.frames.frame) tv.ret_slot = tv.frames.frame->ret_addr_slot(d);
+        // The slot holding the resume PC, where the model keeps it on the stack
+        // (linux26 keeps none; Solaris keeps it in the task's label_t).
+        if (tv.frames.frame && t.stack_contains(tv.frames.frame->ret_addr_slot(d)))
+            tv.ret_slot = tv.frames.frame->ret_addr_slot(d);
         if (as_next && as_next->s->at_ret && tv.resume_sp_at_end == m.cpu(as_next->cpu).s.gpr[RSP]) tv.popping = true;
 
         // Backtrace: from the saved frame, or from the CPU running on this stack.
@@ -155,6 +158,8 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         if (t.stack) {
             u64 lowest = t.stack_top();
             if (tv.switched_out && t.stack_contains(t.saved_rsp)) lowest = std::min(lowest, t.saved_rsp);
+            if (const auto& f = tv.frames.frame; f && t.stack_contains(f->resume_sp))
+                lowest = std::min(lowest, f->resume_sp - 8);  // the slot a switch's end pops
             if (tv.rsp_cpu >= 0) lowest = std::min(lowest, tv.rsp);
             if (as_prev && k->switch_model() == SY_SWITCH_LINUX) {
                 // Where __switch_to_asm's pushes land: the frame below the return address.

@@ -9,7 +9,8 @@
  *               reaped it; its kernel stack is gone (stack = NULL) once the CPU
  *               has switched away from it.
  * A task that is switched out (runnable or sleeping) has its callee-saved
- * registers in a struct inactive_task_frame at thread.sp (switch_to.h). */
+ * registers in a struct inactive_task_frame at thread.sp (switch_to.h), or
+ * where the boot's other switch model keeps them (switch_model.h). */
 #ifndef _SCHED_H
 #define _SCHED_H
 
@@ -71,7 +72,8 @@ struct fpu {
 
 /* The part of a task's state that is x86's own. */
 struct thread_struct {
-    unsigned long sp;     /* switched out: RSP, pointing at its inactive_task_frame */
+    unsigned long sp;     /* switched out: RSP, pointing at its inactive_task_frame
+                           * (linux26: SAVE_CONTEXT's pushes; xv6: its struct context) */
     unsigned long fsbase; /* user FS base (arch_prctl(ARCH_SET_FS)): TLS */
     unsigned long gsbase; /* user GS base (ARCH_SET_GS) */
     struct fpu fpu;       /* user FPU/SSE registers while they are not in the CPU */

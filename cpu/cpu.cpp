@@ -413,6 +413,17 @@ template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cy
             lone = One || a == Observer::Action::Single;
         }
         const u64 la = s.seg_base[CS] + s.rip;
+        // The boundary after a block that ran to its end is quiet when the
+        // checks above would pass it by: no HLT, no shadow, no TF or RF, no
+        // armed code breakpoint, and no interrupt that has become acceptable.
+        // Every instruction that can make one pending sets end_block (see
+        // above), so only a change of IF or of NMI blocking (IRET, SYSRET,
+        // which end their blocks without end_block) could have made one
+        // acceptable since take_interrupt() looked.
+        [[maybe_unused]] auto quiet_boundary = [this, flags_seen = s.rflags, nmi_seen = nmi_blocked] {
+            return !(halted | interrupt_shadow | bp_.exec | (((s.rflags ^ flags_seen) & fl::IF) != 0) |
+                     ((s.rflags & (fl::TF | fl::RF)) != 0) | (nmi_blocked != nmi_seen));
+        };
         const Insn* first = nullptr;
         const Insn* i = nullptr;
         try {
@@ -437,12 +448,25 @@ template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cy
                         if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
                     }
                 } else {
-                    while (i != end) {
-                        i->fn(*this, *i);
-                        cycles += i->cycles;
-                        ++i;
-                        if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
+                    for (;;) {
+                        while (i != end) {
+                            i->fn(*this, *i);
+                            cycles += i->cycles;
+                            ++i;
+                            if (end_block | (cycles >= cycle_limit)) [[unlikely]] goto block_stopped;
+                        }
+                        // The block ran to its end: the next one starts here at
+                        // once when the boundary at the top of the loop would
+                        // find nothing to do (quiet_boundary).
+                        if constexpr (One || Observed) break;
+                        if (!quiet_boundary()) break;
+                        insns += static_cast<u64>(i - first);
+                        first = nullptr;  // counted: a fetch fault below must not count it again
+                        b = next_block(s.seg_base[CS] + s.rip, prev, prev_generation);
+                        first = i = b->insns.data();
+                        end = i + b->insns.size();
                     }
+                block_stopped:;
                 }
                 insns += static_cast<u64>(i - first);
             } else {

@@ -88,7 +88,7 @@ void Cpu::read_slow(u64 la, void* dst, unsigned size) {
     if (model_ && model_read(la, dst, size)) return;
     const PhysSpan span = translate_span(la, size, Access::Read);
     phys_read_span(span, dst);
-    if (bp_.data) [[unlikely]] note_data_access(span.la, size, false);
+    if (bp_.data || !watch_.empty()) [[unlikely]] note_data_access(span.la, size, false);
 }
 
 void Cpu::write_slow(u64 la, const void* src, unsigned size) {
@@ -106,7 +106,7 @@ void Cpu::write_slow(u64 la, const void* src, unsigned size) {
     }
     const PhysSpan span = translate_span(la, size, Access::Write);
     phys_write_span(span, src);
-    if (bp_.data) [[unlikely]] note_data_access(span.la, size, true);
+    if (bp_.data || !watch_.empty()) [[unlikely]] note_data_access(span.la, size, true);
 }
 
 u64 Cpu::read_implicit(u64 la, unsigned size) {
@@ -124,6 +124,23 @@ void Cpu::note_data_access(u64 la, unsigned size, bool write) {
         db_trap_ |= hits;
         end_block = true;
     }
+    for (size_t n = 0; n < watch_.size() && !watch_hit_; ++n)
+        if (watch_[n].meets(la, size, write)) {
+            watch_hit_ = {n, write};
+            end_block = true;
+        }
+}
+
+bool Cpu::watch_page(u64 vpn) const {
+    for (const Watchpoint& w : watch_)
+        if (w.covers_page(vpn)) return true;
+    return false;
+}
+
+void Cpu::set_watchpoints(std::vector<Watchpoint> w) {
+    watch_ = std::move(w);
+    watch_hit_.reset();
+    flush_host_tlbs();
 }
 
 u32 Cpu::port_in(u16 port, unsigned size) {
@@ -488,11 +505,18 @@ template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cy
                     prev = nullptr;
                     if (!deliver_event(db, false, stop)) return stop;
                 }
+                // A debugger's watchpoint met by the instruction that completed.
+                if (watch_hit_) [[unlikely]] {
+                    const auto [index, write] = *watch_hit_;
+                    watch_hit_.reset();
+                    if (observer && observer->watched(*this, index, write)) return {StopReason::Debug, {}};
+                }
             }
         } catch (const Fault& f) {
             if (first) insns += static_cast<u64>(i - first);
             end_block = false;
             db_trap_ = 0;  // the instruction did not complete: its traps are void
+            watch_hit_.reset();
             prev = nullptr;
             if (!deliver_exceptions) return {StopReason::Fault, f};
             if (!deliver_event(f, false, stop)) return stop;
@@ -501,6 +525,7 @@ template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cy
             if (first) insns += static_cast<u64>(i - first);
             end_block = false;
             db_trap_ = 0;
+            watch_hit_.reset();
             return {StopReason::Debug, {}};
         }
         if constexpr (One) break;

@@ -10,6 +10,7 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libelf-dev libpng-dev libgl-dev
   qemu-system-x86
   xvfb xauth libgl1-mesa-dri python3
+  gdb
 )
 
 . scripts/packages.sh

@@ -56,8 +56,10 @@ Debugger::Debugger(Machine& m, const guest::Kernel* kernel)
     }
     // Every switch model's beginnings and end rets: the kernel picks its model
     // at boot, after this (the trap handler asks which one runs).
-    if (k_)
+    if (k_) {
         for (u64 a : k_->all_switch_traps()) arm(a);
+        if (m_.timing()) meter_ = std::make_unique<SwitchCostMeter>(m_, *k_, tracker_);
+    }
 }
 
 Debugger::~Debugger() {

@@ -27,6 +27,10 @@ void header(const debug::TaskView& t) {
                 t.on_cpu >= 0 ? (" - on cpu" + std::to_string(t.on_cpu)).c_str() : "");
     ImGui::TextColored(color::kDim, "stack %s-%s", hexs(k.stack).c_str(), hexs(k.stack_top()).c_str());
     ImGui::TextColored(color::kDim, "thread.sp %s", hexs(k.saved_rsp).c_str());
+    // The other switch models keep their saved state elsewhere (frames.h).
+    if (const auto& f = t.frames.frame; f && f->kind != "inactive_task_frame")
+        ImGui::TextColored(color::kDim, "saved: %s at %s%s", f->kind.c_str(), hexs(f->addr).c_str(),
+                           f->kind == "label_t" ? " (in the task)" : "");
     if (const auto& f = t.frames.frame) {
         if (t.frames.never_ran) ImGui::TextColored(color::kChanged, "never ran: resumes in %s", f->ret_sym.c_str());
         else ImGui::TextColored(color::kChanged, "resumes at %s", f->ret_sym.c_str());
@@ -44,7 +48,9 @@ void slots(const debug::TaskView& t) {
     const float h = ImGui::GetTextLineHeightWithSpacing();
     const int n = int(t.slots.size());
     // Drawn from the top of the stack down: row k is slot n-1-k.
-    const u64 scroll_to = t.ret_slot ? t.ret_slot : t.rsp;
+    const u64 scroll_to = t.ret_slot                                      ? t.ret_slot
+                          : t.frames.frame && t.rsp_cpu < 0 ? t.frames.frame->resume_sp
+                                                            : t.rsp;
     int target = -1;
     for (int k = 0; k < n; ++k)
         if (t.slots[size_t(n - 1 - k)].addr == scroll_to) target = k;
@@ -111,6 +117,15 @@ void draw_threads(Session& s) {
         ImGui::TextWrapped("No tasks: %s", m.kernel_note.empty() ? s.kernel_note().c_str() : m.kernel_note.c_str());
         ImGui::End();
         return;
+    }
+    // Under the linux model (the default) the window is as it always was.
+    if (m.switch_model != "linux") {
+        ImGui::TextColored(color::kChanged, "switch model: %s", m.switch_model.c_str());
+        for (const auto& st : m.scheduler_threads)
+            if (st.frame) {
+                ImGui::SameLine();
+                ImGui::TextColored(color::kDim, "  cpu%u scheduler thread resumes at %s", st.cpu, st.frame->ret_sym.c_str());
+            }
     }
     ImGui::BeginChild("columns", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
     const float height = ImGui::GetContentRegionAvail().y;

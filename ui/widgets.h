@@ -33,6 +33,8 @@ inline ImU32 region(const std::string& r) {
     if (r == "inactive_task_frame") return IM_COL32(40, 70, 130, 255);
     if (r == "fork_frame") return IM_COL32(95, 55, 120, 255);
     if (r == "pt_regs") return IM_COL32(35, 95, 60, 255);
+    // The other switch models' saved state on the stack (emu/guest/frames.h).
+    if (r == "struct context" || r == "SAVE_CONTEXT" || r == "SAVE_REGS frame") return IM_COL32(40, 70, 130, 255);
     return 0;
 }
 inline const ImU32 kRetSlot = IM_COL32(170, 95, 20, 255);

@@ -56,9 +56,10 @@ Debugger::Debugger(Machine& m, const guest::Kernel* kernel)
         m_.cpu(n).observer = this;
         cpus_[n].last_cpl = m_.cpu(n).cpl();
     }
+    // Every switch model's beginnings and end rets: the kernel picks its model
+    // at boot, after this (the trap handler asks which one runs).
     if (k_) {
-        arm(k_->switch_to_asm());
-        for (u64 a : k_->switch_to_rets()) arm(a);
+        for (u64 a : k_->all_switch_traps()) arm(a);
         if (m_.timing()) meter_ = std::make_unique<SwitchCostMeter>(m_, *k_, tracker_);
     }
 }
@@ -173,11 +174,9 @@ bool Debugger::watched(u64 addr) const {
     if (trace_ && (addr == k_->d().sym_entry_SYSCALL_64 ||
                    std::binary_search(trace_exits_.begin(), trace_exits_.end(), addr)))
         return true;
-    if (k_) {
-        if (addr == k_->switch_to_asm()) return true;
-        for (u64 a : k_->switch_to_rets())
+    if (k_)
+        for (u64 a : k_->all_switch_traps())
             if (a == addr) return true;
-    }
     return false;
 }
 
@@ -383,9 +382,15 @@ bool Debugger::trap(Cpu& c) {
     bool stop = false;
     if (trace_) trace_trap(i, c);
     if (k_) {
-        if (rip == k_->switch_to_asm()) tracker_.entered(*k_, i, c);
-        const auto& rets = k_->switch_to_rets();
-        if (std::find(rets.begin(), rets.end(), rip) != rets.end()) {
+        if (k_->is_switch_begin(rip)) tracker_.entered(*k_, i, c);
+        // Under linux every ret of __switch_to ends a switch (attached mid-switch
+        // too). The other models' end routines also return elsewhere (xv6's
+        // swtch into the scheduler thread): only the first ret after a
+        // beginning ends one.
+        const auto& cur = tracker_.in_progress(i);
+        const bool ends = k_->is_switch_end(rip) &&
+                          (k_->switch_model() == SY_SWITCH_LINUX || (cur && !cur->at_ret));
+        if (ends) {
             const SwitchRecord& r = tracker_.at_ret(*k_, i, c);
             if (trace_)
                 trace_->switched(i, c.cycles, r.prev, r.prev_pid, r.prev_name, r.next, r.next_pid, r.next_name,

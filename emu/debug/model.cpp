@@ -79,6 +79,8 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
     }
     model.kernel_known = true;
     const guest::Descriptor& d = k->d();
+    model.switch_model = k->switch_model_name();
+    for (const guest::SchedulerThread& st : guest::read_scheduler_threads(*k)) model.scheduler_threads.push_back(st);
     model.lab_breaks = k->get<int>(d.lab_breaks).value_or(0);
     std::vector<guest::Task> tasks = guest::read_tasks(*k);
     if (tasks.empty()) model.kernel_note = "the kernel has no tasks yet";
@@ -93,6 +95,7 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         else if (v.cpl == 3) v.where = "user mode";
         else if (in_routine(*k, d.sym_switch_to_asm, v.rip)) v.where = "__switch_to_asm";
         else if (in_routine(*k, d.sym_switch_to, v.rip)) v.where = "__switch_to";
+        else if (k->in_switch_code(v.rip)) v.where = v.rip_sym;
         else v.where = v.rip_sym.empty() ? "kernel" : v.rip_sym;
     }
 
@@ -108,8 +111,7 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         for (unsigned n = 0; n < m.cpu_count(); ++n)
             if (const auto& s = sw->in_progress(n)) {
                 const u64 rip = m.cpu(n).s.rip;
-                if (in_routine(*k, d.sym_switch_to_asm, rip) || in_routine(*k, d.sym_switch_to, rip))
-                    progress.push_back({n, &*s});
+                if (k->in_switch_code(rip)) progress.push_back({n, &*s});
             }
 
     for (const guest::Task& t : tasks) {
@@ -132,8 +134,12 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         else tv.switched_out = !t.current_on;
         if (as_next) tv.on_cpu = int(as_next->cpu);
         tv.frames = guest::read_frames(*k, t, tv.switched_out);
-        if (tv.frames.frame) tv.ret_slot = tv.frames.frame->ret_addr_slot(d);
-        if (as_next && as_next->s->at_ret && tv.ret_slot == m.cpu(as_next->cpu).s.gpr[RSP]) tv.popping = true;
+        tv.resume_sp_at_end = guest::switch_end_rsp(*k, t);
+        // The slot holding the resume PC, where the model keeps it on the stack
+        // (linux26 keeps none; Solaris keeps it in the task's label_t).
+        if (tv.frames.frame && t.stack_contains(tv.frames.frame->ret_addr_slot(d)))
+            tv.ret_slot = tv.frames.frame->ret_addr_slot(d);
+        if (as_next && as_next->s->at_ret && tv.resume_sp_at_end == m.cpu(as_next->cpu).s.gpr[RSP]) tv.popping = true;
 
         // Backtrace: from the saved frame, or from the CPU running on this stack.
         if (tv.switched_out && tv.frames.frame) {
@@ -152,8 +158,10 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         if (t.stack) {
             u64 lowest = t.stack_top();
             if (tv.switched_out && t.stack_contains(t.saved_rsp)) lowest = std::min(lowest, t.saved_rsp);
+            if (const auto& f = tv.frames.frame; f && t.stack_contains(f->resume_sp))
+                lowest = std::min(lowest, f->resume_sp - 8);  // the slot a switch's end pops
             if (tv.rsp_cpu >= 0) lowest = std::min(lowest, tv.rsp);
-            if (as_prev) {
+            if (as_prev && k->switch_model() == SY_SWITCH_LINUX) {
                 // Where __switch_to_asm's pushes land: the frame below the return address.
                 u64 frame = as_prev->s->entry_rsp - d.frame.ret_addr;
                 lowest = std::min(lowest, frame);
@@ -183,11 +191,16 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         const guest::Task* next = guest::find_task(tasks, p.s->next);
         s.on_next_stack = next && next->stack_contains(s.rsp);
         if (next) {
-            s.ret_slot = next->saved_rsp + d.frame.ret_addr;
+            s.ret_slot = guest::switch_end_rsp(*k, *next);
             s.ret_addr = k->u64_at(s.ret_slot);
             s.ret_sym = k->symbols().format(s.ret_addr);
         }
-        if (s.at_ret) s.phase = "at the ret of __switch_to: about to pop next's ret_addr";
+        if (k->switch_model() != SY_SWITCH_LINUX) {
+            const std::string end = k->symbols().format(d.models[k->switch_model()].end);
+            if (s.at_ret) s.phase = "at the ret of " + end + ": about to pop next's resume PC";
+            else s.phase = std::string(s.on_next_stack ? "on next's stack" : "not on next's stack yet") + ", in " +
+                           k->symbols().format(c.s.rip);
+        } else if (s.at_ret) s.phase = "at the ret of __switch_to: about to pop next's ret_addr";
         else if (in_routine(*k, d.sym_switch_to, c.s.rip)) s.phase = "__switch_to, on next's stack";
         else if (s.on_next_stack) s.phase = "__switch_to_asm, on next's stack: popping next's registers";
         else s.phase = "__switch_to_asm, on prev's stack: pushing prev's registers";

@@ -68,7 +68,8 @@ struct TaskView {
     int on_cpu = -1;          // machine CPU running it
     int rsp_cpu = -1;         // machine CPU whose RSP is inside this stack
     u64 rsp = 0;              // that RSP
-    u64 ret_slot = 0;         // the ret_addr slot of its frame (highlighted)
+    u64 ret_slot = 0;         // the ret_addr slot of its frame (highlighted; 0: linux26 keeps none)
+    u64 resume_sp_at_end = 0; // RSP at the ret that ends a switch to it (guest::switch_end_rsp)
     bool popping = false;     // a CPU is at the ret of __switch_to about to pop ret_slot
 };
 
@@ -104,6 +105,8 @@ struct Model {
     std::optional<SwitchView> sw;  // the switch in progress (the first CPU in one)
     std::vector<SwitchRecord> log;
     int lab_breaks = 0;
+    std::string switch_model;  // the kernel's switch model ("linux", "linux26", "xv6", "solaris")
+    std::vector<guest::SchedulerThread> scheduler_threads;  // xv6: each CPU's scheduler thread
 };
 
 struct ModelOptions {

@@ -51,7 +51,10 @@ json task_json(const TaskView& t) {
     if (const auto& f = t.frames.frame) {
         j["frame"] = {{"addr", f->addr}, {"r15", f->r15}, {"r14", f->r14}, {"r13", f->r13}, {"r12", f->r12},
                       {"rbx", f->rbx}, {"rbp", f->rbp}, {"ret_addr", f->ret_addr}, {"ret_sym", f->ret_sym},
-                      {"never_ran", t.frames.never_ran}, {"being_popped", t.popping}};
+                      {"never_ran", t.frames.never_ran}, {"being_popped", t.popping},
+                      {"kind", f->kind}, {"resume_sp", f->resume_sp}, {"resume_slot", f->resume_slot}};
+        if (f->kind == "SAVE_CONTEXT") j["frame"]["rflags"] = f->rflags;
+        if (f->caller_ret) j["frame"]["caller_ret"] = *f->caller_ret;
     }
     if (const auto& r = t.frames.user_regs) {
         j["pt_regs"] = {{"addr", r->addr}, {"ip", r->ip}, {"cs", r->cs}, {"flags", r->flags}, {"sp", r->sp},
@@ -104,6 +107,15 @@ json model_json(const Model& m) {
     j["kernel_known"] = m.kernel_known;
     if (!m.kernel_note.empty()) j["kernel_note"] = m.kernel_note;
     j["lab_breaks"] = m.lab_breaks;
+    if (m.kernel_known) j["switch_model"] = m.switch_model;
+    if (!m.scheduler_threads.empty()) {
+        j["scheduler_threads"] = json::array();
+        for (const auto& st : m.scheduler_threads) {
+            json e = {{"cpu", st.cpu}, {"context", st.context}};
+            if (st.frame) e["rip"] = st.frame->ret_addr, e["rip_sym"] = st.frame->ret_sym, e["rbp"] = st.frame->rbp;
+            j["scheduler_threads"].push_back(e);
+        }
+    }
     j["cpus"] = json::array();
     for (const CpuView& c : m.cpus) j["cpus"].push_back(cpu_json(c));
     j["tasks"] = json::array();

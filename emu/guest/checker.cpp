@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include "frames.h"
+
 namespace sy::guest {
 
 namespace {
@@ -39,16 +41,24 @@ Violation Checker::at_switch_ret(const Cpu& cpu, u64 prev, u64 next) const {
     if (!n) return "the task being switched to (" + hex(next) + ") cannot be read";
     const std::string who = "next, " + describe(next) + ",";
     const u64 rsp = cpu.s.gpr[RSP];
+    // The ret that ends the switch: __switch_to's under linux (and linux26),
+    // the model's end routine's under the others (debug descriptor version 3).
+    const unsigned model = k_.switch_model();
+    const std::string end = model == SY_SWITCH_LINUX ? "__switch_to" : k_.symbols().format(d.models[model].end);
     if (!n->stack_contains(rsp))
-        return "RSP " + hex(rsp) + " at the ret of __switch_to is not inside the stack of " + who + " [" +
+        return "RSP " + hex(rsp) + " at the ret of " + end + " is not inside the stack of " + who + " [" +
                hex(n->stack) + ", " + hex(n->stack_top()) + ")";
-    if (rsp != n->saved_rsp + d.frame.ret_addr)
+    if (model == SY_SWITCH_LINUX && rsp != n->saved_rsp + d.frame.ret_addr)
         return "RSP " + hex(rsp) + " at the ret of __switch_to is not at the ret_addr of the inactive_task_frame of " +
                who + " thread.sp + " + std::to_string(d.frame.ret_addr) + " = " + hex(n->saved_rsp + d.frame.ret_addr) +
                ": the pushes and pops of the switch do not balance";
+    if (model != SY_SWITCH_LINUX && rsp != switch_end_rsp(k_, *n))
+        return "RSP " + hex(rsp) + " at the ret of " + end + " is not where the " + k_.switch_model_name() +
+               " model keeps the resume PC of " + who + " " + hex(switch_end_rsp(k_, *n)) +
+               ": the pushes and pops of the switch do not balance";
     u64 ret = k_.memory().get<u64>(cpu.sys.cr3 & ~0xFFFull, rsp).value_or(0);
     if (!canonical(ret) || !k_.in_kernel_text(ret))
-        return "the ret_addr that __switch_to's ret is about to pop, " + hex(ret) +
+        return "the ret_addr that " + end + "'s ret is about to pop, " + hex(ret) +
                (canonical(ret) ? ", is outside kernel text" : ", is not canonical");
     auto kcpu = k_.cpu_of_apic(cpu.apic_id);
     if (!kcpu) return "this CPU (APIC ID " + std::to_string(cpu.apic_id) + ") has no per-CPU area";

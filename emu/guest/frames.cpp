@@ -44,7 +44,113 @@ std::optional<InactiveFrame> read_inactive_frame(const Kernel& k, u64 addr) {
     f.rbp = field_at(raw, d.frame.bp);
     f.ret_addr = field_at(raw, d.frame.ret_addr);
     f.ret_sym = k.symbols().format(f.ret_addr);
+    f.kind = k.switch_model() == SY_SWITCH_XV6 ? "struct context" : "inactive_task_frame";
+    f.resume_slot = addr + d.frame.ret_addr;
+    f.resume_sp = addr + d.frame.size;
     return f;
+}
+
+namespace {
+
+// xv6's struct context, at its own offsets (the descriptor's xv6.*).
+std::optional<InactiveFrame> read_context(const Kernel& k, u64 addr) {
+    const Descriptor& d = k.d();
+    std::vector<u8> raw(d.xv6.size);
+    if (!addr || raw.empty() || k.read(addr, raw.data(), raw.size()) != raw.size()) return std::nullopt;
+    InactiveFrame f;
+    f.addr = addr;
+    f.r15 = field_at(raw, d.xv6.r15), f.r14 = field_at(raw, d.xv6.r14), f.r13 = field_at(raw, d.xv6.r13);
+    f.r12 = field_at(raw, d.xv6.r12), f.rbx = field_at(raw, d.xv6.rbx), f.rbp = field_at(raw, d.xv6.rbp);
+    f.ret_addr = field_at(raw, d.xv6.rip);
+    f.ret_sym = k.symbols().format(f.ret_addr);
+    f.kind = "struct context";
+    f.resume_slot = addr + d.xv6.rip;
+    f.resume_sp = addr + d.xv6.size;
+    return f;
+}
+
+// 2.6: RBP and RFLAGS at thread.sp; the PC is thread_return for everyone.
+std::optional<InactiveFrame> read_context26(const Kernel& k, u64 addr) {
+    const Descriptor& d = k.d();
+    auto bp = k.get<u64>(addr + d.linux26.bp);
+    auto flags = k.get<u64>(addr + d.linux26.flags);
+    if (!addr || !bp || !flags) return std::nullopt;
+    InactiveFrame f;
+    f.addr = addr;
+    f.rbp = *bp;
+    f.rflags = *flags;
+    f.ret_addr = d.models[SY_SWITCH_LINUX26].resume_pc;
+    f.ret_sym = k.symbols().format(f.ret_addr);
+    f.kind = "SAVE_CONTEXT";
+    f.resume_slot = 0;
+    f.resume_sp = addr;  // RESTORE_CONTEXT pops the two words after thread_return
+    return f;
+}
+
+// Solaris: the label_t in the task.
+std::optional<InactiveFrame> read_label(const Kernel& k, const Task& t) {
+    const Descriptor& d = k.d();
+    const u64 addr = t.addr + d.solaris.task_label;
+    std::vector<u8> raw(d.solaris.size);
+    if (raw.empty() || k.read(addr, raw.data(), raw.size()) != raw.size()) return std::nullopt;
+    InactiveFrame f;
+    f.addr = addr;
+    f.rbp = field_at(raw, d.solaris.rbp), f.rbx = field_at(raw, d.solaris.rbx);
+    f.r12 = field_at(raw, d.solaris.r12), f.r13 = field_at(raw, d.solaris.r13);
+    f.r14 = field_at(raw, d.solaris.r14), f.r15 = field_at(raw, d.solaris.r15);
+    f.ret_addr = field_at(raw, d.solaris.pc);
+    f.ret_sym = k.symbols().format(f.ret_addr);
+    f.kind = "label_t";
+    f.resume_slot = addr + d.solaris.pc;
+    f.resume_sp = field_at(raw, d.solaris.sp);
+    if (f.ret_addr == d.solaris.sym_resume_return)
+        if (auto ret = k.get<u64>(f.resume_sp + 8)) f.caller_ret = *ret;
+    return f;
+}
+
+}  // namespace
+
+std::optional<InactiveFrame> read_saved_state(const Kernel& k, const Task& t) {
+    switch (k.switch_model()) {
+    case SY_SWITCH_LINUX26:
+        if (!t.stack_contains(t.saved_rsp)) return std::nullopt;
+        return read_context26(k, t.saved_rsp);
+    case SY_SWITCH_XV6:
+        if (!t.stack_contains(t.saved_rsp)) return std::nullopt;
+        return read_context(k, t.saved_rsp);
+    case SY_SWITCH_SOLARIS: {
+        auto f = read_label(k, t);
+        if (!f || !t.stack_contains(f->resume_sp)) return std::nullopt;
+        return f;
+    }
+    default:
+        if (!t.stack_contains(t.saved_rsp)) return std::nullopt;
+        return read_inactive_frame(k, t.saved_rsp);
+    }
+}
+
+u64 switch_end_rsp(const Kernel& k, const Task& t) {
+    const Descriptor& d = k.d();
+    switch (k.switch_model()) {
+    case SY_SWITCH_LINUX26: return t.saved_rsp - 8;
+    case SY_SWITCH_XV6: return t.saved_rsp + d.xv6.rip;
+    case SY_SWITCH_SOLARIS: return k.u64_at(t.addr + d.solaris.task_label + d.solaris.sp) - 8;
+    default: return t.saved_rsp + d.frame.ret_addr;
+    }
+}
+
+std::vector<SchedulerThread> read_scheduler_threads(const Kernel& k) {
+    const Descriptor& d = k.d();
+    std::vector<SchedulerThread> out;
+    if (k.switch_model() != SY_SWITCH_XV6) return out;
+    for (unsigned c = 0; c < k.nr_cpus(); ++c) {
+        SchedulerThread s;
+        s.cpu = c;
+        s.context = k.u64_at(d.xv6.cpus + u64(c) * d.xv6.cpu_stride + d.xv6.cpu_scheduler);
+        if (s.context) s.frame = read_context(k, s.context);
+        out.push_back(std::move(s));
+    }
+    return out;
 }
 
 std::optional<PtRegs> read_pt_regs(const Kernel& k, u64 addr) {
@@ -68,14 +174,21 @@ u64 pt_regs_addr(const Kernel& k, const Task& t) { return t.stack ? t.stack_top(
 
 bool is_fork_frame(const Kernel& k, const Task& t, const InactiveFrame& f) {
     const Descriptor& d = k.d();
-    return f.ret_addr == d.sym_ret_from_fork && t.stack && f.addr == t.stack_top() - d.fork_frame.size;
+    switch (k.switch_model()) {
+    case SY_SWITCH_LINUX26:  // thread_return goes on to ret_from_fork
+        return (t.ti_flags >> d.linux26.tif_fork) & 1;
+    case SY_SWITCH_SOLARIS:  // resumed straight into ret_from_fork, RSP at the pt_regs
+        return f.ret_addr == d.sym_ret_from_fork && t.stack && f.resume_sp == t.stack_top() - d.pt_regs.size;
+    default:
+        return f.ret_addr == d.sym_ret_from_fork && t.stack && f.addr == t.stack_top() - d.fork_frame.size;
+    }
 }
 
 TaskFrames read_frames(const Kernel& k, const Task& t, bool switched_out) {
     TaskFrames out;
     if (!t.stack) return out;  // freed (a reaped or dead task)
-    if (switched_out && t.stack_contains(t.saved_rsp)) {
-        out.frame = read_inactive_frame(k, t.saved_rsp);
+    if (switched_out) {
+        out.frame = read_saved_state(k, t);
         if (out.frame) out.never_ran = is_fork_frame(k, t, *out.frame);
     }
     // A user task's pt_regs hold its user registers whenever it is in the
@@ -89,8 +202,25 @@ std::vector<Region> stack_regions(const Kernel& k, const Task& t, const TaskFram
     const Descriptor& d = k.d();
     std::vector<Region> out;
     if (f.frame) {
-        out.push_back({f.frame->addr, d.frame.size, f.never_ran ? "fork_frame" : "inactive_task_frame",
-                       inactive_frame_fields(d)});
+        const InactiveFrame& s = *f.frame;
+        switch (k.switch_model()) {
+        case SY_SWITCH_LINUX26:
+            if (f.never_ran) out.push_back({s.addr, d.frame.size, "fork_frame", inactive_frame_fields(d)});
+            else out.push_back({s.addr, d.linux26.size, "SAVE_CONTEXT", {{d.linux26.bp, "rbp"}, {d.linux26.flags, "rflags"}}});
+            break;
+        case SY_SWITCH_SOLARIS:
+            // The label_t is in the task_struct; on the stack, SAVE_REGS's frame.
+            if (!f.never_ran) out.push_back({s.resume_sp, 16, "SAVE_REGS frame", {{0, "rbp"}, {8, "return address"}}});
+            break;
+        case SY_SWITCH_XV6:
+            out.push_back({s.addr, d.xv6.size, f.never_ran ? "fork_frame" : "struct context",
+                           {{d.xv6.r15, "r15"}, {d.xv6.r14, "r14"}, {d.xv6.r13, "r13"}, {d.xv6.r12, "r12"},
+                            {d.xv6.rbx, "rbx"}, {d.xv6.rbp, "rbp"}, {d.xv6.rip, "rip"}}});
+            break;
+        default:
+            out.push_back({s.addr, d.frame.size, f.never_ran ? "fork_frame" : "inactive_task_frame",
+                           inactive_frame_fields(d)});
+        }
     }
     if (f.user_regs) {
         out.push_back({f.user_regs->addr, d.pt_regs.size, f.never_ran ? "fork_frame" : "pt_regs", pt_regs_fields(d)});

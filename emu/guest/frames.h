@@ -14,14 +14,29 @@
 
 namespace sy::guest {
 
+// What a switched-out task saved, in its switch model's place (debug
+// descriptor version 3, include/switch_model.h in the guest kernel). The
+// fields are named after the linux model's inactive_task_frame; under the
+// others they hold the same things:
+//   linux    inactive_task_frame at thread.sp; ret_addr is in it
+//   linux26  RBP and RFLAGS (SAVE_CONTEXT) at thread.sp; ret_addr is
+//            thread_return, which no memory holds (resume_slot 0)
+//   xv6      struct context at thread.sp; ret_addr = context.rip
+//   solaris  label_t in the task; ret_addr = label.pc; RSP = label.sp, and the
+//            return address into resume()'s caller at label.sp + 8
 struct InactiveFrame {
-    u64 addr = 0;  // thread.sp
+    u64 addr = 0;  // where the saved state is: thread.sp, or the task's label_t
     u64 r15 = 0, r14 = 0, r13 = 0, r12 = 0, rbx = 0, rbp = 0, ret_addr = 0;
-    std::string ret_sym;  // "__schedule+0x1dd", "ret_from_fork"
-    // The address of the ret_addr slot: what __switch_to's `ret` pops.
-    u64 ret_addr_slot(const Descriptor& d) const { return addr + d.frame.ret_addr; }
-    // RSP once __switch_to has returned: thread.sp + sizeof(inactive_task_frame).
-    u64 sp_after(const Descriptor& d) const { return addr + d.frame.size; }
+    u64 rflags = 0;       // linux26: what SAVE_CONTEXT's pushfq saved
+    std::string ret_sym;  // "__schedule+0x1dd", "ret_from_fork", "thread_return", "resume_return"
+    std::string kind;     // "inactive_task_frame", "SAVE_CONTEXT", "struct context", "label_t"
+    u64 resume_slot = 0;  // the address of the saved resume PC (0: none, linux26)
+    u64 resume_sp = 0;    // RSP when it resumes at ret_addr
+    std::optional<u64> caller_ret;  // solaris: [label.sp + 8], the return into resume()'s caller
+    // The address of the ret_addr slot: what __switch_to's `ret` pops (linux).
+    u64 ret_addr_slot(const Descriptor&) const { return resume_slot; }
+    // RSP once the switch has returned to ret_addr (linux: thread.sp + sizeof(inactive_task_frame)).
+    u64 sp_after(const Descriptor&) const { return resume_sp; }
 };
 
 struct PtRegs {
@@ -31,7 +46,24 @@ struct PtRegs {
     bool from_user() const { return (cs & 3) == 3; }
 };
 
+// The linux model's inactive_task_frame (or xv6's struct context, the same
+// registers in the same order: `kind` says which) at addr.
 std::optional<InactiveFrame> read_inactive_frame(const Kernel& k, u64 addr);
+// What a switched-out task saved, under the model the kernel runs.
+std::optional<InactiveFrame> read_saved_state(const Kernel& k, const Task& t);
+// Where the `ret` that ends a switch to t finds its resume PC: RSP at the end
+// routine's ret (linux: thread.sp + ret_addr offset; linux26: thread.sp - 8,
+// where `call __switch_to` pushes thread_return; xv6: thread.sp + context.rip;
+// solaris: label.sp - 8, where resume pushes label.pc for spl0).
+u64 switch_end_rsp(const Kernel& k, const Task& t);
+
+// xv6: each CPU's scheduler thread (no task_struct), with its saved context.
+struct SchedulerThread {
+    unsigned cpu = 0;
+    u64 context = 0;  // xv6_cpus[cpu].scheduler
+    std::optional<InactiveFrame> frame;
+};
+std::vector<SchedulerThread> read_scheduler_threads(const Kernel& k);
 std::optional<PtRegs> read_pt_regs(const Kernel& k, u64 addr);
 
 // Where a task's user pt_regs sit: stack + THREAD_SIZE - sizeof(pt_regs).

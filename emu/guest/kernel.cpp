@@ -2,6 +2,7 @@
 #include "kernel.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "disasm.h"
@@ -22,7 +23,11 @@ Kernel Kernel::load(Symbols syms, const GuestMemory& mem) {
     const Descriptor& d = k.d_;
     if (std::memcmp(d.magic, SY_DEBUG_MAGIC, sizeof d.magic) != 0)
         throw KernelError("no debugger descriptor in guest memory where the symbol says (kernel not loaded?)");
-    if (d.version < kMinDescriptorVersion || d.size < sizeof(Descriptor) || d.pointer_size != 8)
+    // Version 2 ends where version 3's switch models begin; its kernels run the
+    // linux model (zeroes below read as SY_SWITCH_LINUX).
+    const size_t known = d.version >= 3 ? sizeof(Descriptor) : offsetof(Descriptor, switch_model);
+    if (d.version < 3) std::memset(reinterpret_cast<char*>(&k.d_) + known, 0, sizeof(Descriptor) - known);
+    if (d.version < kMinDescriptorVersion || d.size < known || d.pointer_size != 8)
         throw KernelError("the kernel's debugger descriptor is version " + std::to_string(d.version) + ", size " +
                           std::to_string(d.size) + "; this switchyard reads version " +
                           std::to_string(kMinDescriptorVersion) + " or later (rebuild the kernel)");
@@ -34,7 +39,87 @@ Kernel Kernel::load(Symbols syms, const GuestMemory& mem) {
     if (!code.empty() && k.read(r.start, code.data(), code.size()) == code.size())
         k.switch_rets_ = find_returns(code.data(), code.size(), r.start);
     if (k.switch_rets_.empty()) throw KernelError("cannot find the ret of __switch_to in the kernel's code");
+
+    // Each model's beginnings and the rets of its end routine (version 3; a
+    // version 2 kernel has the linux model only).
+    for (unsigned m = 0; m < SY_DEBUG_NR_MODELS; ++m) {
+        if (m != SY_SWITCH_LINUX && d.version < 3) continue;
+        ModelTraps& t = k.traps_[m];
+        if (m == SY_SWITCH_LINUX && d.version < 3) {
+            t.begins = {d.sym_switch_to_asm};
+            t.end_rets = k.switch_rets_;
+            continue;
+        }
+        for (u64 b : d.models[m].begin)
+            if (b) t.begins.push_back(b);
+        Symbols::Range e = k.routine(d.models[m].end);
+        std::vector<u8> bytes(e.end - e.start);
+        if (!bytes.empty() && k.read(e.start, bytes.data(), bytes.size()) == bytes.size())
+            t.end_rets = find_returns(bytes.data(), bytes.size(), e.start);
+        if (t.begins.empty() || t.end_rets.empty())
+            throw KernelError(std::string("cannot find where the ") + d.models[m].name +
+                              " switch model begins and ends in the kernel's code");
+    }
     return k;
+}
+
+unsigned Kernel::switch_model() const {
+    if (d_.version < 3 || !d_.switch_model) return SY_SWITCH_LINUX;
+    int m = get<int>(d_.switch_model).value_or(SY_SWITCH_LINUX);
+    return m >= 0 && m < SY_DEBUG_NR_MODELS ? unsigned(m) : SY_SWITCH_LINUX;
+}
+
+std::string Kernel::switch_model_name() const {
+    if (d_.version < 3) return "linux";
+    const auto& n = d_.models[switch_model()].name;
+    return std::string(n, strnlen(n, sizeof n));
+}
+
+std::vector<u64> Kernel::all_switch_traps() const {
+    std::vector<u64> out;
+    for (const ModelTraps& t : traps_) {
+        out.insert(out.end(), t.begins.begin(), t.begins.end());
+        out.insert(out.end(), t.end_rets.begin(), t.end_rets.end());
+    }
+    return out;
+}
+
+bool Kernel::is_switch_begin(u64 rip) const {
+    const auto& b = traps_[switch_model()].begins;
+    return std::find(b.begin(), b.end(), rip) != b.end();
+}
+
+bool Kernel::is_switch_end(u64 rip) const {
+    const auto& e = traps_[switch_model()].end_rets;
+    return std::find(e.begin(), e.end(), rip) != e.end();
+}
+
+bool Kernel::in_switch_code(u64 rip) const {
+    const unsigned m = switch_model();
+    if (m == SY_SWITCH_LINUX || d_.version < 3) {
+        for (u64 start : {d_.sym_switch_to_asm, d_.sym_switch_to}) {
+            Symbols::Range r = routine(start);
+            if (rip >= r.start && rip < r.end) return true;
+        }
+        return false;
+    }
+    // From a beginning to the end routine's ret: the model's own routines and
+    // __switch_to (all models call it).
+    std::vector<u64> starts(d_.models[m].begin, d_.models[m].begin + 2);
+    starts.push_back(d_.models[m].end);
+    starts.push_back(d_.sym_switch_to);
+    if (m == SY_SWITCH_XV6) starts.push_back(d_.xv6.sym_swtch);
+    for (u64 start : starts) {
+        if (!start) continue;
+        Symbols::Range r = routine(start);
+        if (rip >= r.start && rip < r.end) return true;
+    }
+    if (m == SY_SWITCH_LINUX26) {  // the statement inlined in __schedule: up to thread_return's end
+        Symbols::Range r = routine(d_.models[m].resume_pc);
+        Symbols::Range b = routine(d_.models[m].begin[0]);
+        if (rip >= b.start && rip < std::max(r.end, b.end)) return true;
+    }
+    return false;
 }
 
 std::vector<u64> find_returns(const u8* code, size_t n, u64 start) {

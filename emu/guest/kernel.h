@@ -18,7 +18,8 @@ namespace sy::guest {
 using Descriptor = sy_debug_descriptor;
 
 // The descriptor versions this reader understands: version 2 added the kernel
-// text range and the lab switches (fields are only ever appended).
+// text range and the lab switches, version 3 the switch models (fields are
+// only ever appended).
 inline constexpr u32 kMinDescriptorVersion = 2;
 
 struct KernelError : std::runtime_error {
@@ -63,6 +64,20 @@ public:
     // The `ret` instructions of __switch_to, each of which pops next's ret_addr
     // (found by decoding the routine's bytes from guest memory).
     const std::vector<u64>& switch_to_rets() const { return switch_rets_; }
+    // The switch model this boot runs (descriptor version 3, read from guest
+    // memory each time: the command line sets it early in the boot), SY_SWITCH_*;
+    // SY_SWITCH_LINUX for a version 2 kernel.
+    unsigned switch_model() const;
+    std::string switch_model_name() const;
+    // Every model's switch beginnings and end rets: the debugger traps them all
+    // before the kernel has chosen its model.
+    std::vector<u64> all_switch_traps() const;
+    // For the running model: a switch begins here (RDI = prev, RSI = next) /
+    // this `ret` ends one, popping next's resume PC.
+    bool is_switch_begin(u64 rip) const;
+    bool is_switch_end(u64 rip) const;
+    // Inside the running model's switch code (its routines and __switch_to).
+    bool in_switch_code(u64 rip) const;
     // Kernel text, [_text, _etext).
     bool in_kernel_text(u64 a) const { return a >= d_.text_start && a < d_.text_end; }
 
@@ -77,6 +92,10 @@ private:
     std::shared_ptr<const Symbols> syms_;
     const GuestMemory* mem_ = nullptr;
     std::vector<u64> switch_rets_;
+    struct ModelTraps {
+        std::vector<u64> begins, end_rets;
+    };
+    ModelTraps traps_[SY_DEBUG_NR_MODELS];
 };
 
 // The `ret` (C3, C2 iw) instructions in [start, end), decoded from `code`.

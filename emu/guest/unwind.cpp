@@ -48,17 +48,29 @@ Unwound unwind_switched_out(const Kernel& k, const Task& t, const InactiveFrame&
                             const std::optional<PtRegs>& user_regs, size_t max_frames) {
     Unwound out;
     const Descriptor& d = k.d();
+    // Frame #0 is where the task's switch model resumes it (frames.h).
     out.frames.push_back({f.ret_addr, f.sp_after(d), f.rbp, f.ret_sym, "saved frame"});
     // A task that never ran has no kernel frames below: it starts in
     // ret_from_fork and leaves through its pt_regs.
     if (is_fork_frame(k, t, f)) {
-        out.end = "never ran (fork_frame)";
+        if (k.switch_model() == SY_SWITCH_LINUX26) {
+            out.frames.push_back({d.sym_ret_from_fork, f.addr, 0, k.symbols().format(d.sym_ret_from_fork), "TIF_FORK"});
+            out.end = "never ran (TIF_FORK: thread_return jumps to ret_from_fork)";
+        } else {
+            out.end = "never ran (fork_frame)";
+        }
         add_user_frame(k, user_regs, out);
         return out;
     }
     // The pt_regs (if any) bound the kernel frames from above.
     u64 hi = user_regs ? user_regs->addr : t.stack_top();
-    walk_chain(k, f.rbp, f.sp_after(d), hi, max_frames, out);
+    u64 lo = f.sp_after(d);
+    if (f.caller_ret && k.in_kernel_text(*f.caller_ret)) {
+        // Solaris: resume_return drops SAVE_REGS's frame and returns to resume()'s caller.
+        out.frames.push_back({*f.caller_ret, lo + 16, f.rbp, k.symbols().format_return(*f.caller_ret), "return address"});
+        lo += 16;
+    }
+    walk_chain(k, f.rbp, lo, hi, max_frames, out);
     add_user_frame(k, user_regs, out);
     return out;
 }

@@ -32,6 +32,31 @@
  *   [stack, stack + thread_size) with stack = *(u64 *)(task + task.stack);
  *   a user task's user registers are the pt_regs at stack + thread_size - pt_regs_size.
  *
+ * That is the linux model. Version 3 adds the others (switch_model: an int,
+ * read it at run time; the command line sets it before the first switch);
+ * for a switched-out task (on_cpu == 0) of each:
+ *   SY_SAVED_FRAME      linux: as above
+ *   SY_SAVED_CONTEXT26  linux26: at thread.sp the two words SAVE_CONTEXT
+ *                       pushed (linux26.bp, linux26.flags); the task resumes at
+ *                       models[].resume_pc (thread_return) with RSP = thread.sp,
+ *                       RBP = the saved bp. No stack holds that PC. A task with
+ *                       ti_flags bit linux26.tif_fork never ran: thread.sp is
+ *                       its fork_frame, and thread_return goes on to ret_from_fork
+ *   SY_SAVED_CONTEXT    xv6: thread.sp points at a struct context (xv6.*):
+ *                       resume PC = context.rip (the return of swtch into sched(),
+ *                       or ret_from_fork), RSP after = thread.sp + xv6.size.
+ *                       Each CPU's scheduler thread has its context at
+ *                       *(u64 *)(xv6.cpus + n * xv6.cpu_stride + xv6.cpu_scheduler)
+ *                       (0 until its first switch); its PC is in scheduler()
+ *   SY_SAVED_LABEL      solaris: a label_t at task + solaris.task_label:
+ *                       resume PC = label.pc (resume_return, or ret_from_fork),
+ *                       RSP = label.sp, RBP = label.rbp; after resume_return,
+ *                       the return address into the caller of resume() is at
+ *                       label.sp + 8 and the RBP chain goes on from label.rbp
+ * And a switch in progress: it begins at one of models[].begin (RDI = prev,
+ * RSI = next) and ends at a `ret` of the routine models[].end, which pops
+ * next's resume PC from next's stack.
+ *
  * Per CPU: the area of CPU n is at percpu_base + n * percpu_stride, which is
  * also that CPU's GS base while it runs kernel code (gs_base[n] lists them);
  * current_task and the rest are at the offsets in `percpu`. */
@@ -43,9 +68,25 @@
 /* Version history (fields are only ever appended):
  *   1  the first layout
  *   2  text_start/text_end (kernel text, for "is this a kernel code address")
- *      and lab_breaks (the break=NAME lab switches, include/lab.h) */
-#define SY_DEBUG_VERSION 2
+ *      and lab_breaks (the break=NAME lab switches, include/lab.h)
+ *   3  the switch models (include/switch_model.h): switch_model says which one
+ *      this boot runs, models[] how each switch begins and ends and where it
+ *      keeps a switched-out task's state, and the layouts below them. Under
+ *      the linux model (the default, and what version 2 described) everything
+ *      above still holds as written. */
+#define SY_DEBUG_VERSION 3
 #define SY_DEBUG_MAX_CPUS 16
+
+/* Version 3: the switch models (switch_model, models[]). */
+#define SY_SWITCH_LINUX 0
+#define SY_SWITCH_LINUX26 1
+#define SY_SWITCH_XV6 2
+#define SY_SWITCH_SOLARIS 3
+#define SY_DEBUG_NR_MODELS 4
+#define SY_SAVED_FRAME 0     /* struct inactive_task_frame at thread.sp */
+#define SY_SAVED_CONTEXT26 1 /* SAVE_CONTEXT's RBP and RFLAGS at thread.sp; PC fixed */
+#define SY_SAVED_CONTEXT 2   /* xv6's struct context at thread.sp */
+#define SY_SAVED_LABEL 3     /* Solaris' label_t in the task */
 
 struct sy_debug_descriptor {
     char magic[16];
@@ -164,6 +205,33 @@ struct sy_debug_descriptor {
     /* Version 2. */
     uint64_t text_start, text_end; /* [_text, _etext): the kernel's code */
     uint64_t lab_breaks;           /* unsigned int: LAB_BREAK_* bits (include/lab.h) */
+
+    /* Version 3: the switch models (include/switch_model.h). */
+    uint64_t switch_model; /* int: SY_SWITCH_* of this boot, an index into models[] */
+    struct sy_switch_model {
+        char name[16];     /* "linux", "linux26", "xv6", "solaris" */
+        uint64_t begin[2]; /* where a switch begins, RDI = prev, RSI = next (0: no second) */
+        uint64_t end;      /* the routine whose `ret` pops next's resume PC */
+        uint32_t saved;    /* SY_SAVED_*: where a switched-out task's state is */
+        uint32_t reserved;
+        uint64_t resume_pc; /* SY_SAVED_CONTEXT26: the PC every switched-out task resumes at */
+    } models[SY_DEBUG_NR_MODELS];
+    struct { /* linux26: SAVE_CONTEXT's pushes at thread.sp */
+        uint32_t size, bp, flags;
+        uint32_t tif_fork; /* bit number in ti_flags: never ran */
+    } linux26;
+    struct { /* xv6: struct context, and the per-CPU struct xv6_cpu */
+        uint32_t size, r15, r14, r13, r12, rbx, rbp, rip;
+        uint64_t cpus;          /* struct xv6_cpu xv6_cpus[max_cpus] */
+        uint32_t cpu_stride;    /* sizeof(struct xv6_cpu) */
+        uint32_t cpu_scheduler; /* struct context *: the scheduler thread's */
+        uint64_t sym_sched, sym_scheduler, sym_swtch;
+    } xv6;
+    struct { /* solaris: label_t in the task */
+        uint32_t task_label; /* offset of thread.label in task_struct */
+        uint32_t size, pc, sp, rbp, rbx, r12, r13, r14, r15;
+        uint64_t sym_resume_return;
+    } solaris;
 };
 
 #endif

@@ -9,7 +9,8 @@
  *               reaped it; its kernel stack is gone (stack = NULL) once the CPU
  *               has switched away from it.
  * A task that is switched out (runnable or sleeping) has its callee-saved
- * registers in a struct inactive_task_frame at thread.sp (switch_to.h). */
+ * registers in a struct inactive_task_frame at thread.sp (switch_to.h), or
+ * where the boot's other switch model keeps them (switch_model.h). */
 #ifndef _SCHED_H
 #define _SCHED_H
 
@@ -17,6 +18,7 @@
 #define TASK_threadsp 288
 #define TASK_stack_canary 24
 #define TASK_flags 36
+#define TASK_label 848
 
 /* thread_info flags (Linux's bit numbers). */
 #define TIF_NEED_RESCHED 3   /* schedule() before returning to user / on preemption */
@@ -27,6 +29,7 @@
 #define PF_KTHREAD 0x00200000
 
 #ifndef __ASSEMBLER__
+#include "label.h"
 #include "list.h"
 #include "mm.h"
 #include "percpu.h"
@@ -69,10 +72,12 @@ struct fpu {
 
 /* The part of a task's state that is x86's own. */
 struct thread_struct {
-    unsigned long sp;     /* switched out: RSP, pointing at its inactive_task_frame */
+    unsigned long sp;     /* switched out: RSP, pointing at its inactive_task_frame
+                           * (linux26: SAVE_CONTEXT's pushes; xv6: its struct context) */
     unsigned long fsbase; /* user FS base (arch_prctl(ARCH_SET_FS)): TLS */
     unsigned long gsbase; /* user GS base (ARCH_SET_GS) */
     struct fpu fpu;       /* user FPU/SSE registers while they are not in the CPU */
+    label_t label;        /* switch=solaris: the registers resume() saved (label.h) */
 };
 
 struct task_struct {
@@ -112,6 +117,7 @@ struct task_struct {
 ASSERT_OFFSET(struct task_struct, thread.sp, TASK_threadsp);
 ASSERT_OFFSET(struct task_struct, stack_canary, TASK_stack_canary);
 ASSERT_OFFSET(struct task_struct, flags, TASK_flags);
+ASSERT_OFFSET(struct task_struct, thread.label, TASK_label);
 
 /* A CPU's run queue. curr runs; queue holds the runnable tasks in the order
  * they will run (round robin); idle runs when the queue is empty. The lock

@@ -5,9 +5,15 @@
 #include "mm.h"
 #include "percpu.h"
 #include "sched.h"
+#include "sched_xv6.h"
+#include "switch_model.h"
 #include "switch_to.h"
+#include "switch_to_linux26.h"
 
 _Static_assert(SY_DEBUG_MAX_CPUS == NR_CPUS, "the descriptor lists every possible CPU");
+_Static_assert(SY_SWITCH_LINUX == SWITCH_LINUX && SY_SWITCH_LINUX26 == SWITCH_LINUX26 && SY_SWITCH_XV6 == SWITCH_XV6 &&
+                   SY_SWITCH_SOLARIS == SWITCH_SOLARIS && SY_DEBUG_NR_MODELS == SWITCH_NR_MODELS,
+               "the descriptor numbers the models as switch_model.h does");
 
 extern char entry_SYSCALL_64[];
 extern char _text[], _etext[];
@@ -17,6 +23,8 @@ extern char _text[], _etext[];
 #define F(f) offsetof(struct inactive_task_frame, f)
 #define P(f) offsetof(struct percpu, f)
 #define GS(n) (uint64_t)&cpu_data[n]
+#define C(f) offsetof(struct context, f)
+#define L(f) offsetof(label_t, f)
 
 __attribute__((used, aligned(4096), section(".data.debug_descriptor")))
 const struct sy_debug_descriptor switchyard_debug_descriptor = {
@@ -133,4 +141,34 @@ const struct sy_debug_descriptor switchyard_debug_descriptor = {
     .text_start = (uint64_t)_text,
     .text_end = (uint64_t)_etext,
     .lab_breaks = (uint64_t)&lab_breaks,
+    .switch_model = (uint64_t)&switch_model,
+    .models = {
+        [SWITCH_LINUX] = {.name = "linux", .begin = {(uint64_t)__switch_to_asm}, .end = (uint64_t)__switch_to,
+                          .saved = SY_SAVED_FRAME},
+        [SWITCH_LINUX26] = {.name = "linux26", .begin = {(uint64_t)linux26_switch_to}, .end = (uint64_t)__switch_to,
+                            .saved = SY_SAVED_CONTEXT26, .resume_pc = (uint64_t)thread_return},
+        /* xv6: the task -> task part, in scheduler(): __switch_to(prev, next), then swtch to next. */
+        [SWITCH_XV6] = {.name = "xv6", .begin = {(uint64_t)__switch_to}, .end = (uint64_t)swtch,
+                        .saved = SY_SAVED_CONTEXT},
+        [SWITCH_SOLARIS] = {.name = "solaris", .begin = {(uint64_t)resume, (uint64_t)resume_from_zombie},
+                            .end = (uint64_t)spl0, .saved = SY_SAVED_LABEL},
+    },
+    .linux26 = {.size = LINUX26_CTX_SIZE, .bp = LINUX26_CTX_bp, .flags = LINUX26_CTX_flags, .tif_fork = TIF_FORK},
+    .xv6 = {
+        .size = sizeof(struct context),
+        .r15 = C(r15), .r14 = C(r14), .r13 = C(r13), .r12 = C(r12), .rbx = C(rbx), .rbp = C(rbp), .rip = C(rip),
+        .cpus = (uint64_t)xv6_cpus,
+        .cpu_stride = sizeof(struct xv6_cpu),
+        .cpu_scheduler = offsetof(struct xv6_cpu, scheduler),
+        .sym_sched = (uint64_t)sched,
+        .sym_scheduler = (uint64_t)scheduler,
+        .sym_swtch = (uint64_t)swtch,
+    },
+    .solaris = {
+        .task_label = T(thread.label),
+        .size = sizeof(label_t),
+        .pc = L(pc), .sp = L(sp), .rbp = L(rbp), .rbx = L(rbx),
+        .r12 = L(r12), .r13 = L(r13), .r14 = L(r14), .r15 = L(r15),
+        .sym_resume_return = (uint64_t)resume_return,
+    },
 };

@@ -18,7 +18,9 @@
 #include "processor.h"
 #include "sched.h"
 #include "segment.h"
+#include "switch_model.h"
 #include "switch_to.h"
+#include "switch_to_linux26.h"
 #include "uapi/switchyard.h"
 
 extern char entry_SYSCALL_64[];
@@ -301,6 +303,11 @@ static int t_fork_frame(void)
     else if (ff->frame.ret_addr != (unsigned long)ret_from_fork) r = 3;
     else if (ff->frame.bx != (unsigned long)fork_frame_fn || ff->frame.r12 != 0x5a) r = 4;
     else if ((void *)&ff->regs != task_pt_regs(p) || ff->regs.ip != 0) r = 5;
+    else if (switch_model == SWITCH_LINUX26 && !test_tsk_thread_flag(p, TIF_FORK)) r = 6;
+    else if (switch_model == SWITCH_SOLARIS &&
+             (p->thread.label.pc != (unsigned long)ret_from_fork || p->thread.label.sp != (unsigned long)&ff->regs ||
+              p->thread.label.rbx != (unsigned long)fork_frame_fn || p->thread.label.r12 != 0x5a))
+        r = 7;
     preempt_enable();
     int status;
     do_wait(pid, &status, 0);
@@ -318,9 +325,32 @@ static int sleeper_fn(void *arg)
     return 0;
 }
 
+/* Where a switched-out task resumes and its first frame pointer, as its
+ * switch model keeps them (switch_model.h): *saved = the address of what the
+ * model saved (on the stack, or the label_t). */
+static void saved_resume_point(struct task_struct *p, unsigned long *saved, unsigned long *pc, unsigned long *bp)
+{
+    struct inactive_task_frame *f = (void *)p->thread.sp; /* xv6: its struct context, the same layout */
+    *saved = p->thread.sp;
+    if (switch_model == SWITCH_LINUX26) {
+        *pc = (unsigned long)thread_return; /* no stack holds it */
+        *bp = *(unsigned long *)(p->thread.sp + LINUX26_CTX_bp);
+    } else if (switch_model == SWITCH_SOLARIS) {
+        *saved = p->thread.label.sp;
+        *pc = p->thread.label.pc;
+        *bp = p->thread.label.rbp;
+    } else {
+        *pc = f->ret_addr;
+        *bp = f->bp;
+    }
+}
+
 /* A sleeping task's stack: thread.sp -> inactive_task_frame, whose ret_addr
  * is in the scheduler (where __schedule called __switch_to_asm), not
- * ret_from_fork, and whose bp starts a frame chain inside the stack. */
+ * ret_from_fork, and whose bp starts a frame chain inside the stack. The
+ * other models: the same checks of what they saved (2.6: thread_return;
+ * xv6: swtch's return into sched(); Solaris: resume_return, label.sp on the
+ * stack). */
 static int t_switch_frame(void)
 {
     sleeper_state = 0;
@@ -330,13 +360,15 @@ static int t_switch_frame(void)
     WAIT_UNTIL(READ_ONCE(sleeper_state) == 1 && !READ_ONCE(p->on_cpu) && READ_ONCE(p->state) != TASK_RUNNING, 5);
     int r = 0, frames = 0;
     unsigned long lo = (unsigned long)p->stack, hi = lo + THREAD_SIZE;
-    struct inactive_task_frame *f = (void *)p->thread.sp;
-    if (p->thread.sp < lo || p->thread.sp + sizeof *f > hi) r = 1;
-    else if (f->ret_addr < (unsigned long)__sched_text_start || f->ret_addr >= (unsigned long)__sched_text_end) r = 2;
-    else if (f->bp < p->thread.sp || f->bp >= hi) r = 3;
+    unsigned long saved, pc, bp;
+    saved_resume_point(p, &saved, &pc, &bp);
+    if (saved < lo || saved + sizeof(struct inactive_task_frame) > hi) r = 1;
+    else if (pc < (unsigned long)__sched_text_start || pc >= (unsigned long)__sched_text_end) r = 2;
+    else if (switch_model == SWITCH_SOLARIS && pc != (unsigned long)resume_return) r = 2;
+    else if (bp < saved || bp >= hi) r = 3;
     else {
         /* follow the saved frame pointers: each frame is {saved rbp, return address} */
-        for (unsigned long bp = f->bp; bp >= lo && bp + 16 <= hi && frames < 32; bp = *(unsigned long *)bp) {
+        for (; bp >= lo && bp + 16 <= hi && frames < 32; bp = *(unsigned long *)bp) {
             unsigned long ret = ((unsigned long *)bp)[1];
             if (ret < (unsigned long)_text || ret >= (unsigned long)_etext) break;
             frames++;

@@ -12,6 +12,8 @@
  *   nopreempt        no kernel preemption (user tasks are still preempted)
  *   schedstat        power-off prints each CPU's switch, syscall and IRQ counts
  *   break=NAME       a lab switch: break one mechanism on purpose (include/lab.h)
+ *   switch=MODEL     how stacks are switched: linux (default), linux26, xv6,
+ *                    solaris (include/switch_model.h)
  *   PROGRAM ARGS...  the first other word names the program pid 1 runs
  *                    (default: demo), the rest are its arguments */
 #include "acpi.h"
@@ -26,6 +28,7 @@
 #include "printk.h"
 #include "processor.h"
 #include "sched.h"
+#include "switch_model.h"
 
 struct boot_params boot_params;
 static char cmdline_words[256];
@@ -43,7 +46,7 @@ bool cmdline_has(const char *word)
 static bool is_flag(const char *w)
 {
     static const char *const flags[] = {"ktest", "stackoverflow", "rsb_fill", "nopreempt", "schedstat"};
-    if (!strncmp(w, "break=", 6)) return true;
+    if (!strncmp(w, "break=", 6) || !strncmp(w, "switch=", 7)) return true;
     for (size_t k = 0; k < ARRAY_SIZE(flags); ++k)
         if (!strcmp(w, flags[k])) return true;
     return false;
@@ -158,6 +161,10 @@ static __noreturn void start_kernel(void)
     for (int k = 0; k < nr_words; ++k)
         if (!strncmp(words[k], "break=", 6) && !lab_parse(words[k]))
             printk("lab: unknown switch %s (known: break=rsp0 break=swapgs break=fsbase break=canary)\n", words[k]);
+    for (int k = 0; k < nr_words; ++k)
+        if (!strncmp(words[k], "switch=", 7) && !switch_model_parse(words[k]))
+            printk("switch: unknown model %s (known: switch=linux switch=linux26 switch=xv6 switch=solaris)\n",
+                   words[k]);
 
     cpu_data[0].apic_id = acpi.cpu_apic_id[0];
     lapic_init();
@@ -172,6 +179,8 @@ static __noreturn void start_kernel(void)
     printk("%d CPU%s, %lu MiB of RAM, HZ %d, kernel preemption %s%s\n", nr_online_cpus,
            nr_online_cpus == 1 ? "" : "s", (unsigned long)(boot_params.ram_bytes >> 20), HZ, sched_preempt_enabled ? "on" : "off",
            sched_rsb_fill ? ", RSB filling on context switch" : "");
+    if (switch_model != SWITCH_LINUX)
+        printk("switch model: %s (include/switch_model.h)\n", switch_model_names[switch_model]);
     if (lab_breaks)
         printk("lab: broken on purpose:%s%s%s%s\n", lab_broken(LAB_BREAK_RSP0) ? " TSS.RSP0" : "",
                lab_broken(LAB_BREAK_SWAPGS) ? " SWAPGS on interrupt entry" : "",

@@ -22,7 +22,10 @@
 #include "mm.h"
 #include "printk.h"
 #include "sched.h"
+#include "sched_xv6.h"
+#include "switch_model.h"
 #include "switch_to.h"
+#include "switch_to_linux26.h"
 #include "uapi/switchyard.h"
 
 struct rq runqueues[NR_CPUS];
@@ -96,11 +99,10 @@ static struct task_struct *pick_next_task(struct rq *rq, struct task_struct *pre
     return next;
 }
 
-/* context_switch: switch to next's address space, then to its registers and
- * stack. Runs with rq locked and interrupts off, and returns - as prev - when
- * some CPU switches back to prev. (Linux: the same function, same order.) */
-static __attribute__((always_inline)) inline void context_switch(struct rq *rq, struct task_struct *prev,
-                                                                 struct task_struct *next)
+/* The address-space half of context_switch(); also the scheduler thread's
+ * under switch=xv6 (xv6: switchuvm in scheduler()). */
+__attribute__((always_inline)) inline void context_switch_mm(struct rq *rq, struct task_struct *prev,
+                                                             struct task_struct *next)
 {
     if (!next->mm) {
         /* To a kernel thread: no address space of its own, so it borrows
@@ -116,7 +118,23 @@ static __attribute__((always_inline)) inline void context_switch(struct rq *rq, 
             prev->active_mm = NULL;
         }
     }
-    switch_to(prev, next, prev);
+}
+
+/* context_switch: switch to next's address space, then to its registers and
+ * stack. Runs with rq locked and interrupts off, and returns - as prev - when
+ * some CPU switches back to prev. (Linux: the same function, same order.)
+ * The stack switch is the boot-time model's (switch_model.h); switch=xv6 does
+ * not come here: its scheduler thread switches. */
+static __attribute__((always_inline)) inline void context_switch(struct rq *rq, struct task_struct *prev,
+                                                                 struct task_struct *next)
+{
+    context_switch_mm(rq, prev, next);
+    if (switch_model == SWITCH_LINUX26)
+        switch_to_linux26(prev, next, prev);
+    else if (switch_model == SWITCH_SOLARIS)
+        prev = prev->state == TASK_DEAD ? resume_from_zombie(prev, next) : resume(prev, next);
+    else
+        switch_to(prev, next, prev);
     barrier();
     /* Here runs prev again, on whatever CPU switched back to it; "prev" now
      * names the task that CPU ran before it (switch_to's `last`). */
@@ -164,6 +182,25 @@ void schedule_tail(struct task_struct *prev)
     preempt_enable();
 }
 
+/* The pick and its bookkeeping, with rq locked: next becomes rq->curr (it may
+ * be prev again: then nothing switches). */
+__attribute__((always_inline)) inline struct task_struct *sched_pick_next(struct rq *rq, struct task_struct *prev,
+                                                                          int reason, unsigned long *switch_count)
+{
+    struct task_struct *next = pick_next_task(rq, prev);
+    clear_tsk_thread_flag(prev, TIF_NEED_RESCHED);
+    if (likely(prev != next)) {
+        rq->nr_switches++;
+        rq->curr = next;
+        ++*switch_count;
+        next->on_cpu = 1;
+        next->cpu = rq->cpu;
+        next->last_ran_jiffies = jiffies;
+        trace_sched_switch(prev, next, reason);
+    }
+    return next;
+}
+
 /* __schedule: pick the next task for this CPU and switch to it.
  * Called with preemption disabled (preempt_count 1). prev is current; if its
  * state is not TASK_RUNNING and this is not a preemption, it is going to
@@ -203,24 +240,25 @@ void __sched __schedule(enum sched_mode mode)
         reason = SY_SWITCH_MIGRATE;
     }
 
-    next = pick_next_task(rq, prev);
-    clear_tsk_thread_flag(prev, TIF_NEED_RESCHED);
-
-    if (likely(prev != next)) {
-        rq->nr_switches++;
-        rq->curr = next;
-        ++*switch_count;
-        next->on_cpu = 1;
-        next->cpu = cpu;
-        next->last_ran_jiffies = jiffies;
-        trace_sched_switch(prev, next, reason);
-        context_switch(rq, prev, next);
+    if (switch_model == SWITCH_XV6) {
+        /* The scheduler thread picks and switches; back here when it resumes prev. */
+        struct task_struct *last = sched(rq, prev, reason, switch_count);
+        if (last != prev) {
+            finish_task_switch(last);
+            return;
+        }
     } else {
-        __spin_unlock(&rq->lock);
-        preempt_enable_no_resched();
-        local_irq_enable();
+        next = sched_pick_next(rq, prev, reason, switch_count);
+        if (likely(prev != next)) {
+            context_switch(rq, prev, next);
+            return;
+        }
     }
+    __spin_unlock(&rq->lock);
+    preempt_enable_no_resched();
+    local_irq_enable();
 }
+
 
 /* schedule: give up the CPU. Sleeps if the caller set a sleeping state. */
 void __sched schedule(void)

@@ -6,7 +6,15 @@
  * addresses with its own 4-level page walk, and prints one JSON object per
  * line:
  *   {"task":T,"pid":P,"name":"N","stack":S,"thread_sp":SP,"frame":F|null,
- *    "ret_addr":R,"rbp":B,"r12":..,"rbx":..}
+ *    "ret_addr":R,"rbp":B,"r12":..,"rbx":..,
+ *    "model":"M","resume_pc":PC|null,"resume_sp":RSP,"resume_rbp":B,
+ *    "caller_ret":R|null,"end_rsp":E,"never_ran":0|1}
+ * where frame/ret_addr/rbp are the linux model's inactive_task_frame at
+ * thread.sp, and resume_* what the running switch model (descriptor version
+ * 3) saved: the PC the task resumes at (null for linux26, whose thread_return
+ * no memory holds), RSP and RBP there, Solaris' return into resume()'s caller,
+ * and end_rsp, RSP at the ret that ends a switch to the task. Under xv6, one
+ * more line per CPU: {"scheduler_cpu":N,"context":C,"rip":PC,"rbp":B}.
  * With `--read CR3 VA`, it prints the 8 bytes at virtual VA in the address
  * space rooted at CR3 instead: {"cr3":..,"va":..,"value":V}.
  *
@@ -79,6 +87,45 @@ static uint64_t k64(uint64_t va)
     return v;
 }
 
+static int model = SY_SWITCH_LINUX;
+
+/* The running model's saved state of task t (thread.sp = sp), by the
+ * descriptor's version-3 rules, printed as JSON fields. */
+static void print_model_state(uint64_t t, uint64_t sp)
+{
+    uint64_t pc = 0, rsp = 0, rbp = 0, caller = 0, end = 0;
+    int have_pc = 1, have_caller = 0, never_ran = 0;
+    uint64_t ti_flags = k64(t + d->task.ti_flags);
+    switch (model) {
+    case SY_SWITCH_LINUX26:
+        have_pc = 0; /* thread_return: in no memory */
+        rsp = sp, rbp = k64(sp + d->linux26.bp), end = sp - 8;
+        never_ran = (int)((ti_flags >> d->linux26.tif_fork) & 1);
+        break;
+    case SY_SWITCH_XV6:
+        pc = k64(sp + d->xv6.rip), rsp = sp + d->xv6.size, rbp = k64(sp + d->xv6.rbp), end = sp + d->xv6.rip;
+        never_ran = pc == d->sym_ret_from_fork;
+        break;
+    case SY_SWITCH_SOLARIS: {
+        uint64_t l = t + d->solaris.task_label;
+        pc = k64(l + d->solaris.pc), rsp = k64(l + d->solaris.sp), rbp = k64(l + d->solaris.rbp), end = rsp - 8;
+        never_ran = pc == d->sym_ret_from_fork;
+        if (pc == d->solaris.sym_resume_return) caller = k64(rsp + 8), have_caller = 1;
+        break;
+    }
+    default:
+        pc = k64(sp + d->frame.ret_addr), rsp = sp + d->frame.size, rbp = k64(sp + d->frame.bp), end = sp + d->frame.ret_addr;
+        never_ran = pc == d->sym_ret_from_fork;
+    }
+    printf(",\"model\":\"%.16s\"", d->version >= 3 ? d->models[model].name : "linux");
+    if (have_pc) printf(",\"resume_pc\":%" PRIu64, pc);
+    else printf(",\"resume_pc\":null");
+    printf(",\"resume_sp\":%" PRIu64 ",\"resume_rbp\":%" PRIu64 ",\"end_rsp\":%" PRIu64 ",\"never_ran\":%d", rsp, rbp,
+           end, never_ran);
+    if (have_caller) printf(",\"caller_ret\":%" PRIu64, caller);
+    else printf(",\"caller_ret\":null");
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2 && !(argc == 5 && !strcmp(argv[2], "--read"))) {
@@ -115,12 +162,21 @@ int main(int argc, char **argv)
         fprintf(stderr, "frame_reader: no debugger descriptor in the dump\n");
         return 1;
     }
-    if (d->version < 2 || d->size < sizeof *d) {
+    if (d->version < 3 || d->size < sizeof *d) {
         fprintf(stderr, "frame_reader: descriptor version %u, size %u\n", d->version, d->size);
         return 1;
     }
     uint64_t pgd = k64(d->init_mm + d->mm.pgd);
     kernel_cr3 = pgd ? pgd - d->page_offset : 0;
+    if (d->version >= 3) {
+        int m = 0;
+        kread(d->switch_model, &m, 4);
+        if (m < 0 || m >= SY_DEBUG_NR_MODELS) {
+            fprintf(stderr, "frame_reader: switch_model %d is not a model\n", m);
+            return 1;
+        }
+        model = m;
+    }
     uint64_t head = d->task_list, p = k64(head + d->list_next);
     for (int n = 0; p && p != head && n < 4096; ++n, p = k64(p + d->list_next)) {
         uint64_t t = p - d->task.tasks;
@@ -133,11 +189,19 @@ int main(int argc, char **argv)
                comm, stack, sp);
         if (stack && sp >= stack && sp < stack + d->thread_size) {
             printf(",\"frame\":%" PRIu64 ",\"ret_addr\":%" PRIu64 ",\"rbp\":%" PRIu64 ",\"rbx\":%" PRIu64
-                   ",\"r12\":%" PRIu64 "}\n",
+                   ",\"r12\":%" PRIu64,
                    sp, k64(sp + d->frame.ret_addr), k64(sp + d->frame.bp), k64(sp + d->frame.bx), k64(sp + d->frame.r12));
         } else {
-            printf(",\"frame\":null}\n");
+            printf(",\"frame\":null");
         }
+        print_model_state(t, sp);
+        printf("}\n");
     }
+    if (model == SY_SWITCH_XV6)
+        for (uint64_t c = 0; c < (uint64_t)(int)k64(d->nr_cpu_ids) && c < d->max_cpus; ++c) {
+            uint64_t ctx = k64(d->xv6.cpus + c * d->xv6.cpu_stride + d->xv6.cpu_scheduler);
+            printf("{\"scheduler_cpu\":%" PRIu64 ",\"context\":%" PRIu64 ",\"rip\":%" PRIu64 ",\"rbp\":%" PRIu64 "}\n",
+                   c, ctx, ctx ? k64(ctx + d->xv6.rip) : 0, ctx ? k64(ctx + d->xv6.rbp) : 0);
+        }
     return 0;
 }

@@ -7,7 +7,9 @@
 #include "processor.h"
 #include "sched.h"
 #include "segment.h"
+#include "switch_model.h"
 #include "switch_to.h"
+#include "switch_to_linux26.h"
 #include "uapi/switchyard.h"
 
 /* __switch_to: the C half of a context switch.
@@ -71,6 +73,13 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
     frame->bp = 0; /* ends the frame-pointer chain */
     frame->ret_addr = (unsigned long)ret_from_fork;
     p->thread.sp = (unsigned long)fork_frame;
+
+    /* The other switch models start a new task from the same fork_frame
+     * (switch_model.h): 2.6 through TIF_FORK, xv6 pops it as a struct
+     * context, Solaris resumes it from a label_t. */
+    if (switch_model == SWITCH_LINUX26) copy_thread_linux26(p);
+    if (switch_model == SWITCH_SOLARIS)
+        copy_thread_solaris(p, childregs, (unsigned long)args->fn, (unsigned long)args->fn_arg);
 
     if (args->fn) {
         memset(childregs, 0, sizeof *childregs);

@@ -1,0 +1,118 @@
+/* The Solaris model's context switch (switch=solaris; illumos:
+ * uts/intel/ia32/ml/swtch.s), include/label.h. */
+#include "label.h"
+#include "percpu.h"
+#include "sched.h"
+
+/* Save the non-volatile registers other than RSP in the label_t at \lbl,
+ * then make a frame (so the stack shows a call of resume()), and save RSP
+ * and the resume address \retaddr. */
+.macro SAVE_REGS lbl, retaddr
+    movq %rbp, LABEL_RBP(\lbl)
+    movq %rbx, LABEL_RBX(\lbl)
+    movq %r12, LABEL_R12(\lbl)
+    movq %r13, LABEL_R13(\lbl)
+    movq %r14, LABEL_R14(\lbl)
+    movq %r15, LABEL_R15(\lbl)
+    pushq %rbp                              /* the frame tracebacks start from */
+    movq %rsp, %rbp
+    movq %rsp, LABEL_SP(\lbl)
+    movq \retaddr, LABEL_PC(\lbl)
+.endm
+
+/* Reload the non-volatile registers other than RSP (already loaded from the
+ * label_t) from the label_t of the thread this CPU now runs; \scratch ends
+ * up pointing at that label_t. */
+.macro RESTORE_REGS scratch
+    movq %gs:PCPU_current_task, \scratch
+    leaq TASK_label(\scratch), \scratch
+    movq LABEL_RBP(\scratch), %rbp
+    movq LABEL_RBX(\scratch), %rbx
+    movq LABEL_R12(\scratch), %r12
+    movq LABEL_R13(\scratch), %r13
+    movq LABEL_R14(\scratch), %r14
+    movq LABEL_R15(\scratch), %r15
+.endm
+
+    /* With the scheduler's code, like Solaris' swtch.s: a debugger's "is this
+     * task in the scheduler" covers resume_return. */
+    .section .sched.text, "ax"
+/* struct task_struct *resume(struct task_struct *prev, struct task_struct *t)
+ *
+ * Called from context_switch() on prev's stack, interrupts off, the run
+ * queue locked, t's address space loaded. RDI = prev (Solaris takes it from
+ * curthread), RSI = t. Saves prev in its label_t with resume_return as the PC,
+ * runs t. Returns (through resume_return) when some CPU resumes prev, with
+ * RAX = the thread that CPU ran before. */
+    .globl resume
+    .type resume, @function
+resume:
+    leaq resume_return(%rip), %r11
+    leaq TASK_label(%rdi), %rax
+    SAVE_REGS %rax, %r11
+    movq %rdi, %r13                         /* prev: r12/r13 are saved, free */
+    movq %rsi, %r12                         /* t */
+    leaq TASK_label(%r12), %r11
+    movq LABEL_SP(%r11), %rsp               /* switch to t's stack */
+    movq TASK_stack_canary(%r12), %rbx      /* and to its stack canary */
+    movq %rbx, %gs:PCPU_stack_canary
+    movq %r13, %rdi
+    movq %r12, %rsi
+    call __switch_to                        /* current = t, TSS.RSP0, FS/GS, FPU; RAX = prev */
+    RESTORE_REGS %r11
+    pushq LABEL_PC(%r11)                    /* the return address for spl0() */
+    jmp spl0
+    .size resume, . - resume
+
+/* Where a thread that switched out through resume() continues: spl0's ret
+ * lands here with RSP = label.sp. Remove the frame SAVE_REGS made (RBP is
+ * already the caller's, from the label_t) and return from resume(). */
+    .globl resume_return
+    .type resume_return, @function
+resume_return:
+    addq $8, %rsp
+    ret
+    .size resume_return, . - resume_return
+
+/* struct task_struct *resume_from_zombie(struct task_struct *prev, struct task_struct *t)
+ *
+ * resume() for a prev that has exited (TASK_DEAD): nothing of it is saved,
+ * since it never runs again. Once on t's stack, and after __switch_to (which
+ * may still save prev's FPU registers into its task_struct), prev's kernel
+ * stack is freed: nothing runs on it any more. Never returns to prev. */
+    .globl resume_from_zombie
+    .type resume_from_zombie, @function
+resume_from_zombie:
+    movq %rdi, %r13                         /* prev */
+    movq %rsi, %r12                         /* t */
+    leaq TASK_label(%r12), %r11
+    movq LABEL_SP(%r11), %rsp               /* switch to t's stack */
+    movq TASK_stack_canary(%r12), %rbx
+    movq %rbx, %gs:PCPU_stack_canary
+    movq %r13, %rdi
+    movq %r12, %rsi
+    call __switch_to
+    movq %rax, %r13                         /* prev, to return */
+    movq %rax, %rdi
+    call resume_reap_zombie                 /* free prev's stack */
+    movq %r13, %rax
+    RESTORE_REGS %r11
+    pushq LABEL_PC(%r11)
+    jmp spl0
+    .size resume_from_zombie, . - resume_from_zombie
+
+/* int spl0(void) in Solaris: lower the interrupt priority level to 0, with
+ * the resumed thread's PC as its return address. Here: the local APIC's task
+ * priority (CR8) to 0, so every interrupt class may be delivered once
+ * interrupts are enabled again, which finish_task_switch() does after it has
+ * released the run queue (not here: the lock is still held). Preserves RAX,
+ * the `last` resume returns. */
+    .globl spl0
+    .type spl0, @function
+spl0:
+    xorl %ecx, %ecx
+    movq %rcx, %cr8
+    ret
+    .size spl0, . - spl0
+
+    .section .note.GNU-stack, "", @progbits

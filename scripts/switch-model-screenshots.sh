@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Regenerates the stack pictures of docs/switch-models.md
+# (docs/images/switch-MODEL-threads.png) with the GUI's headless mode under
+# Xvfb: the same run under each switch model, two spinners sharing one CPU
+# (`--append "switch=MODEL spin 2 400"`), stopped at the ret that ends the
+# 12th switch. Rerun it when the kernel or the GUI changes; the runs are
+# deterministic.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+sy=build/switchyard
+out=docs/images
+mkdir -p "$out"
+export LIBGL_ALWAYS_SOFTWARE=1
+for model in linux linux26 xv6 solaris; do
+  xvfb-run -a -s "-screen 0 1920x1080x24" "$sy" gui --smp 1 --append "switch=$model spin 2 400" \
+    --until-switch 12 --panel threads --size 1280x720 --screenshot "$out/switch-$model-threads.png"
+done
+ls -l "$out"/switch-*.png

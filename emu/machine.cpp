@@ -246,8 +246,35 @@ void Machine::attach_disk(unsigned slot, std::unique_ptr<dev::BlockBackend> disk
 
 size_t Machine::inject_serial(const u8* bytes, size_t n) {
     n = std::min(n, serial_room());
+    if (input_listener_ && n) input_listener_->serial(bytes, n);
     serial_queue_.insert(serial_queue_.end(), bytes, bytes + n);
     return n;
+}
+
+// ---- snapshots ----
+
+void Machine::serialize(Archive& ar) {
+    ar.section("machine");
+    ar(now_, device_time_, stopping_, reset_requested_, a20_, hpet_legacy_, isa_levels_, next_host_poll_, serial_queue_,
+       com1_lcr_, com1_ier_);
+    for (auto& p : cpus_) {
+        ar(p->wait_sipi);
+        p->cpu->serialize(ar);
+        ar.section("lapic");
+        ar.io(*p->lapic);
+    }
+    ar.section("devices");
+    ar(pic_, ioapic_, ata_, pit_, com1_, rtc_, debug_exit_, fw_cfg_, vga_, kbc_, port92_, hpet_);
+    ar.section("end");
+    // The decoded code may be of bytes the restored RAM no longer holds; the
+    // CPUs dropped their host caches in Cpu::serialize.
+    if (ar.loading()) code_->invalidate_all();
+}
+
+void Machine::watch_writes(PageWriteListener* l) {
+    write_listener_ = l;
+    written_.assign(l ? (cfg_.ram_bytes / 0x1000 + 63) / 64 : 0, 0);
+    for (auto& p : cpus_) p->cpu->drop_host_caches();
 }
 
 void Machine::sync_apic_base(Processor& p) { p.cpu->sys.apic_base = p.lapic->apic_base(); }
@@ -261,7 +288,18 @@ Machine::~Machine() {
 
 void Machine::write_phys(u64 pa, const void* src, size_t size) {
     if (pa > cfg_.ram_bytes || size > cfg_.ram_bytes - pa) throw std::out_of_range("write outside RAM");
+    if (write_listener_)
+        for (u64 page = pa >> 12; size && page <= (pa + size - 1) >> 12; ++page) note_write(page);
     std::memcpy(ram_ + pa, src, size);
+    if (code_)
+        for (u64 page = pa >> 12; size && page <= (pa + size - 1) >> 12; ++page) code_->invalidate_page(page);
+}
+
+void Machine::zero_phys(u64 pa, size_t size) {
+    if (pa > cfg_.ram_bytes || size > cfg_.ram_bytes - pa) throw std::out_of_range("write outside RAM");
+    if (write_listener_)
+        for (u64 page = pa >> 12; size && page <= (pa + size - 1) >> 12; ++page) note_write(page);
+    std::memset(ram_ + pa, 0, size);
     if (code_)
         for (u64 page = pa >> 12; size && page <= (pa + size - 1) >> 12; ++page) code_->invalidate_page(page);
 }
@@ -278,6 +316,12 @@ u8* Machine::ram_page(u64 paddr) {
     if (paddr >= cfg_.ram_bytes) return nullptr;
     if (paddr - dev::Vga::kWindowBase < dev::Vga::kWindowSize) return nullptr;  // the VGA window hides the RAM below
     return ram_ + (paddr & ~0xFFFull);
+}
+
+u8* Machine::ram_page_for_write(u64 paddr) {
+    u8* page = ram_page(paddr);
+    if (page && write_listener_) note_write(u64(page - ram_) >> 12);
+    return page;
 }
 
 u64 Machine::device_now() {

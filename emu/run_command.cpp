@@ -10,8 +10,11 @@
 
 #include "commands.h"
 #include "console.h"
+#include "hash.h"
+#include "hosts.h"
 #include "machine.h"
 #include "multiboot.h"
+#include "recording.h"
 
 namespace sy::cli {
 
@@ -19,6 +22,8 @@ namespace {
 
 // Exit statuses of `run` besides the guest's own (always odd: (v << 1) | 1).
 constexpr int kStatusBadImage = 2, kStatusTripleFault = 4, kStatusAllHalted = 6, kStatusCycleLimit = 8;
+// A replay that left the recorded run (docs/replay.md).
+constexpr int kStatusDiverged = 12;
 // A reset with --no-reboot, and Ctrl-A X: QEMU exits with 0 for both.
 constexpr int kStatusReset = 0, kStatusQuit = 0;
 
@@ -37,6 +42,7 @@ struct RunOptions {
     std::string debugcon = "none";
     std::string input = "stdin";
     std::string screen;
+    std::string record, replay;  // --record FILE, --replay FILE (docs/replay.md)
     bool stats = false;
     bool verbose = false;
     bool nographic = false;
@@ -272,12 +278,55 @@ int run(const RunOptions& o) {
     }
     std::vector<u8> image = read_file(kernel, *ram, "a kernel image");
 
+    // What the run depends on besides its input, for --record and --replay.
+    if (!o.record.empty() && !o.replay.empty()) fail("--record and --replay: one or the other");
+    u64 limit = max_cycles;
+    std::optional<replay::Recording> recording;
+    std::unique_ptr<replay::RecordingWriter> writer;
+    if (!o.record.empty() || !o.replay.empty()) {
+        replay::MachineIdentity id;
+        id.kernel = {kernel, image.size(), replay::hash64(image.data(), image.size())};
+        for (const auto& mod : params.modules) id.modules.push_back({mod.cmdline, mod.data.size(), replay::hash64(mod.data.data(), mod.data.size())});
+        id.append = o.append;
+        id.cmdline = params.cmdline;
+        id.ram_bytes = *ram;
+        id.cpus = cpus;
+        id.quantum = quantum;
+        id.debugcon = o.debugcon != "none";
+        id.no_reboot = o.no_reboot;
+        id.max_cycles = max_cycles;
+        for (const auto& d : drives) {
+            std::vector<u8> img = read_file(d.file, ~0ull, "a disk image");
+            img.resize(img.size() / dev::kSectorSize * dev::kSectorSize);
+            id.drives.push_back({unsigned(d.index), d.file, img.size() / dev::kSectorSize, replay::hash64(img.data(), img.size())});
+        }
+        try {
+            if (!o.record.empty()) {
+                writer = std::make_unique<replay::RecordingWriter>(o.record, id);
+            } else {
+                if (o.input != "stdin") fail("--input " + o.input + " with --replay: the input comes from the recording");
+                recording = replay::Recording::load(o.replay);
+                const replay::MachineIdentity& r = recording->machine;
+                if (std::string why = id.mismatch(r); !why.empty()) fail(o.replay + ": " + why);
+                if (max_cycles && max_cycles != r.max_cycles)
+                    fail(o.replay + ": --max-cycles is " + std::to_string(max_cycles) + ", the recording has " +
+                         std::to_string(r.max_cycles));
+                limit = r.max_cycles;
+                // The guest reads the command line and module strings it was recorded with.
+                params.cmdline = r.cmdline;
+                for (size_t k = 0; k < params.modules.size(); ++k) params.modules[k].cmdline = r.modules[k].name;
+            }
+        } catch (const replay::RecordingError& e) {
+            fail(e.what());
+        }
+    }
+
     std::optional<Console> console;
     try {
         Console::Options co;
         co.serial = o.serial.empty() ? "stdio" : o.serial;
         co.debugcon = o.debugcon;
-        co.input = o.input;
+        co.input = recording ? "none" : o.input;
         console.emplace(co);
     } catch (const ConsoleError& e) {
         fail(e.what());
@@ -300,7 +349,18 @@ int run(const RunOptions& o) {
         if (std::filesystem::is_directory(d.file, ec)) fail(d.file + ": is a directory, not a disk image");
         errno = 0;
         try {
-            m->attach_disk(unsigned(d.index), std::make_unique<dev::FileDisk>(d.file));
+            std::unique_ptr<dev::BlockBackend> disk;
+            if (recording) {
+                // A replay runs on the image the recorded run started with, in memory.
+                const replay::DriveId& id = recording->machine.drives[&d - drives.data()];
+                disk = std::make_unique<dev::MemoryDisk>(replay::recorded_image(d.file, id, *recording));
+            } else {
+                disk = std::make_unique<dev::FileDisk>(d.file);
+                if (writer) disk = replay::record_disk(std::move(disk), unsigned(d.index), *writer);
+            }
+            m->attach_disk(unsigned(d.index), std::move(disk));
+        } catch (const replay::RecordingError& e) {
+            fail(e.what());
         } catch (const std::exception&) {
             fail(d.file + ": cannot open disk image for reading and writing" +
                  (errno ? std::string(": ") + std::strerror(errno) : std::string()));
@@ -323,10 +383,22 @@ int run(const RunOptions& o) {
 
     Console::install_signal_handlers();
     if (console->interactive()) std::fprintf(stderr, "switchyard: serial console on this terminal; C-a x quits, C-a h helps\n");
-    m->set_host(&*console);
+    // The host: the console, or between it and the machine the recorder, or
+    // instead of its input the replayer.
+    std::optional<replay::Recorder> recorder;
+    std::optional<replay::Replayer> replayer;
+    if (writer) {
+        recorder.emplace(*console, *m, *writer, [&] { return console->stop_signal(); });
+        m->set_host(&*recorder);
+    } else if (recording) {
+        replayer.emplace(*recording, *console, [&] { return console->stop_requested(); });
+        m->set_host(&*replayer);
+    } else {
+        m->set_host(&*console);
+    }
     RunResult r;
     for (;;) {
-        r = m->run(max_cycles ? max_cycles : ~0ull);
+        r = m->run(limit ? limit : ~0ull);
         if (r.end != RunEnd::Reset || o.no_reboot) break;
         // A reset reboots, as QEMU does without -no-reboot: power-on state, the
         // kernel and modules loaded again.
@@ -350,7 +422,7 @@ int run(const RunOptions& o) {
         status = kStatusAllHalted;
         break;
     case RunEnd::CycleLimit:
-        std::fprintf(stderr, "switchyard: --max-cycles %llu reached\n%s", (unsigned long long)max_cycles, r.detail.c_str());
+        std::fprintf(stderr, "switchyard: --max-cycles %llu reached\n%s", (unsigned long long)limit, r.detail.c_str());
         status = kStatusCycleLimit;
         break;
     case RunEnd::Reset:
@@ -358,7 +430,7 @@ int run(const RunOptions& o) {
         status = kStatusReset;
         break;
     case RunEnd::Stopped:
-        signal = console->stop_signal();
+        signal = replayer && replayer->recorded_stop() ? *replayer->recorded_stop() : console->stop_signal();
         if (signal) std::fprintf(stderr, "switchyard: terminated by %s at cycle %llu\n", signal_name(signal), cycle);
         else std::fprintf(stderr, "switchyard: terminated by C-a x at cycle %llu\n", cycle);
         status = kStatusQuit;
@@ -371,6 +443,35 @@ int run(const RunOptions& o) {
                          (unsigned long long)m->cpu(n).insns, m->waiting_for_sipi(n) ? " (never started)" : "");
     }
     if (!o.screen.empty()) write_screen(o.screen, *m);
+    const int run_status = signal ? 128 + signal : status;
+    if (writer) {
+        try {
+            writer->end({m->now(), m->total_insns(), u8(r.end), run_status});
+        } catch (const replay::RecordingError& e) {
+            std::fprintf(stderr, "switchyard: %s\n", e.what());
+        }
+    }
+    if (replayer) {
+        // The replay must have been the recorded run: the same input in the
+        // same places, the same end.
+        std::string why = replayer->divergence();
+        const auto& end = recording->end;
+        if (why.empty() && replayer->events_left())
+            why = std::to_string(replayer->events_left()) + " recorded input event(s) were never reached";
+        if (why.empty() && !end)
+            std::fprintf(stderr, "switchyard: %s has no end record (the recorded run was killed): replayed its input\n",
+                         o.replay.c_str());
+        if (why.empty() && end && (end->cycle != m->now() || end->insns != m->total_insns() || end->status != run_status))
+            why = "the recorded run ended at cycle " + std::to_string(end->cycle) + " after " + std::to_string(end->insns) +
+                  " instructions with status " + std::to_string(end->status) + ", the replay at cycle " +
+                  std::to_string(m->now()) + " after " + std::to_string(m->total_insns()) + " with status " +
+                  std::to_string(run_status);
+        if (!why.empty()) {
+            console.reset();
+            std::fprintf(stderr, "switchyard: replay of %s diverged: %s\n", o.replay.c_str(), why.c_str());
+            return kStatusDiverged;
+        }
+    }
     console.reset();  // flush, close, restore the terminal
     if (signal) {     // end as the signal would have ended us
         std::fflush(nullptr);
@@ -403,6 +504,7 @@ Exit status:
   4              triple fault (the CPU state is printed on stderr)
   6              every CPU halted for good (interrupts off, or nothing can wake it)
   8              --max-cycles reached
+  12             a --replay left the recorded run (the reason is printed)
   128+n          killed by signal n (SIGINT, SIGTERM, SIGHUP), output flushed
 
 QEMU spellings accepted (one dash): -kernel K, -smp N[,sockets=S,cores=C,threads=T],
@@ -493,6 +595,14 @@ void add_run(CLI::App& app) {
         ->type_name("FILE");
     cmd->add_flag("--nographic", o->nographic, "QEMU -nographic: no display, COM1 on the terminal (the default here)");
     cmd->add_flag("--no-reboot", o->no_reboot, "a guest reset ends the run (status 0, as QEMU) instead of rebooting");
+    cmd->add_option("--record", o->record,
+                    "record what the run takes from outside the guest (input, disk contents) in FILE, "
+                    "for --replay (docs/replay.md)")
+        ->type_name("FILE");
+    cmd->add_option("--replay", o->replay,
+                    "run a recording again exactly: the same output, cycles and exit status; give the options it "
+                    "was recorded with (the input comes from FILE)")
+        ->type_name("FILE");
     cmd->add_flag("--stats", o->stats, "print cycles=N insns=M and per-CPU figures on stderr at exit");
     cmd->add_flag("-v,--verbose", o->verbose, "report where the loader put things");
     cmd->callback([o] { exit_status = run(*o); });

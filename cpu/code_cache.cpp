@@ -12,7 +12,52 @@ namespace {
 // Linear address of the page after the one `la` is in (the second page of a
 // straddling instruction); Cpu::fetch_phys applies the mode's wrap-around.
 u64 next_page(u64 la) { return (la | 0xFFF) + 1; }
+
+// The handler of a trap record: the observer decides whether the CPU stops
+// before the instruction; if not, the instruction runs as decoded.
+void trap_record(Cpu& cpu, const Insn& insn) {
+    if (cpu.observer && cpu.observer->trap(cpu)) throw DebugStop{};
+    cpu.code_cache().trapped_handler(&insn)(cpu, insn);
+}
+
 }  // namespace
+
+Handler CodeCache::trapped_handler(const Insn* insn) const { return trapped_.at(insn); }
+
+void CodeCache::patch_traps(Block& b, u64 la, bool on) {
+    u64 a = b.la;
+    for (Insn& i : b.insns) {
+        if (a == la) {
+            if (on && i.fn != trap_record) {
+                trapped_[&i] = i.fn;
+                i.fn = trap_record;
+            } else if (!on && i.fn == trap_record) {
+                i.fn = trapped_.at(&i);
+                trapped_.erase(&i);
+            }
+        }
+        a += i.len;
+    }
+}
+
+void CodeCache::set_trap(u64 la) {
+    if (!traps_.insert(la).second) return;
+    for (auto& [k, b] : blocks_)
+        if (la >= b->la && la - b->la < 0x1000 * 2) patch_traps(*b, la, true);
+}
+
+void CodeCache::clear_trap(u64 la) {
+    if (!traps_.erase(la)) return;
+    for (auto& [k, b] : blocks_)
+        if (la >= b->la && la - b->la < 0x1000 * 2) patch_traps(*b, la, false);
+}
+
+void CodeCache::free_graveyard() {
+    if (!trapped_.empty())
+        for (auto& b : graveyard_)
+            for (const Insn& i : b->insns) trapped_.erase(&i);
+    graveyard_.clear();
+}
 
 Block* CodeCache::find(const Key& key) const {
     auto it = blocks_.find(key);
@@ -20,7 +65,7 @@ Block* CodeCache::find(const Key& key) const {
 }
 
 Block* CodeCache::lookup_slow(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
-    graveyard_.clear();
+    free_graveyard();
     const Key key{la, pa, ctx, cs_base};
     Block* b = find(key);
     // The key names the first page only. A straddling instruction is reused
@@ -73,6 +118,9 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
     }
     ++blocks_built;
     Block* b = blk.get();
+    if (!traps_.empty())
+        for (u64 t : traps_)
+            if (t >= b->la && t < cur) patch_traps(*b, t, true);
     add_to_pages(b);
     blocks_.emplace(Key{la, pa, ctx, cs_base}, std::move(blk));
     return b;

@@ -22,6 +22,7 @@
 #pragma once
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "insn.h"
@@ -95,6 +96,15 @@ public:
     void invalidate_page(u64 ppage);
     void invalidate_all();
     void attach(Cpu* cpu) { cpus_.push_back(cpu); }
+
+    // Debugger trap records (observer.h): every instruction decoded at linear
+    // address `la`, now and later, asks the running CPU's observer before it
+    // runs. Costs nothing at other addresses.
+    void set_trap(u64 la);
+    void clear_trap(u64 la);
+    bool has_traps() const { return !traps_.empty(); }
+    // The handler a trap record stands in for.
+    Handler trapped_handler(const Insn* insn) const;
     void detach(Cpu* cpu);
     // A fetch epoch no CPU of this cache has had before (see the top of this file).
     u64 new_epoch() { return ++epochs_; }
@@ -116,6 +126,9 @@ private:
     Block* build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base);
     void drop(Block* b);
     void add_to_pages(Block* b);
+    // Puts trap records on (or takes them off) the instructions of `b` at `la`.
+    void patch_traps(Block& b, u64 la, bool on);
+    void free_graveyard();
 
     struct Key {
         u64 la, pa;
@@ -141,6 +154,8 @@ private:
     std::vector<std::unique_ptr<Block>> graveyard_;
     std::vector<Cpu*> cpus_;
     u64 epochs_ = 0;
+    std::unordered_set<u64> traps_;
+    std::unordered_map<const Insn*, Handler> trapped_;  // trap record -> the instruction's handler
 };
 
 }  // namespace sy

@@ -137,16 +137,30 @@ void Cpu::fetch_bytes(u64 la, u8* dst, size_t size) {
     }
 }
 
-size_t Cpu::peek(u64 la, void* dst, size_t size) const {
+size_t Cpu::peek(u64 la, void* dst, size_t size) const { return peek_in(sys.cr3, la, dst, size); }
+
+size_t Cpu::peek_in(u64 cr3, u64 la, void* dst, size_t size) const {
     u8* out = static_cast<u8*>(dst);
     size_t done = 0;
     while (done < size) {
         u64 pa;
-        if (!translate_peek(la + done, pa)) break;
-        u8* page = bus_.ram_page(pa);
+        if (!translate_peek_in(cr3, la + done, pa)) break;
+        size_t n = std::min<size_t>(size - done, 0x1000 - ((la + done) & 0xFFF));
+        size_t got = peek_phys(pa, out + done, n);
+        done += got;
+        if (got < n) break;
+    }
+    return done;
+}
+
+size_t Cpu::peek_phys(u64 pa, void* dst, size_t size) const {
+    u8* out = static_cast<u8*>(dst);
+    size_t done = 0;
+    while (done < size) {
+        u8* page = bus_.ram_page(pa + done);
         if (!page) break;
-        size_t n = std::min<size_t>(size - done, 0x1000 - (pa & 0xFFF));
-        std::memcpy(out + done, page + (pa & 0xFFF), n);
+        size_t n = std::min<size_t>(size - done, 0x1000 - ((pa + done) & 0xFFF));
+        std::memcpy(out + done, page + ((pa + done) & 0xFFF), n);
         done += n;
     }
     return done;
@@ -238,9 +252,11 @@ bool Cpu::take_interrupt(StepResult& stop) {
 // Delivers `f`; on a triple fault fills `stop` and returns false.
 bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     external_event_ = external;
+    const u8 from_cpl = sys.cpl;
     bool ok = deliver_fault(f);
     external_event_ = false;
     if (!ok) stop = {StopReason::TripleFault, triple_fault};
+    else if (observer) [[unlikely]] observer->delivered(*this, f.vector, from_cpl);
     return ok;
 }
 
@@ -324,7 +340,11 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
 // (end_block: device accesses, STI, POPF, MOV SS, WRMSR, MOV CR8; IRET and
 // HLT end blocks anyway), so interrupts are recognised at the boundary the SDM
 // names (6.8.1 ... 6.8.3), not at the end of the block.
-template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
+//
+// The Observed instantiation (observer.h: only while a debugger asks) first
+// asks the observer at each boundary it stops at: it may stop the CPU there,
+// or have the next instruction run alone.
+template <bool One, bool Observed> StepResult Cpu::execute(u64 cycle_limit) {
     end_block = false;  // no block is running yet: whatever set it (update_mode) is done
     StepResult stop;
     Block* prev = nullptr;  // the block that ran last, for chaining
@@ -335,11 +355,17 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
             if (stop.reason == StopReason::TripleFault) return stop;
         }
         if (halted) return {StopReason::Halt, {}};
+        bool lone = One;
+        if constexpr (Observed) {
+            const Observer::Action a = observer->before(*this);
+            if (a == Observer::Action::Stop) return {StopReason::Debug, {}};
+            lone = One || a == Observer::Action::Single;
+        }
         const u64 la = s.seg_base[CS] + s.rip;
         const Insn* first = nullptr;
         const Insn* i = nullptr;
         try {
-            if (!(One || interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec)) [[likely]] {
+            if (!(lone || interrupt_shadow || (s.rflags & (fl::TF | fl::RF)) || bp_.exec)) [[likely]] {
                 // The common boundary: the block runs to its end or until an
                 // instruction ends it. `insns` is added per block: counting per
                 // instruction here makes the compiler pair it with `cycles`,
@@ -355,7 +381,7 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
                 }
                 insns += static_cast<u64>(i - first);
             } else {
-                rare_boundary(la, One, prev, prev_generation, cycle_limit);
+                rare_boundary(la, lone, prev, prev_generation, cycle_limit);
             }
             // Trap-class debug conditions of the instruction that just completed
             // (single-step, data and I/O breakpoints) make one #DB, held over one
@@ -381,14 +407,24 @@ template <bool One> StepResult Cpu::execute(u64 cycle_limit) {
             prev = nullptr;
             if (!deliver_exceptions) return {StopReason::Fault, f};
             if (!deliver_event(f, false, stop)) return stop;
+        } catch (const DebugStop&) {
+            // A trap record stopped the CPU before its instruction (observer.h).
+            if (first) insns += static_cast<u64>(i - first);
+            end_block = false;
+            db_trap_ = 0;
+            return {StopReason::Debug, {}};
         }
         if constexpr (One) break;
     }
     return {halted ? StopReason::Halt : StopReason::Budget, {}};
 }
 
-StepResult Cpu::run(u64 cycle_limit) { return execute<false>(cycle_limit); }
+// The observed loop only while a debugger asks for it (observer.h); the flag is
+// read here, never inside the loop.
+StepResult Cpu::run(u64 cycle_limit) {
+    return observe_boundaries && observer ? execute<false, true>(cycle_limit) : execute<false, false>(cycle_limit);
+}
 
-StepResult Cpu::step() { return execute<true>(~0ull); }
+StepResult Cpu::step() { return observe_boundaries && observer ? execute<true, true>(~0ull) : execute<true, false>(~0ull); }
 
 }  // namespace sy

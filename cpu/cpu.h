@@ -11,6 +11,7 @@
 #include "debug.h"
 #include "fault.h"
 #include "insn.h"
+#include "observer.h"
 #include "state.h"
 #include "system.h"
 
@@ -38,8 +39,9 @@ public:
     virtual void set(bool asserted) = 0;
 };
 
-// Why run() returned.
-enum class StopReason { Budget, Fault, Halt, TripleFault };
+// Why run() returned. Debug: the debugger's observer (observer.h) stopped the
+// CPU before an instruction.
+enum class StopReason { Budget, Fault, Halt, TripleFault, Debug };
 
 // Kinds of memory access, for paging permission checks.
 enum class Access : u8 { Read, Write, Exec };
@@ -157,9 +159,14 @@ public:
     void phys_read_span(const PhysSpan& span, void* dst);
     void phys_write_span(const PhysSpan& span, const void* src);
 
-    // Debug access: never faults, never ticks, never changes state. Returns the
-    // number of bytes read (stops at the first unmapped byte).
+    // Debug access: never faults, never ticks, never changes state, never
+    // touches a device (page tables and data outside RAM read as unmapped).
+    // Returns the number of bytes read (stops at the first unmapped byte).
     size_t peek(u64 la, void* dst, size_t size) const;
+    // The same through the address space rooted at `cr3` (this CPU's paging
+    // mode, another CR3: another task's page tables), and of physical RAM.
+    size_t peek_in(u64 cr3, u64 la, void* dst, size_t size) const;
+    size_t peek_phys(u64 pa, void* dst, size_t size) const;
 
     // Instruction fetch (used by the decoder): may fault like a read.
     void fetch_bytes(u64 la, u8* dst, size_t size);
@@ -173,8 +180,10 @@ public:
     // error code) or #GP(0) for a non-canonical address. `supervisor` marks
     // implicit supervisor accesses (descriptor tables, the TSS, interrupt stacks).
     u64 translate(u64 la, Access kind, bool supervisor = false);
-    // Translation for debuggers: never faults, never sets A/D bits, never ticks.
+    // Translation for debuggers: never faults, never sets A/D bits, never
+    // ticks, reads page tables from RAM only.
     bool translate_peek(u64 la, u64& pa) const;
+    bool translate_peek_in(u64 cr3, u64 la, u64& pa) const;
     // TLB maintenance as the instructions and register writes require (mmu.cpp
     // documents which entries each one drops).
     void flush_tlb();                // everything, global entries included
@@ -288,6 +297,11 @@ public:
     // `set_rf` pushes RFLAGS with RF set (fault-class exceptions, SDM Vol. 3A
     // 17.3.1.1).
     void deliver(u8 vector, bool has_error, u32 error, bool software, bool external, bool set_rf = false);
+    // The debugger's hooks (observer.h): trap records ask `observer`; while
+    // `observe_boundaries` is set (read when run() or step() starts), the step
+    // loop calls observer->before() at every instruction boundary it stops at.
+    Observer* observer = nullptr;
+    bool observe_boundaries = false;
     // Text report of the CPU state: registers, segments, control registers, mode.
     std::string describe() const;
     // The last fault that ended a run with a triple fault (for the report).
@@ -344,7 +358,9 @@ private:
     // stack: 64 bits under IA-32e mode, compatibility mode included, 32 bits
     // otherwise.
     u64 system_linear(u64 la) const;
-    bool walk(u64 la, Access kind, bool user, Translation& out, u32& error, bool set_bits);
+    // `peek_root`: a debugger's walk from that CR3, through RAM only.
+    bool walk(u64 la, Access kind, bool user, Translation& out, u32& error, bool set_bits,
+              const u64* peek_root = nullptr);
     void check_rights(const Translation& t, u64 la, Access kind, bool user_access, bool implicit);
     // Raises #PF for `la`: `error` holds P and RSVD, this adds W/R, U/S and I/D.
     [[noreturn]] void page_fault(u64 la, u32 error, Access kind, bool user_access);
@@ -354,7 +370,7 @@ private:
     // with: 32 bits outside 64-bit mode (no fault: a bad RIP faults at fetch).
     u64 code_linear(u64 la) const { return sys.mode == Mode::Long64 ? la : (la & 0xFFFFFFFFull); }
     // The step loop behind run() and step() (One: a single instruction).
-    template <bool One> StepResult execute(u64 cycle_limit);
+    template <bool One, bool Observed> StepResult execute(u64 cycle_limit);
     const Block* next_block(u64 la, Block*& prev, u64& prev_generation);
     void rare_boundary(u64 la, bool one, Block*& prev, u64& prev_generation, u64 cycle_limit);
     bool take_interrupt(StepResult& stop);

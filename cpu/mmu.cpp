@@ -69,8 +69,9 @@ u64 Cpu::system_linear(u64 la) const {
 // bits in `error`. When `set_bits`, sets accessed flags on every entry used and
 // the dirty flag on the leaf for writes (called only once the access is known to
 // be allowed, so a faulting access changes no entry).
-bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool set_bits) {
+bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool set_bits, const u64* peek_root) {
     error = 0;
+    const u64 cr3 = peek_root ? *peek_root : sys.cr3;
     const bool nxe = sys.efer & efer::NXE;
     const bool pge = sys.cr4 & cr4::PGE;
     WalkStep steps[4];
@@ -78,8 +79,12 @@ bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool 
     bool writable = true, usr = true, nx = false;
     u64 leaf = 0, page_size = 0x1000;
 
+    // A debugger's walk reads RAM only: a table outside it reads as a
+    // not-present entry instead of reaching a device.
     auto read_entry = [&](u64 addr, unsigned size) {
-        u64 v = phys_read(addr, size);
+        u64 v = 0;
+        if (peek_root) peek_phys(addr, &v, size);
+        else v = phys_read(addr, size);
         steps[nsteps++] = WalkStep{addr, v, size};
         return v;
     };
@@ -87,10 +92,15 @@ bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool 
     if (sys.cr4 & cr4::PAE) {
         const bool four_level = sys.efer & efer::LMA;
         int level = four_level ? 4 : 2;
-        u64 table = sys.cr3 & kAddrMask;
+        u64 table = cr3 & kAddrMask;
         if (!four_level) {
-            // PAE: the PDPTE comes from its register, checked when it was loaded.
-            const u64 pdpte = sys.pdpte[(la >> 30) & 3];
+            // PAE: the PDPTE comes from its register, checked when it was
+            // loaded; a debugger's walk through another CR3 reads that PDPT.
+            u64 pdpte = sys.pdpte[(la >> 30) & 3];
+            if (peek_root && *peek_root != sys.cr3) {
+                pdpte = 0;
+                peek_phys((cr3 & 0xFFFFFFE0ull) + 8 * ((la >> 30) & 3), &pdpte, 8);
+            }
             if (!(pdpte & 1)) return false;
             table = pdpte & kAddrMask;
         }
@@ -121,7 +131,7 @@ bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool 
         t.ppn = (((leaf & kAddrMask) & ~(page_size - 1)) | (la & (page_size - 1))) >> 12;
     } else {
         // 32-bit paging: two levels of 4-byte entries, 4 MiB pages with CR4.PSE.
-        u64 pde = read_entry((sys.cr3 & 0xFFFFF000ull) + ((la >> 22) & 1023) * 4, 4);
+        u64 pde = read_entry((cr3 & 0xFFFFF000ull) + ((la >> 22) & 1023) * 4, 4);
         if (!(pde & 1)) return false;
         writable &= (pde >> 1) & 1;
         usr &= (pde >> 2) & 1;
@@ -145,7 +155,7 @@ bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool 
     }
     t.vpn = la >> 12;
     t.page_mask = page_size - 1;
-    t.pcid = (sys.cr4 & cr4::PCIDE) ? static_cast<u16>(sys.cr3 & 0xFFF) : 0;
+    t.pcid = (sys.cr4 & cr4::PCIDE) ? static_cast<u16>(cr3 & 0xFFF) : 0;
     t.global = pge && (leaf & 0x100);
     t.writable = writable;
     t.user = usr;
@@ -237,7 +247,9 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
     return pa;
 }
 
-bool Cpu::translate_peek(u64 la, u64& pa) const {
+bool Cpu::translate_peek(u64 la, u64& pa) const { return translate_peek_in(sys.cr3, la, pa); }
+
+bool Cpu::translate_peek_in(u64 cr3, u64 la, u64& pa) const {
     if (sys.mode == Mode::Long64 ? !is_canonical(la) : false) return false;
     if (sys.mode != Mode::Long64) la &= 0xFFFFFFFFull;
     if (!(sys.cr0 & cr0::PG)) {
@@ -246,9 +258,9 @@ bool Cpu::translate_peek(u64 la, u64& pa) const {
     }
     Translation t;
     u32 err;
-    // walk() only reads memory when set_bits is false; it is not const because
-    // it shares code with the real walk.
-    if (!const_cast<Cpu*>(this)->walk(la, Access::Read, false, t, err, false)) return false;
+    // walk() with a peek root reads RAM only and writes nothing; it is not
+    // const because it shares its code with the real walk.
+    if (!const_cast<Cpu*>(this)->walk(la, Access::Read, false, t, err, false, &cr3)) return false;
     pa = (t.ppn << 12) | (la & 0xFFF);
     return true;
 }

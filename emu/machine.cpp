@@ -190,6 +190,7 @@ Machine::Machine(MachineConfig cfg)
 // The power-on state again; see machine.h. The devices are rebuilt in place, so
 // the IoBus keeps pointing at them; the RTC keeps its time (it runs on a battery).
 void Machine::reset() {
+    round_.reset();
     pic_ = dev::Pic8259Pair({&pic_output_, 0});
     ioapic_ = dev::IoApic(this);
     hpet_legacy_ = false;
@@ -257,6 +258,11 @@ void Machine::serialize(Archive& ar) {
     ar.section("machine");
     ar(now_, device_time_, stopping_, reset_requested_, a20_, hpet_legacy_, isa_levels_, next_host_poll_, serial_queue_,
        com1_lcr_, com1_ier_);
+    // A round a debugger stop interrupted: the next run() resumes it.
+    bool in_round = round_.has_value();
+    Round round = round_.value_or(Round{0, 0});
+    ar(in_round, round.end, round.next_cpu);
+    if (ar.loading()) round_ = in_round ? std::optional<Round>(round) : std::nullopt;
     for (auto& p : cpus_) {
         ar(p->wait_sipi);
         p->cpu->serialize(ar);
@@ -513,6 +519,11 @@ bool Machine::run_cpu(Processor& p, u64 end, RunResult& result) {
             result = guest_exit();
             return false;
         }
+        if (r.reason == StopReason::Debug) {
+            result.end = RunEnd::Debug;
+            result.cpu = p.index;
+            return false;
+        }
         if (r.reason == StopReason::TripleFault) {
             now_ = std::max(now_, c.cycles);
             result.end = RunEnd::TripleFault;
@@ -535,6 +546,18 @@ bool Machine::run_cpu(Processor& p, u64 end, RunResult& result) {
         }
     }
     return true;
+}
+
+StepResult Machine::step_cpu(unsigned n) {
+    Processor& p = *cpus_.at(n);
+    if (p.wait_sipi) return {StopReason::Halt, {}};
+    Cpu& c = *p.cpu;
+    p.lapic->set_tsc_offset(c.sys.tsc_offset);
+    p.lapic->advance(c.cycles);
+    running_ = &p;
+    StepResult r = c.step();
+    running_ = nullptr;
+    return r;
 }
 
 std::string Machine::describe_cpu(unsigned n) const {
@@ -578,27 +601,38 @@ RunResult Machine::run(u64 cycle_limit) {
         return true;
     };
     for (;;) {
-        advance_devices(now_);
-        if (host_ && now_ >= next_host_poll_) {
-            host_->poll(*this);
-            next_host_poll_ = now_ + kHostPollCycles;
+        u64 end;
+        size_t first_cpu = 0;
+        if (round_) {
+            // Resume the round a debugger stop interrupted, at the CPU that stopped.
+            end = round_->end;
+            first_cpu = round_->next_cpu;
+            round_.reset();
+        } else {
+            advance_devices(now_);
+            if (host_ && now_ >= next_host_poll_) {
+                host_->poll(*this);
+                next_host_poll_ = now_ + kHostPollCycles;
+            }
+            if (com1_ier_ & kIerRxData) feed_serial(device_time_);
+            if (stopping_) return guest_exit();
+            if (host_ && host_->stop_requested()) {
+                result.end = RunEnd::Stopped;
+                return result;
+            }
+            if (now_ >= cycle_limit) {
+                result.end = RunEnd::CycleLimit;
+                for (unsigned n = 0; n < cpus_.size(); ++n) result.detail += describe_cpu(n) + "\n";
+                return result;
+            }
+            end = std::min({now_ + cfg_.quantum, next_device_event(), cycle_limit});
+            if (end <= now_) end = now_ + 1;
         }
-        if (com1_ier_ & kIerRxData) feed_serial(device_time_);
-        if (stopping_) return guest_exit();
-        if (host_ && host_->stop_requested()) {
-            result.end = RunEnd::Stopped;
-            return result;
-        }
-        if (now_ >= cycle_limit) {
-            result.end = RunEnd::CycleLimit;
-            for (unsigned n = 0; n < cpus_.size(); ++n) result.detail += describe_cpu(n) + "\n";
-            return result;
-        }
-
-        u64 end = std::min({now_ + cfg_.quantum, next_device_event(), cycle_limit});
-        if (end <= now_) end = now_ + 1;
-        for (auto& p : cpus_)
-            if (!run_cpu(*p, end, result)) return result;
+        for (size_t k = first_cpu; k < cpus_.size(); ++k)
+            if (!run_cpu(*cpus_[k], end, result)) {
+                if (result.end == RunEnd::Debug) round_ = Round{end, k};
+                return result;
+            }
         now_ = end;
         // Halted and waiting CPUs let time pass; so do those that stopped early.
         for (auto& p : cpus_)

@@ -118,6 +118,9 @@ enum class RunEnd {
     CycleLimit,   // the clock reached the limit given to run()
     Reset,        // the guest reset the machine (keyboard controller, port 0x92); see reset()
     Stopped,      // HostIo::stop_requested()
+    Debug,        // a CPU stopped for a debugger (StopReason::Debug); `cpu` says which.
+                  // The next run() resumes the round where it stopped, so a run
+                  // with stops takes exactly the cycles a run without them does.
 };
 
 struct RunResult {
@@ -196,6 +199,14 @@ public:
     // asks to stop.
     RunResult run(u64 cycle_limit = ~0ull);
     u64 total_insns() const;
+    // One instruction on CPU `n` alone (a debugger's step), with the devices
+    // seeing it as the running CPU; the machine clock does not move. A halted
+    // CPU, or one waiting for SIPI, does nothing (StopReason::Halt).
+    StepResult step_cpu(unsigned n);
+    // The guest has written the exit port (during step_cpu): finish_exit()
+    // gives the result run() would have returned.
+    bool exit_requested() const { return stopping_; }
+    RunResult finish_exit() { return guest_exit(); }
     // Power-on reset after a guest reset request: every CPU and device back to
     // its power-on state and the firmware's hand-off state (bios.h), RAM and the
     // attached disks kept, the clock running on. The caller loads a kernel
@@ -340,6 +351,12 @@ private:
     u64 now_ = 0;         // the machine clock
     u64 device_time_ = 0; // the latest `now` handed to a device
     bool stopping_ = false;
+    // The round a debugger stop interrupted: its end, and the CPU to go on with.
+    struct Round {
+        u64 end;
+        size_t next_cpu;
+    };
+    std::optional<Round> round_;
 
     dev::IoBus io_;
     IsaIrqs isa_irqs_{*this};

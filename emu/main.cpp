@@ -12,10 +12,11 @@ int main(int argc, char** argv) {
     sy::cli::add_isa_test(app);
     sy::cli::add_bench(app);
     sy::cli::add_run(app);
+    sy::cli::add_gui(app);
 
-    // `run` also takes QEMU's one-dash options; turn them into ours first.
+    // `run` and `gui` also take QEMU's one-dash options; turn them into ours first.
     std::vector<std::string> args(argv, argv + argc);
-    if (argc > 1 && std::strcmp(argv[1], "run") == 0) {
+    if (argc > 1 && (std::strcmp(argv[1], "run") == 0 || std::strcmp(argv[1], "gui") == 0)) {
         std::vector<std::string> rest = sy::cli::rewrite_qemu_run_args({args.begin() + 2, args.end()});
         args.resize(2);
         args.insert(args.end(), rest.begin(), rest.end());

@@ -10,8 +10,10 @@
 
 #include "commands.h"
 #include "console.h"
+#include "check_run.h"
 #include "hash.h"
 #include "hosts.h"
+#include "launch.h"
 #include "machine.h"
 #include "multiboot.h"
 #include "recording.h"
@@ -20,212 +22,27 @@ namespace sy::cli {
 
 namespace {
 
-// Exit statuses of `run` besides the guest's own (always odd: (v << 1) | 1).
-constexpr int kStatusBadImage = 2, kStatusTripleFault = 4, kStatusAllHalted = 6, kStatusCycleLimit = 8;
+// Exit statuses of `run` besides the guest's own (always odd: (v << 1) | 1)
+// and kStatusBadImage (launch.h).
+constexpr int kStatusTripleFault = 4, kStatusAllHalted = 6, kStatusCycleLimit = 8, kStatusCheck = 10;
 // A replay that left the recorded run (docs/replay.md).
 constexpr int kStatusDiverged = 12;
 // A reset with --no-reboot, and Ctrl-A X: QEMU exits with 0 for both.
 constexpr int kStatusReset = 0, kStatusQuit = 0;
 
 struct RunOptions {
-    std::string kernel;
-    std::string mem = "256M";
-    std::string smp = "2";
-    std::string quantum = std::to_string(MachineConfig{}.quantum);
+    MachineOptions machine;
     std::string max_cycles = "0";  // 0: no limit
-    std::string append;
-    std::vector<std::string> modules;
-    std::vector<std::string> initrd;
-    std::vector<std::string> drives;
-    std::vector<std::string> devices;
     std::string serial;  // empty: stdio (what -nographic gives QEMU)
     std::string debugcon = "none";
     std::string input = "stdin";
     std::string screen;
     std::string record, replay;  // --record FILE, --replay FILE (docs/replay.md)
     bool stats = false;
-    bool verbose = false;
+    bool check = false;
     bool nographic = false;
     bool no_reboot = false;
 };
-
-[[noreturn]] void fail(const std::string& msg, int status = kStatusBadImage) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "switchyard: %s\n", msg.c_str());
-    std::exit(status);
-}
-
-// A whole number in decimal (or 0x hex): no sign, no trailing text, no overflow.
-std::optional<u64> parse_u64(const std::string& s) {
-    if (s.empty()) return std::nullopt;
-    unsigned base = 10;
-    size_t k = 0;
-    if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) base = 16, k = 2;
-    u64 v = 0;
-    for (; k < s.size(); ++k) {
-        char c = char(std::tolower(static_cast<unsigned char>(s[k])));
-        unsigned d;
-        if (c >= '0' && c <= '9') d = unsigned(c - '0');
-        else if (base == 16 && c >= 'a' && c <= 'f') d = unsigned(c - 'a' + 10);
-        else return std::nullopt;
-        if (v > (~0ull - d) / base) return std::nullopt;  // overflow
-        v = v * base + d;
-    }
-    return v;
-}
-
-u64 number_option(const std::string& text, const std::string& option, u64 lo, u64 hi) {
-    auto v = parse_u64(text);
-    if (!v || *v < lo || *v > hi)
-        fail(option + " " + text + ": expected a whole number from " + std::to_string(lo) + " to " + std::to_string(hi));
-    return *v;
-}
-
-// QEMU's -smp [cpus=]N[,sockets=S][,dies=D][,clusters=L][,cores=C][,threads=T][,maxcpus=M]:
-// the CPU count; without N it is the product of the topology. The topology
-// itself is not modelled (every CPU is one core of its own package).
-unsigned parse_smp(const std::string& spec) {
-    const std::string opt = "--smp " + spec;
-    std::optional<u64> cpus, maxcpus;
-    u64 product = 1;
-    bool topology = false;
-    size_t start = 0;
-    for (size_t k = 0; k <= spec.size(); ++k) {
-        if (k != spec.size() && spec[k] != ',') continue;
-        std::string p = spec.substr(start, k - start);
-        start = k + 1;
-        auto eq = p.find('=');
-        std::string key = eq == std::string::npos ? "cpus" : p.substr(0, eq);
-        std::string val = eq == std::string::npos ? p : p.substr(eq + 1);
-        auto v = parse_u64(val);
-        if (!v || *v == 0 || *v > Machine::kMaxCpus)
-            fail(opt + ": " + key + " must be a whole number from 1 to " + std::to_string(Machine::kMaxCpus));
-        if (key == "cpus") cpus = v;
-        else if (key == "maxcpus") maxcpus = v;
-        else if (key == "sockets" || key == "dies" || key == "clusters" || key == "cores" || key == "threads")
-            product *= *v, topology = true;
-        else fail(opt + ": unknown field " + key + " (cpus, sockets, dies, clusters, cores, threads, maxcpus)");
-    }
-    u64 n = cpus ? *cpus : topology ? product : maxcpus ? *maxcpus : 1;
-    if (topology && n > product)
-        fail(opt + ": " + std::to_string(n) + " CPUs do not fit a topology of " + std::to_string(product));
-    if (maxcpus && *maxcpus < n) fail(opt + ": maxcpus is below the CPU count");
-    if (n > Machine::kMaxCpus) fail(opt + ": at most " + std::to_string(Machine::kMaxCpus) + " CPUs");
-    return unsigned(n);
-}
-
-// "256M", "1G", "65536K", "1048576B"; a bare number is MiB, as QEMU's -m reads it.
-std::optional<u64> parse_size(std::string s) {
-    if (s.rfind("size=", 0) == 0) s = s.substr(5);
-    size_t used = 0;
-    while (used < s.size() && std::isdigit(static_cast<unsigned char>(s[used]))) ++used;
-    auto n = parse_u64(s.substr(0, used));
-    if (!n) return std::nullopt;
-    std::string unit = s.substr(used);
-    for (char& c : unit) c = char(std::toupper(static_cast<unsigned char>(c)));
-    if (unit.size() > 1 && (unit.ends_with("IB") || unit.ends_with("B")) && unit != "B")
-        unit = unit.substr(0, unit.size() - (unit.ends_with("IB") ? 2 : 1));
-    u64 mul;
-    if (unit.empty() || unit == "M") mul = mem::MiB;
-    else if (unit == "B") mul = 1;
-    else if (unit == "K") mul = mem::KiB;
-    else if (unit == "G") mul = mem::GiB;
-    else return std::nullopt;
-    if (*n > (~0ull) / mul) return std::nullopt;
-    return *n * mul;
-}
-
-// `what` is the noun with its article ("a kernel image", "an input file").
-std::vector<u8> read_file(const std::string& path, u64 max_size, const std::string& what) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) fail(path + ": is a directory, not " + what);
-    std::ifstream f(path, std::ios::binary);
-    if (!f) fail(path + ": cannot open " + what + ": " + std::strerror(errno));
-    f.seekg(0, std::ios::end);
-    auto size = f.tellg();
-    if (size < 0) fail(path + ": cannot read " + what);
-    if (u64(size) > max_size) fail(path + ": " + what.substr(what.find(' ') + 1) + " is larger than guest RAM (try --mem)");
-    f.seekg(0);
-    std::vector<u8> bytes(static_cast<size_t>(size));
-    if (!f.read(reinterpret_cast<char*>(bytes.data()), size)) fail(path + ": cannot read " + what);
-    return bytes;
-}
-
-// The bundled guest kernel, built beside the binary (build/guest-kernel/kernel.elf).
-std::string bundled_kernel() {
-    std::error_code ec;
-    auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) return {};
-    auto k = exe.parent_path() / "guest-kernel" / "kernel.elf";
-    return std::filesystem::exists(k, ec) ? k.string() : std::string{};
-}
-
-// "-device isa-debug-exit,iobase=0xf4,iosize=0x04" names the device that is
-// always there; anything else would be a device we do not have.
-void check_device(const std::string& spec) {
-    std::vector<std::string> parts;
-    size_t start = 0;
-    for (size_t k = 0; k <= spec.size(); ++k)
-        if (k == spec.size() || spec[k] == ',') {
-            parts.push_back(spec.substr(start, k - start));
-            start = k + 1;
-        }
-    if (parts[0] != "isa-debug-exit") fail("-device " + spec + ": unsupported device (only isa-debug-exit)");
-    for (size_t k = 1; k < parts.size(); ++k) {
-        const std::string& p = parts[k];
-        auto eq = p.find('=');
-        std::string key = p.substr(0, eq), val = eq == std::string::npos ? "" : p.substr(eq + 1);
-        u64 v = 0;
-        try {
-            v = std::stoull(val, nullptr, 0);
-        } catch (...) {
-            fail("-device " + spec + ": bad value for " + key);
-        }
-        if ((key == "iobase" && v != 0xF4) || (key == "iosize" && v != 4) || (key != "iobase" && key != "iosize"))
-            fail("-device " + spec + ": isa-debug-exit is fixed at iobase=0xf4, iosize=0x04");
-    }
-}
-
-// "file=IMG,index=0|1[,format=raw][,if=ide][,media=disk]" (ours and QEMU's
-// -drive): the image and the ATA slot, master 0 or slave 1 of the primary
-// channel. Without index= a drive takes the first free slot, as QEMU does.
-struct DriveSpec {
-    std::string file;
-    int index = -1;
-};
-
-DriveSpec parse_drive(const std::string& spec) {
-    DriveSpec d;
-    size_t start = 0;
-    for (size_t k = 0; k <= spec.size(); ++k) {
-        if (k != spec.size() && spec[k] != ',') continue;
-        std::string p = spec.substr(start, k - start);
-        start = k + 1;
-        auto eq = p.find('=');
-        std::string key = p.substr(0, eq), val = eq == std::string::npos ? "" : p.substr(eq + 1);
-        if (key == "file") d.file = val;
-        else if (key == "index" && (val == "0" || val == "1")) d.index = val[0] - '0';
-        else if ((key == "format" && val == "raw") || (key == "if" && val == "ide") || (key == "media" && val == "disk"))
-            continue;
-        else fail("--drive " + spec + ": unsupported " + (key.empty() ? "empty field" : key + "=" + val) +
-                  " (file=IMG,index=0|1,format=raw,if=ide)");
-    }
-    if (d.file.empty()) fail("--drive " + spec + ": file=IMG is missing");
-    return d;
-}
-
-// QEMU's -initrd "file1 args,file2": modules separated by commas, each string
-// "path args"; the file is the part before the first space.
-std::vector<std::string> split_initrd(const std::string& s) {
-    std::vector<std::string> out;
-    size_t start = 0;
-    for (size_t k = 0; k <= s.size(); ++k)
-        if (k == s.size() || s[k] == ',') {
-            if (k > start) out.push_back(s.substr(start, k - start));
-            start = k + 1;
-        }
-    return out;
-}
 
 const char* signal_name(int sig) {
     switch (sig) {
@@ -243,40 +60,8 @@ void write_screen(const std::string& path, const Machine& m) {
 }
 
 int run(const RunOptions& o) {
-    std::string kernel = o.kernel;
-    if (kernel.empty()) {
-        kernel = bundled_kernel();
-        if (kernel.empty()) fail("no KERNEL given and the bundled guest kernel is not built yet (build/guest-kernel/kernel.elf)");
-    }
-    auto ram = parse_size(o.mem);
-    if (!ram) fail("--mem " + o.mem + ": expected a size such as 256M or 1G");
-    const unsigned cpus = parse_smp(o.smp);
-    const u64 quantum = number_option(o.quantum, "--quantum", 1, u64(1) << 40);
+    Prepared prepared = prepare(o.machine);
     const u64 max_cycles = number_option(o.max_cycles, "--max-cycles", 0, ~0ull);
-    for (const auto& d : o.devices) check_device(d);
-    std::vector<DriveSpec> drives;
-    bool used[2] = {};
-    for (const auto& spec : o.drives) {
-        DriveSpec d = parse_drive(spec);
-        if (d.index < 0) d.index = used[0] ? 1 : 0;
-        if (used[d.index]) fail("--drive " + spec + ": ATA slot " + std::to_string(d.index) + " is already taken");
-        used[d.index] = true;
-        drives.push_back(d);
-    }
-
-    // Everything the guest gets from the host is read before the machine
-    // starts, except the console input.
-    boot::BootParams params;
-    params.cmdline = kernel + " " + o.append;
-    std::vector<std::string> mods;
-    for (const auto& i : o.initrd)
-        for (auto& s : split_initrd(i)) mods.push_back(s);
-    mods.insert(mods.end(), o.modules.begin(), o.modules.end());
-    for (const auto& spec : mods) {
-        std::string path = spec.substr(0, spec.find(' '));
-        params.modules.push_back({spec, read_file(path, *ram, "a module")});
-    }
-    std::vector<u8> image = read_file(kernel, *ram, "a kernel image");
 
     // What the run depends on besides its input, for --record and --replay.
     if (!o.record.empty() && !o.replay.empty()) fail("--record and --replay: one or the other");
@@ -284,21 +69,23 @@ int run(const RunOptions& o) {
     std::optional<replay::Recording> recording;
     std::unique_ptr<replay::RecordingWriter> writer;
     if (!o.record.empty() || !o.replay.empty()) {
+        const boot::BootParams& params = *prepared.params;
         replay::MachineIdentity id;
-        id.kernel = {kernel, image.size(), replay::hash64(image.data(), image.size())};
-        for (const auto& mod : params.modules) id.modules.push_back({mod.cmdline, mod.data.size(), replay::hash64(mod.data.data(), mod.data.size())});
-        id.append = o.append;
+        id.kernel = {prepared.kernel, prepared.image->size(), replay::hash64(prepared.image->data(), prepared.image->size())};
+        for (const auto& mod : params.modules)
+            id.modules.push_back({mod.cmdline, mod.data.size(), replay::hash64(mod.data.data(), mod.data.size())});
+        id.append = o.machine.append;
         id.cmdline = params.cmdline;
-        id.ram_bytes = *ram;
-        id.cpus = cpus;
-        id.quantum = quantum;
+        id.ram_bytes = prepared.config.ram_bytes;
+        id.cpus = prepared.config.cpus;
+        id.quantum = prepared.config.quantum;
         id.debugcon = o.debugcon != "none";
         id.no_reboot = o.no_reboot;
         id.max_cycles = max_cycles;
-        for (const auto& d : drives) {
-            std::vector<u8> img = read_file(d.file, ~0ull, "a disk image");
+        for (const auto& [slot, file] : prepared.disks) {
+            std::vector<u8> img = read_file(file, ~0ull, "a disk image");
             img.resize(img.size() / dev::kSectorSize * dev::kSectorSize);
-            id.drives.push_back({unsigned(d.index), d.file, img.size() / dev::kSectorSize, replay::hash64(img.data(), img.size())});
+            id.drives.push_back({slot, file, img.size() / dev::kSectorSize, replay::hash64(img.data(), img.size())});
         }
         try {
             if (!o.record.empty()) {
@@ -313,8 +100,9 @@ int run(const RunOptions& o) {
                          std::to_string(r.max_cycles));
                 limit = r.max_cycles;
                 // The guest reads the command line and module strings it was recorded with.
-                params.cmdline = r.cmdline;
-                for (size_t k = 0; k < params.modules.size(); ++k) params.modules[k].cmdline = r.modules[k].name;
+                prepared.params->cmdline = r.cmdline;
+                for (size_t k = 0; k < prepared.params->modules.size(); ++k)
+                    prepared.params->modules[k].cmdline = r.modules[k].name;
             }
         } catch (const replay::RecordingError& e) {
             fail(e.what());
@@ -331,55 +119,37 @@ int run(const RunOptions& o) {
     } catch (const ConsoleError& e) {
         fail(e.what());
     }
-
-    MachineConfig cfg;
-    cfg.ram_bytes = *ram;
-    cfg.cpus = cpus;
-    cfg.quantum = quantum;
-    cfg.serial_out = console->serial_sink();
-    cfg.debugcon_out = console->debugcon_sink();
-    std::optional<Machine> m;
-    try {
-        m.emplace(cfg);
-    } catch (const std::exception& e) {
-        fail(std::string("bad machine configuration: ") + e.what());
-    }
-    for (const auto& d : drives) {
-        std::error_code ec;
-        if (std::filesystem::is_directory(d.file, ec)) fail(d.file + ": is a directory, not a disk image");
-        errno = 0;
-        try {
-            std::unique_ptr<dev::BlockBackend> disk;
-            if (recording) {
-                // A replay runs on the image the recorded run started with, in memory.
-                const replay::DriveId& id = recording->machine.drives[&d - drives.data()];
-                disk = std::make_unique<dev::MemoryDisk>(replay::recorded_image(d.file, id, *recording));
-            } else {
-                disk = std::make_unique<dev::FileDisk>(d.file);
-                if (writer) disk = replay::record_disk(std::move(disk), unsigned(d.index), *writer);
+    // A replay runs on the images the recorded run started with, in memory; a
+    // recording keeps each sector from before its first write.
+    DiskOpener open_disk;
+    if (recording) {
+        open_disk = [&](unsigned slot, const std::string& file) -> std::unique_ptr<dev::BlockBackend> {
+            // mismatch() checked that the drives are in the recorded slots.
+            const replay::DriveId* drive = nullptr;
+            for (const replay::DriveId& d : recording->machine.drives)
+                if (d.slot == slot) drive = &d;
+            try {
+                return std::make_unique<dev::MemoryDisk>(replay::recorded_image(file, *drive, *recording));
+            } catch (const replay::RecordingError& e) {
+                fail(e.what());
             }
-            m->attach_disk(unsigned(d.index), std::move(disk));
-        } catch (const replay::RecordingError& e) {
-            fail(e.what());
-        } catch (const std::exception&) {
-            fail(d.file + ": cannot open disk image for reading and writing" +
-                 (errno ? std::string(": ") + std::strerror(errno) : std::string()));
+        };
+    } else if (writer) {
+        open_disk = [&](unsigned slot, const std::string& file) {
+            return replay::record_disk(std::make_unique<dev::FileDisk>(file), slot, *writer);
+        };
+    }
+    Launch l = start(prepared, console->serial_sink(), console->debugcon_sink(), open_disk);
+    Machine* m = l.machine.get();
+    auto& boot = l.boot;
+    std::unique_ptr<debug::CheckedRun> checked;
+    if (o.check) {
+        try {
+            checked = std::make_unique<debug::CheckedRun>(*m, l.kernel);
+        } catch (const std::exception& e) {
+            fail("--check: " + l.kernel + ": " + e.what());
         }
     }
-    auto boot = [&] {
-        try {
-            auto layout = boot::load_multiboot(*m, image, params);
-            if (o.verbose) {
-                std::fprintf(stderr, "switchyard: %s: entry 0x%x, boot info 0x%x-0x%x, %zu module(s)\n", kernel.c_str(),
-                             layout.entry, layout.info_addr, layout.info_end, layout.modules.size());
-            }
-        } catch (const boot::ModuleError& e) {
-            fail(e.module() + ": " + e.what());
-        } catch (const boot::BootError& e) {
-            fail(kernel + ": " + e.what());
-        }
-    };
-    boot();
 
     Console::install_signal_handlers();
     if (console->interactive()) std::fprintf(stderr, "switchyard: serial console on this terminal; C-a x quits, C-a h helps\n");
@@ -398,7 +168,7 @@ int run(const RunOptions& o) {
     }
     RunResult r;
     for (;;) {
-        r = m->run(limit ? limit : ~0ull);
+        r = checked ? checked->run(limit ? limit : ~0ull) : m->run(limit ? limit : ~0ull);
         if (r.end != RunEnd::Reset || o.no_reboot) break;
         // A reset reboots, as QEMU does without -no-reboot: power-on state, the
         // kernel and modules loaded again.
@@ -428,6 +198,10 @@ int run(const RunOptions& o) {
     case RunEnd::Reset:
         std::fprintf(stderr, "switchyard: the guest reset the machine at cycle %llu (--no-reboot)\n", cycle);
         status = kStatusReset;
+        break;
+    case RunEnd::Debug:
+        std::fprintf(stderr, "switchyard: check failed on %s\n", checked->violation()->c_str());
+        status = kStatusCheck;
         break;
     case RunEnd::Stopped:
         signal = replayer && replayer->recorded_stop() ? *replayer->recorded_stop() : console->stop_signal();
@@ -504,6 +278,7 @@ Exit status:
   4              triple fault (the CPU state is printed on stderr)
   6              every CPU halted for good (interrupts off, or nothing can wake it)
   8              --max-cycles reached
+  10             --check: an invariant of the context switch or a kernel entry broke
   12             a --replay left the recorded run (the reason is printed)
   128+n          killed by signal n (SIGINT, SIGTERM, SIGHUP), output flushed
 
@@ -548,39 +323,9 @@ void add_run(CLI::App& app) {
     auto o = std::make_shared<RunOptions>();
     auto* cmd = app.add_subcommand("run", "Boot a Multiboot kernel on the PC machine and run it");
     cmd->footer(kFooter);
-    cmd->add_option("KERNEL,--kernel", o->kernel,
-                    "Multiboot v1 kernel (ELF32, or any image with the a.out kludge); default: the bundled "
-                    "guest kernel build/guest-kernel/kernel.elf")
-        ->type_name("FILE");
-    cmd->add_option("--mem", o->mem, "RAM size: 256M, 1G, 65536K; a bare number is MiB (2M..3G)")
-        ->type_name("SIZE")
-        ->capture_default_str();
-    cmd->add_option("--smp", o->smp,
-                    "number of CPUs (1-64), or QEMU's N,sockets=S,cores=C,threads=T; CPU 0 boots, the others wait "
-                    "for INIT-SIPI-SIPI")
-        ->type_name("N")
-        ->capture_default_str();
-    cmd->add_option("--quantum", o->quantum, "cycles each CPU runs before the next one takes its turn")
-        ->type_name("CYCLES")
-        ->capture_default_str();
+    add_machine_options(cmd, o->machine);
     cmd->add_option("--max-cycles", o->max_cycles, "stop (status 8) when the clock reaches CYCLES; 0: no limit")
         ->type_name("CYCLES");
-    cmd->add_option("--append", o->append, "kernel command line (Multiboot cmdline is \"KERNEL STR\", as in QEMU)")
-        ->type_name("STR");
-    cmd->add_option("--module", o->modules,
-                    "load FILE as a Multiboot module (repeatable, in order); \"FILE args\" sets its string")
-        ->type_name("\"FILE [ARGS]\"")
-        ->allow_extra_args(false);
-    cmd->add_option("--initrd", o->initrd, "QEMU -initrd: comma-separated modules, placed before --module ones")
-        ->type_name("\"F1 [ARGS],F2\"")
-        ->allow_extra_args(false);
-    cmd->add_option("--drive", o->drives, "raw disk image on the primary ATA channel: file=IMG,index=0|1 (0 master, 1 slave; "
-                    "QEMU's format=raw,if=ide accepted); the guest's writes go to the file")
-        ->type_name("file=IMG,index=N")
-        ->allow_extra_args(false);
-    cmd->add_option("--device", o->devices, "QEMU -device: only isa-debug-exit,iobase=0xf4,iosize=0x04")
-        ->type_name("DEVICE")
-        ->allow_extra_args(false);
     cmd->add_option("--serial", o->serial, "where COM1 output goes: stdio (default), null or file:PATH")->type_name("SINK");
     cmd->add_option("--debugcon", o->debugcon,
                     "the isa-debugcon port 0xE9 and where its output goes: stdio, file:PATH, or none (default: no device, "
@@ -604,7 +349,9 @@ void add_run(CLI::App& app) {
                     "was recorded with (the input comes from FILE)")
         ->type_name("FILE");
     cmd->add_flag("--stats", o->stats, "print cycles=N insns=M and per-CPU figures on stderr at exit");
-    cmd->add_flag("-v,--verbose", o->verbose, "report where the loader put things");
+    cmd->add_flag("--check", o->check,
+                  "check the context switch and kernel entry invariants of a kernel with a debugger descriptor "
+                  "(docs/gui.md); stop at the first that breaks, naming it (status 10)");
     cmd->callback([o] { exit_status = run(*o); });
 }
 

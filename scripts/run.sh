@@ -5,13 +5,19 @@
 # every way it can and shows the switches; it powers the machine off when it
 # is done. Then its shell: from a terminal you type the commands (help lists
 # the programs, poweroff stops); otherwise a few commands are fed to it.
+# With a display ($DISPLAY or $WAYLAND_DISPLAY set) it opens the GUI on the
+# same kernel instead (docs/gui.md): F6 runs to the next context switch.
 # Headless: all of it is on the serial console, stdout.
-#   scripts/run.sh                 the demo, then the shell
+#   scripts/run.sh                 the GUI, or the demo and then the shell
 #   scripts/run.sh RUN-ARGS...     just `switchyard run RUN-ARGS...`, e.g. --append ktest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 if (($#)); then exec build/switchyard run "$@"; fi
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  echo "== switchyard gui --smp 2   (the demo; F6: next context switch, F11: step, F5: continue)"
+  exec build/switchyard gui --smp 2
+fi
 
 echo "== switchyard run --smp 2        (no --append: the default demo)"
 status=0

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libzydis-dev libcapstone-dev libsdl2-dev libimgui-dev doctest-dev
-  libcli11-dev nlohmann-json3-dev libelf-dev
+  libcli11-dev nlohmann-json3-dev libelf-dev libpng-dev libgl-dev
   qemu-system-x86
+  xvfb xauth libgl1-mesa-dri python3
 )
 
 missing=()

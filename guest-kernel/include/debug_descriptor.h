@@ -40,7 +40,11 @@
 #include <stdint.h>
 
 #define SY_DEBUG_MAGIC "switchyard-kdesc" /* 16 bytes, no terminating NUL */
-#define SY_DEBUG_VERSION 1
+/* Version history (fields are only ever appended):
+ *   1  the first layout
+ *   2  text_start/text_end (kernel text, for "is this a kernel code address")
+ *      and lab_breaks (the break=NAME lab switches, include/lab.h) */
+#define SY_DEBUG_VERSION 2
 #define SY_DEBUG_MAX_CPUS 16
 
 struct sy_debug_descriptor {
@@ -156,6 +160,10 @@ struct sy_debug_descriptor {
     } rq;
 
     uint64_t gs_base[SY_DEBUG_MAX_CPUS]; /* GS base of CPU n in the kernel */
+
+    /* Version 2. */
+    uint64_t text_start, text_end; /* [_text, _etext): the kernel's code */
+    uint64_t lab_breaks;           /* unsigned int: LAB_BREAK_* bits (include/lab.h) */
 };
 
 #endif

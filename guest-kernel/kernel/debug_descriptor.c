@@ -1,6 +1,7 @@
 /* The debugger descriptor (include/debug_descriptor.h): filled at compile
  * time, so it is valid from the first instruction. */
 #include "debug_descriptor.h"
+#include "lab.h"
 #include "mm.h"
 #include "percpu.h"
 #include "sched.h"
@@ -9,6 +10,7 @@
 _Static_assert(SY_DEBUG_MAX_CPUS == NR_CPUS, "the descriptor lists every possible CPU");
 
 extern char entry_SYSCALL_64[];
+extern char _text[], _etext[];
 
 #define T(f) offsetof(struct task_struct, f)
 #define R(f) offsetof(struct pt_regs, f)
@@ -128,4 +130,7 @@ const struct sy_debug_descriptor switchyard_debug_descriptor = {
     },
     .gs_base = {GS(0), GS(1), GS(2), GS(3), GS(4), GS(5), GS(6), GS(7),
                 GS(8), GS(9), GS(10), GS(11), GS(12), GS(13), GS(14), GS(15)},
+    .text_start = (uint64_t)_text,
+    .text_end = (uint64_t)_etext,
+    .lab_breaks = (uint64_t)&lab_breaks,
 };

@@ -10,6 +10,7 @@
  *   stackoverflow    overflow a kernel thread's stack on purpose (ends in a panic)
  *   rsb_fill         __switch_to_asm fills the return stack buffer
  *   nopreempt        no kernel preemption (user tasks are still preempted)
+ *   break=NAME       a lab switch: break one mechanism on purpose (include/lab.h)
  *   PROGRAM ARGS...  the first other word names the program pid 1 runs
  *                    (default: demo), the rest are its arguments */
 #include "acpi.h"
@@ -18,6 +19,7 @@
 #include "desc.h"
 #include "irq_vectors.h"
 #include "kernel.h"
+#include "lab.h"
 #include "mm.h"
 #include "multiboot.h"
 #include "printk.h"
@@ -40,6 +42,7 @@ bool cmdline_has(const char *word)
 static bool is_flag(const char *w)
 {
     static const char *const flags[] = {"ktest", "stackoverflow", "rsb_fill", "nopreempt"};
+    if (!strncmp(w, "break=", 6)) return true;
     for (size_t k = 0; k < ARRAY_SIZE(flags); ++k)
         if (!strcmp(w, flags[k])) return true;
     return false;
@@ -151,6 +154,9 @@ static __noreturn void start_kernel(void)
     parse_cmdline();
     if (cmdline_has("nopreempt")) sched_preempt_enabled = 0;
     if (cmdline_has("rsb_fill")) sched_rsb_fill = true;
+    for (int k = 0; k < nr_words; ++k)
+        if (!strncmp(words[k], "break=", 6) && !lab_parse(words[k]))
+            printk("lab: unknown switch %s (known: break=rsp0 break=swapgs break=fsbase break=canary)\n", words[k]);
 
     cpu_data[0].apic_id = acpi.cpu_apic_id[0];
     lapic_init();
@@ -165,6 +171,11 @@ static __noreturn void start_kernel(void)
     printk("%d CPU%s, %lu MiB of RAM, HZ %d, kernel preemption %s%s\n", nr_online_cpus,
            nr_online_cpus == 1 ? "" : "s", (unsigned long)(boot_params.ram_bytes >> 20), HZ, sched_preempt_enabled ? "on" : "off",
            sched_rsb_fill ? ", RSB filling on context switch" : "");
+    if (lab_breaks)
+        printk("lab: broken on purpose:%s%s%s%s\n", lab_broken(LAB_BREAK_RSP0) ? " TSS.RSP0" : "",
+               lab_broken(LAB_BREAK_SWAPGS) ? " SWAPGS on interrupt entry" : "",
+               lab_broken(LAB_BREAK_FSBASE) ? " FS base switch" : "",
+               lab_broken(LAB_BREAK_CANARY) ? " stack canary switch" : "");
     rest_init();
 }
 

@@ -46,7 +46,8 @@ stepi 2
 echo \n=== after the stack switch\n
 p/x $rsp
 p/x ((struct task_struct *)$rdi)->thread.sp
-stepi 2
+# load the canary, the lab switch's test and jump, store it in %gs:40
+stepi 4
 p/x cpu_data[0].stack_canary
 delete
 break __switch_to

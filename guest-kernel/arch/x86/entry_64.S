@@ -14,6 +14,7 @@
  * #DF, which can arrive between an entry's first instruction and its SWAPGS)
  * read IA32_GS_BASE instead, as Linux's paranoid_entry does. */
 #include "irq_vectors.h"
+#include "lab.h"
 #include "percpu.h"
 #include "processor.h"
 #include "ptrace.h"
@@ -254,6 +255,8 @@ irq_entries_start:
 common_interrupt:
     testb $3, PTREGS_CS - PTREGS_ORIG_AX(%rsp)
     jz 1f
+    testl $LAB_BREAK_SWAPGS, lab_breaks(%rip) /* --append break=swapgs: forget it */
+    jnz 1f
     swapgs
 1:  PUSH_REGS
     movq %rsp, %rdi

@@ -2,6 +2,7 @@
  * (Linux: arch/x86/kernel/process_64.c and process.c). */
 #include "desc.h"
 #include "fpu.h"
+#include "lab.h"
 #include "printk.h"
 #include "processor.h"
 #include "sched.h"
@@ -38,12 +39,14 @@ __attribute__((used, noinline)) struct task_struct *__switch_to(struct task_stru
         prev_p->thread.fsbase = rdmsr(MSR_FS_BASE);
         prev_p->thread.gsbase = rdmsr(MSR_KERNEL_GS_BASE);
     }
-    wrmsr(MSR_FS_BASE, next_p->thread.fsbase);
+    if (!lab_broken(LAB_BREAK_FSBASE)) wrmsr(MSR_FS_BASE, next_p->thread.fsbase);
     wrmsr(MSR_KERNEL_GS_BASE, next_p->thread.gsbase);
 
     pc->current_task = next_p;
-    pc->top_of_stack = task_top_of_stack(next_p);
-    update_task_stack(pc->top_of_stack);
+    if (!lab_broken(LAB_BREAK_RSP0)) {
+        pc->top_of_stack = task_top_of_stack(next_p);
+        update_task_stack(pc->top_of_stack);
+    }
 
     switch_fpu_finish(next_p);
     return prev_p;

@@ -1,4 +1,5 @@
 /* The context switch itself (Linux: __switch_to_asm in arch/x86/entry/entry_64.S). */
+#include "lab.h"
 #include "percpu.h"
 #include "sched.h"
 #include "switch_to.h"
@@ -36,7 +37,10 @@ __switch_to_asm:
 
     /* gcc's -fstack-protector code compares against %gs:40: give it next's canary. */
     movq TASK_stack_canary(%rsi), %rbx
+    testl $LAB_BREAK_CANARY, lab_breaks(%rip) /* --append break=canary: skip it */
+    jnz 7f
     movq %rbx, %gs:PCPU_stack_canary
+7:
 
     /* --append rsb_fill: overwrite the return stack buffer, so that no `ret`
      * on next's (deeper) stack is predicted from prev's call history. Linux

@@ -1,0 +1,422 @@
+// The debugger core (debugger.h).
+#include "debugger.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "code_cache.h"
+#include "model.h"
+
+namespace sy::debug {
+
+const char* stop_kind_name(StopKind k) {
+    switch (k) {
+    case StopKind::Breakpoint: return "breakpoint";
+    case StopKind::Step: return "step";
+    case StopKind::Switch: return "switch";
+    case StopKind::Check: return "check";
+    case StopKind::Limit: return "limit";
+    case StopKind::Exited: return "exited";
+    case StopKind::TripleFault: return "triple fault";
+    case StopKind::AllHalted: return "all halted";
+    case StopKind::Reset: return "reset";
+    case StopKind::Stopped: return "stopped";
+    }
+    return "?";
+}
+
+namespace {
+
+std::optional<u64> parse_number(const std::string& s) {
+    if (s.empty()) return std::nullopt;
+    size_t k = (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 2 : 0;
+    if (k == s.size()) return std::nullopt;
+    u64 v = 0;
+    for (; k < s.size(); ++k) {
+        char c = char(std::tolower(static_cast<unsigned char>(s[k])));
+        unsigned d;
+        if (c >= '0' && c <= '9') d = unsigned(c - '0');
+        else if (c >= 'a' && c <= 'f') d = unsigned(c - 'a' + 10);
+        else return std::nullopt;
+        if (v >> 60) return std::nullopt;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+}  // namespace
+
+Debugger::Debugger(Machine& m, const guest::Kernel* kernel)
+    : m_(m), k_(kernel), tracker_(m.cpu_count()), cpus_(m.cpu_count()) {
+    if (k_) checker_ = std::make_unique<guest::Checker>(*k_);
+    for (unsigned n = 0; n < m_.cpu_count(); ++n) {
+        m_.cpu(n).observer = this;
+        cpus_[n].last_cpl = m_.cpu(n).cpl();
+    }
+    if (k_) {
+        arm(k_->switch_to_asm());
+        for (u64 a : k_->switch_to_rets()) arm(a);
+    }
+}
+
+Debugger::~Debugger() {
+    for (u64 a : armed_) code().clear_trap(a);
+    for (unsigned n = 0; n < m_.cpu_count(); ++n) {
+        m_.cpu(n).observer = nullptr;
+        m_.cpu(n).observe_boundaries = false;
+    }
+}
+
+// ---- breakpoints ----
+
+u64 Debugger::resolve(const std::string& where) const {
+    std::string w = where;
+    if (auto v = parse_number(w)) return *v;
+    u64 off = 0;
+    if (auto plus = w.find('+'); plus != std::string::npos) {
+        auto o = parse_number(w.substr(plus + 1));
+        if (!o) throw std::invalid_argument("breakpoint " + where + ": bad offset after +");
+        off = *o;
+        w = w.substr(0, plus);
+    }
+    if (!k_) throw std::invalid_argument("breakpoint " + where + ": no symbols (give an address)");
+    auto a = k_->symbols().address_of(w);
+    if (!a) throw std::invalid_argument("breakpoint " + where + ": no symbol " + w + " in the kernel");
+    return *a + off;
+}
+
+int Debugger::add_breakpoint(const std::string& where) { return add_breakpoint_at(resolve(where), where); }
+
+int Debugger::add_breakpoint_at(u64 addr, const std::string& where) {
+    for (Breakpoint& b : bps_)
+        if (b.addr == addr) return b.id;
+    Breakpoint b;
+    b.id = next_id_++;
+    b.addr = addr;
+    b.where = where.empty() ? (k_ && !k_->symbols().format(addr).empty() ? k_->symbols().format(addr) : hex(addr)) : where;
+    bps_.push_back(b);
+    arm(addr);
+    return b.id;
+}
+
+bool Debugger::remove_breakpoint(int id) {
+    auto it = std::find_if(bps_.begin(), bps_.end(), [&](const Breakpoint& b) { return b.id == id; });
+    if (it == bps_.end()) return false;
+    u64 addr = it->addr;
+    bps_.erase(it);
+    disarm(addr);
+    return true;
+}
+
+bool Debugger::toggle_breakpoint(u64 addr) {
+    for (const Breakpoint& b : bps_)
+        if (b.addr == addr) {
+            remove_breakpoint(b.id);
+            return false;
+        }
+    add_breakpoint_at(addr);
+    return true;
+}
+
+bool Debugger::has_breakpoint(u64 addr) const {
+    return std::any_of(bps_.begin(), bps_.end(), [&](const Breakpoint& b) { return b.addr == addr; });
+}
+
+bool Debugger::watched(u64 addr) const {
+    if (has_breakpoint(addr)) return true;
+    if (goal_ == Goal::Temp && temp_.addr == addr) return true;
+    if (k_) {
+        if (addr == k_->switch_to_asm()) return true;
+        for (u64 a : k_->switch_to_rets())
+            if (a == addr) return true;
+    }
+    return false;
+}
+
+void Debugger::arm(u64 addr) {
+    if (std::find(armed_.begin(), armed_.end(), addr) != armed_.end()) return;
+    armed_.push_back(addr);
+    code().set_trap(addr);
+}
+
+void Debugger::disarm(u64 addr) {
+    if (watched(addr)) return;
+    auto it = std::find(armed_.begin(), armed_.end(), addr);
+    if (it == armed_.end()) return;
+    armed_.erase(it);
+    code().clear_trap(addr);
+}
+
+// ---- run control ----
+
+unsigned Debugger::index_of(const Cpu& cpu) const {
+    for (unsigned n = 0; n < m_.cpu_count(); ++n)
+        if (&m_.cpu(n) == &cpu) return n;
+    return 0;
+}
+
+bool Debugger::observing() const { return checks_ || goal_ == Goal::StepOne; }
+
+void Debugger::update_observer() {
+    const bool on = observing();
+    for (unsigned n = 0; n < m_.cpu_count(); ++n) m_.cpu(n).observe_boundaries = on;
+}
+
+void Debugger::request_stop(unsigned cpu, StopKind kind, std::string message, bool at_trap) {
+    Stop s;
+    s.kind = kind;
+    s.cpu = cpu;
+    s.message = std::move(message);
+    pending_ = std::move(s);
+    last_cpu_ = cpu;
+    // Resuming runs the instruction the CPU stopped before, without stopping
+    // there again: a trap's bookkeeping is done, a boundary's check reported.
+    if (at_trap) cpus_[cpu].resume_past = m_.cpu(cpu).s.rip;
+    else cpus_[cpu].resume_boundary = m_.cpu(cpu).insns;
+}
+
+Stop Debugger::from_run_result(const RunResult& r) {
+    Stop s;
+    s.run = r;
+    s.cpu = r.cpu;
+    switch (r.end) {
+    case RunEnd::GuestExit: s.kind = StopKind::Exited; break;
+    case RunEnd::TripleFault: s.kind = StopKind::TripleFault; break;
+    case RunEnd::AllHalted: s.kind = StopKind::AllHalted; break;
+    case RunEnd::CycleLimit: s.kind = StopKind::Limit; break;
+    case RunEnd::Reset: s.kind = StopKind::Reset; break;
+    case RunEnd::Stopped: s.kind = StopKind::Stopped; break;
+    case RunEnd::Debug: s.kind = StopKind::Step; break;  // replaced by pending_
+    }
+    s.message = r.detail;
+    return s;
+}
+
+Stop Debugger::run(u64 cycle_limit) {
+    update_observer();
+    pending_.reset();
+    RunResult r = m_.run(cycle_limit);
+    Stop s;
+    if (r.end == RunEnd::Debug && pending_) {
+        s = std::move(*pending_);
+        pending_.reset();
+        s.run = r;
+    } else {
+        s = from_run_result(r);
+    }
+    // The goal stays over a slice's end, and while the guest only waits for
+    // input (the GUI feeds it and goes on).
+    if (s.kind != StopKind::Limit && !(s.kind == StopKind::AllHalted && r.nothing_to_wait_for)) cancel();
+    return s;
+}
+
+void Debugger::set_goal(Goal g, std::optional<unsigned> cpu, const Temp* temp) {
+    cancel();
+    // A new command: a CPU that sits on a breakpoint goes past it (it is
+    // leaving it). resume() after a slice sets no goal and skips nothing.
+    for (unsigned n = 0; n < m_.cpu_count(); ++n) cpus_[n].leaving = m_.cpu(n).s.rip;
+    goal_ = g;
+    goal_cpu_ = cpu;
+    if (g == Goal::Temp) {
+        temp_ = *temp;
+        arm(temp_.addr);
+    }
+}
+
+// The decode cache the CPUs share, where the trap records go.
+CodeCache& Debugger::code() { return m_.cpu(0).code_cache(); }
+
+void Debugger::cancel() {
+    const Goal was = goal_;
+    goal_ = Goal::None;
+    goal_cpu_.reset();
+    if (was == Goal::Temp) disarm(temp_.addr);
+    update_observer();
+}
+
+Stop Debugger::resume(u64 cycle_limit) { return run(cycle_limit); }
+
+Stop Debugger::cont(u64 cycle_limit) {
+    set_goal(Goal::None);
+    return run(cycle_limit);
+}
+
+Stop Debugger::step(unsigned cpu, u64 cycle_limit) {
+    if (m_.cpu(cpu).halted || m_.waiting_for_sipi(cpu)) {
+        // It moves only when something wakes it: run until it does.
+        set_goal(Goal::StepOne, cpu);
+        return run(cycle_limit);
+    }
+    set_goal(Goal::None);
+    pending_.reset();
+    StepResult r = m_.step_cpu(cpu);
+    Stop s;
+    s.cpu = cpu;
+    last_cpu_ = cpu;
+    if (pending_) {
+        s = std::move(*pending_);
+        pending_.reset();
+        return s;
+    }
+    cpus_[cpu].resume_past.reset();  // past the instruction: a trap at the next one is new
+    if (m_.exit_requested()) {
+        s.kind = StopKind::Exited;
+        s.run = m_.finish_exit();
+        return s;
+    }
+    if (r.reason == StopReason::TripleFault) {
+        s.kind = StopKind::TripleFault;
+        s.message = m_.cpu(cpu).describe();
+        return s;
+    }
+    s.kind = StopKind::Step;
+    return s;
+}
+
+DisasmLine Debugger::disassemble(unsigned cpu, u64 addr) const {
+    const Cpu& c = m_.cpu(cpu);
+    u8 buf[16] = {};
+    size_t n = c.peek(addr, buf, sizeof buf);
+    return dis_.decode(buf, n, addr);
+}
+
+Stop Debugger::step_over(unsigned cpu, u64 cycle_limit) {
+    const Cpu& c = m_.cpu(cpu);
+    DisasmLine l = disassemble(cpu, c.s.rip);
+    if (!l.is_call || c.halted) return step(cpu, cycle_limit);
+    const Temp t{c.s.rip + l.len, c.s.gpr[RSP]};
+    set_goal(Goal::Temp, std::nullopt, &t);
+    return run(cycle_limit);
+}
+
+Stop Debugger::step_out(unsigned cpu, u64 cycle_limit) {
+    const Cpu& c = m_.cpu(cpu);
+    std::optional<Temp> target;
+    if (k_) {
+        std::vector<guest::Task> tasks = guest::read_tasks(*k_);
+        const guest::Task* t = guest::task_with_stack(tasks, c.s.gpr[RSP]);
+        guest::Unwound u = guest::unwind_live(*k_, t, c.s.rip, c.s.gpr[RSP], c.s.gpr[RBP], std::nullopt, 2);
+        if (u.frames.size() >= 2) target = Temp{u.frames[1].pc, u.frames[1].sp};
+    }
+    if (!target) {
+        // No kernel awareness: the frame pointer says where the caller is.
+        u64 ret = 0;
+        if (c.peek(c.s.gpr[RBP] + 8, &ret, 8) == 8) target = Temp{ret, c.s.gpr[RBP] + 16};
+    }
+    if (!target) return step(cpu, cycle_limit);
+    set_goal(Goal::Temp, std::nullopt, &*target);
+    return run(cycle_limit);
+}
+
+Stop Debugger::run_to_switch(std::optional<unsigned> cpu, u64 cycle_limit) {
+    if (!k_) {
+        Stop s;
+        s.kind = StopKind::Limit;
+        s.message = "no kernel descriptor: switches are not known";
+        return s;
+    }
+    set_goal(Goal::Switch, cpu);
+    return run(cycle_limit);
+}
+
+// ---- the observer ----
+
+bool Debugger::trap(Cpu& c) {
+    const unsigned i = index_of(c);
+    PerCpu& p = cpus_[i];
+    const u64 rip = c.s.rip;
+    const bool leaving = p.leaving && *p.leaving == rip;
+    p.leaving.reset();
+    if (p.resume_past && *p.resume_past == rip) {
+        p.resume_past.reset();
+        return false;
+    }
+    p.resume_past.reset();
+    bool stop = false;
+    if (k_) {
+        if (rip == k_->switch_to_asm()) tracker_.entered(*k_, i, c);
+        const auto& rets = k_->switch_to_rets();
+        if (std::find(rets.begin(), rets.end(), rip) != rets.end()) {
+            const SwitchRecord& r = tracker_.at_ret(*k_, i, c);
+            if (checks_) {
+                if (guest::Violation v = checker_->at_switch_ret(c, r.prev, r.next)) {
+                    request_stop(i, StopKind::Check, *v);
+                    return true;
+                }
+            }
+            if (goal_ == Goal::Switch && (!goal_cpu_ || *goal_cpu_ == i)) {
+                request_stop(i, StopKind::Switch,
+                             "cpu" + std::to_string(i) + ": switch " + std::to_string(tracker_.count()) + ", pid " +
+                                 std::to_string(r.prev_pid) + " -> pid " + std::to_string(r.next_pid) +
+                                 ", about to pop ret_addr " + hex(r.ret_addr) + " (" + r.ret_sym + ")");
+                stop = true;
+            }
+        }
+    }
+    if (goal_ == Goal::Temp && rip == temp_.addr && c.s.gpr[RSP] == temp_.rsp && !stop) {
+        request_stop(i, StopKind::Step, "");
+        stop = true;
+    }
+    for (Breakpoint& b : bps_) {
+        if (!b.enabled || b.addr != rip || leaving) continue;
+        ++b.hits;
+        if (!stop) request_stop(i, StopKind::Breakpoint, "breakpoint " + std::to_string(b.id) + " at " + b.where);
+        stop = true;
+    }
+    return stop;
+}
+
+void Debugger::delivered(Cpu& c, u8 vector, u8 from_cpl) {
+    // The interrupt may come at the first boundary back in user mode, before
+    // before() has seen it: the privilege it interrupted is what counts.
+    PerCpu& p = cpus_[index_of(c)];
+    if (from_cpl == 3) {
+        p.entry_vector = vector;
+        p.last_cpl = 3;
+    }
+}
+
+bool Debugger::uses_gs(const Cpu& c) const {
+    u8 buf[16] = {};
+    size_t n = c.peek(c.s.rip, buf, sizeof buf);
+    return dis_.decode(buf, n, c.s.rip).gs_memory;
+}
+
+Observer::Action Debugger::before(Cpu& c) {
+    const unsigned i = index_of(c);
+    PerCpu& p = cpus_[i];
+    if (goal_ == Goal::StepOne && goal_cpu_ == i) {
+        request_stop(i, StopKind::Step, "", false);
+        return Action::Stop;
+    }
+    if (!checks_) return Action::Run;
+    const u8 cpl = c.cpl();
+    const bool resumed = p.resume_boundary && *p.resume_boundary == c.insns;
+    p.resume_boundary.reset();
+    if (cpl == 0 && p.last_cpl == 3) {
+        // The first instruction of a kernel entry from user mode.
+        const int vector = p.entry_vector >= 0 ? p.entry_vector : -1;
+        p.entry_rip = c.s.rip;
+        p.last_cpl = cpl;
+        p.entry_vector = -2;
+        if (!resumed)
+            if (guest::Violation v = checker_->at_kernel_entry(c, vector)) {
+                request_stop(i, StopKind::Check, *v, false);
+                return Action::Stop;
+            }
+    }
+    p.last_cpl = cpl;
+    if (cpl != 0) return Action::Run;
+    // Kernel code with a GS base that is not this CPU's per-CPU area: every
+    // instruction is looked at until SWAPGS (or a return to user mode) ends it.
+    if (!p.percpu || (++p.percpu_retry & 0xFFF) == 0) p.percpu = checker_->percpu_of(c).value_or(0);
+    if (!p.percpu || c.sys.seg[GS].base == p.percpu) return Action::Run;
+    if (!resumed && uses_gs(c))
+        if (guest::Violation v = checker_->at_gs_access(c, p.entry_rip)) {
+            request_stop(i, StopKind::Check, *v, false);
+            return Action::Stop;
+        }
+    return Action::Single;
+}
+
+}  // namespace sy::debug

@@ -1,0 +1,182 @@
+// The debugger core: run control over the machine (continue, step one
+// instruction on a chosen CPU, step over a call, step out, break at an address
+// or a symbol, run to the next context switch), the switch log, and the
+// invariant checks (emu/guest/checker.h) at every switch and kernel entry.
+// Headless: the GUI, `switchyard run --check` and the tests drive it.
+//
+// How it sees the machine (cpu/observer.h):
+//   - trap records in the decoded blocks at the addresses it watches: user
+//     breakpoints, __switch_to_asm (a switch begins: prev in RDI, next in RSI)
+//     and the `ret` of __switch_to (next's ret_addr is about to be popped).
+//     They cost nothing at other instructions, armed or not;
+//   - the observer path of the step loop, switched in only while it is needed:
+//     with checks on (kernel entries from ring 3 and the GS base after them),
+//     and while a step waits for a halted CPU.
+// Every stop leaves the machine at an instruction boundary of every CPU, with
+// the stopping CPU before the instruction it stopped at.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "checker.h"
+#include "disasm.h"
+#include "machine.h"
+#include "observer.h"
+#include "switches.h"
+
+namespace sy::debug {
+
+enum class StopKind {
+    Breakpoint,   // a user breakpoint
+    Step,         // a step, step over or step out finished
+    Switch,       // run_to_switch: at the ret of __switch_to
+    Check,        // an invariant broke (message says which)
+    Limit,        // the cycle limit of this call (the GUI's slice, --max-cycles)
+    Exited,       // the guest wrote the exit port (exit_status)
+    TripleFault,
+    AllHalted,
+    Reset,
+    Stopped,      // the host asked to stop (HostIo)
+};
+const char* stop_kind_name(StopKind k);
+
+struct Stop {
+    StopKind kind = StopKind::Limit;
+    unsigned cpu = 0;       // the CPU that stopped (Breakpoint, Step, Switch, Check, TripleFault)
+    std::string message;    // Check: the sentence; others: a short account
+    RunResult run;          // the machine's result when the run ended for good
+    bool final() const {
+        return kind == StopKind::Exited || kind == StopKind::TripleFault || kind == StopKind::AllHalted ||
+               kind == StopKind::Reset || kind == StopKind::Stopped;
+    }
+};
+
+struct Breakpoint {
+    int id = 0;
+    u64 addr = 0;
+    std::string where;  // as the user gave it ("__schedule", "0xffffffff80107000")
+    bool enabled = true;
+    u64 hits = 0;
+};
+
+class Debugger final : private Observer {
+public:
+    // `kernel` (optional) enables guest awareness: switches, the log, checks.
+    Debugger(Machine& m, const guest::Kernel* kernel);
+    ~Debugger() override;
+    Debugger(const Debugger&) = delete;
+    Debugger& operator=(const Debugger&) = delete;
+
+    Machine& machine() { return m_; }
+    const guest::Kernel* kernel() const { return k_; }
+    const SwitchTracker& switches() const { return tracker_; }
+
+    // ---- breakpoints ----
+    // An address ("0xffffffff80107000", "ffffffff80107000") or a symbol with an
+    // optional offset ("__schedule", "__schedule+0x1dd"). Throws
+    // std::invalid_argument with a one-line message when it names nothing.
+    int add_breakpoint(const std::string& where);
+    int add_breakpoint_at(u64 addr, const std::string& where = "");
+    bool remove_breakpoint(int id);
+    // F9: toggles the breakpoint at `addr`; true if one is set now.
+    bool toggle_breakpoint(u64 addr);
+    const std::vector<Breakpoint>& breakpoints() const { return bps_; }
+    bool has_breakpoint(u64 addr) const;
+    u64 resolve(const std::string& where) const;
+
+    // ---- checks ----
+    // With checks on, every switch and kernel entry is checked and a violation
+    // stops the run (StopKind::Check); the observer path runs (slower).
+    void set_checks(bool on) { checks_ = on && k_; }
+    bool checks() const { return checks_; }
+
+    // ---- run control ----
+    // Each command sets a goal and runs the machine towards it until a stop or
+    // until the machine clock reaches `cycle_limit` (StopKind::Limit: the GUI
+    // runs in slices like this). After a Limit stop the goal stays: resume()
+    // goes on towards it; any other stop ends it.
+    //
+    // Runs every CPU until a breakpoint, a check, or the end of the run.
+    Stop cont(u64 cycle_limit = ~0ull);
+    // One instruction on CPU `cpu` (others stay where they are; a halted CPU
+    // runs with the machine until it wakes, and stops at its first instruction).
+    Stop step(unsigned cpu, u64 cycle_limit = ~0ull);
+    // A call on CPU `cpu` runs until it returns to the next instruction on the
+    // same stack (on whichever CPU the task is then); anything else is a step.
+    Stop step_over(unsigned cpu, u64 cycle_limit = ~0ull);
+    // Runs until the current function on CPU `cpu` returns to its caller.
+    Stop step_out(unsigned cpu, u64 cycle_limit = ~0ull);
+    // Runs until a CPU (or CPU `cpu`) is at the ret of __switch_to, about to
+    // pop next's ret_addr. step() from there lands where it goes.
+    Stop run_to_switch(std::optional<unsigned> cpu = std::nullopt, u64 cycle_limit = ~0ull);
+    // Goes on towards the goal of the last command.
+    Stop resume(u64 cycle_limit = ~0ull);
+    bool has_goal() const { return goal_ != Goal::None; }
+    void cancel();
+
+    // Which CPU stopped last (the GUI's selection follows it).
+    std::optional<unsigned> last_cpu() const { return last_cpu_; }
+    // The instruction at `addr` in the kernel's address space on `cpu`.
+    DisasmLine disassemble(unsigned cpu, u64 addr) const;
+
+private:
+    // Observer
+    Action before(Cpu& cpu) override;
+    bool trap(Cpu& cpu) override;
+    void delivered(Cpu& cpu, u8 vector, u8 from_cpl) override;
+
+    struct Temp {  // a step-over / step-out target
+        u64 addr = 0;
+        u64 rsp = 0;  // stop only when RSP is this (the same frame, on any CPU)
+    };
+    enum class Goal { None, Switch, StepOne, Temp };
+    struct PerCpu {
+        std::optional<u64> resume_past;  // a trap here was already handled: run it
+        std::optional<u64> leaving;      // the CPU was at this address when the run began: its
+                                         // user breakpoint does not stop it (it is leaving it)
+        u8 last_cpl = 0;
+        int entry_vector = -2;           // delivered(): the vector of the entry in progress; -2 none
+        bool gs_watch = false;           // CPL 0 with a GS base that is not this CPU's area
+        u64 entry_rip = 0;
+        // A stop in before() at this boundary (insns count) was reported:
+        // resuming does not report it again.
+        std::optional<u64> resume_boundary;
+        u64 percpu = 0;                  // its per-CPU area, once the kernel has one
+        u32 percpu_retry = 0;
+    };
+
+    Stop run(u64 cycle_limit);
+    void set_goal(Goal g, std::optional<unsigned> cpu = std::nullopt, const Temp* temp = nullptr);
+    CodeCache& code();
+    Stop from_run_result(const RunResult& r);
+    void arm(u64 addr);
+    void disarm(u64 addr);
+    bool watched(u64 addr) const;
+    unsigned index_of(const Cpu& cpu) const;
+    void request_stop(unsigned cpu, StopKind kind, std::string message, bool at_trap = true);
+    bool observing() const;
+    void update_observer();
+    bool uses_gs(const Cpu& cpu) const;
+
+    Machine& m_;
+    const guest::Kernel* k_;
+    std::unique_ptr<guest::Checker> checker_;
+    SwitchTracker tracker_;
+    Disassembler dis_;
+    std::vector<Breakpoint> bps_;
+    int next_id_ = 1;
+    std::vector<u64> armed_;  // addresses with trap records
+    std::vector<PerCpu> cpus_;
+    bool checks_ = false;
+
+    Goal goal_ = Goal::None;
+    std::optional<unsigned> goal_cpu_;
+    Temp temp_;
+    std::optional<Stop> pending_;  // set by the observer when it stops a CPU
+    std::optional<unsigned> last_cpu_;
+};
+
+}  // namespace sy::debug

@@ -1,0 +1,211 @@
+// Building the panels' model (model.h).
+#include "model.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace sy::debug {
+
+std::string hex(u64 v) {
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)v);
+    return buf;
+}
+
+namespace {
+
+SegmentView seg_view(const char* name, const SegCache& s) {
+    return {name, s.sel, s.base, s.limit, s.attr, s.dpl(), s.present()};
+}
+
+bool in_routine(const guest::Kernel& k, u64 start, u64 rip) {
+    Symbols::Range r = k.routine(start);
+    return rip >= r.start && rip < r.end;
+}
+
+}  // namespace
+
+CpuView cpu_view(Machine& m, unsigned n, const guest::Kernel* k) {
+    const Cpu& c = m.cpu(n);
+    CpuView v;
+    v.index = n;
+    v.apic_id = c.apic_id;
+    v.halted = c.halted;
+    v.waiting_sipi = m.waiting_for_sipi(n);
+    std::copy(c.s.gpr, c.s.gpr + 16, v.gpr);
+    v.rip = c.s.rip;
+    v.rflags = c.s.rflags;
+    v.cpl = c.cpl();
+    v.mode = mode_name(c.mode());
+    static const char* const kNames[6] = {"es", "cs", "ss", "ds", "fs", "gs"};
+    for (int s = 0; s < 6; ++s) v.seg[s] = seg_view(kNames[s], c.sys.seg[s]);
+    v.ldtr = seg_view("ldtr", c.sys.ldtr);
+    v.tr = seg_view("tr", c.sys.tr);
+    v.gdtr_base = c.sys.gdtr.base, v.gdtr_limit = c.sys.gdtr.limit;
+    v.idtr_base = c.sys.idtr.base, v.idtr_limit = c.sys.idtr.limit;
+    v.fs_base = c.sys.seg[FS].base;
+    v.gs_base = c.sys.seg[GS].base;
+    v.kernel_gs_base = c.sys.kernel_gs_base;
+    v.cr0 = c.sys.cr0, v.cr2 = c.sys.cr2, v.cr3 = c.sys.cr3, v.cr4 = c.sys.cr4, v.efer = c.sys.efer;
+    v.cycles = c.cycles;
+    v.insns = c.insns;
+    // The 64-bit TSS: RSP0 at offset 4, IST1-7 at 36 (SDM Vol. 3A, Figure 8-11),
+    // read through TR's base like the CPU does.
+    guest::CpuMemory mem(c);
+    if (c.sys.tr.present() && c.sys.tr.limit >= 0x67) {
+        v.tss_rsp0 = mem.get<u64>(c.sys.cr3 & ~0xFFFull, c.sys.tr.base + 4);
+        for (int i = 0; i < 7; ++i)
+            v.tss_ist[i] = mem.get<u64>(c.sys.cr3 & ~0xFFFull, c.sys.tr.base + 36 + 8 * i).value_or(0);
+    }
+    if (k) {
+        v.rip_sym = k->symbols().format(c.s.rip);
+        v.kcpu = k->cpu_of_apic(c.apic_id);
+        if (v.kcpu) {
+            v.percpu = k->percpu(*v.kcpu);
+            v.current_task = guest::current_task(*k, *v.kcpu);
+        }
+    }
+    return v;
+}
+
+Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, const ModelOptions& o) {
+    Model model;
+    model.now = m.now();
+    for (unsigned n = 0; n < m.cpu_count(); ++n) model.cpus.push_back(cpu_view(m, n, k));
+    if (sw) model.log = sw->log();
+    if (!k) {
+        model.kernel_note = "no kernel descriptor: CPU state only";
+        return model;
+    }
+    model.kernel_known = true;
+    const guest::Descriptor& d = k->d();
+    model.lab_breaks = k->get<int>(d.lab_breaks).value_or(0);
+    std::vector<guest::Task> tasks = guest::read_tasks(*k);
+    if (tasks.empty()) model.kernel_note = "the kernel has no tasks yet";
+
+    // Each CPU: whose stack RSP is on, and where it is.
+    for (CpuView& v : model.cpus) {
+        const Cpu& c = m.cpu(v.index);
+        if (const guest::Task* t = guest::task_with_stack(tasks, c.s.gpr[RSP])) v.rsp_pid = t->pid;
+        if (const guest::Task* t = guest::find_task(tasks, v.current_task)) v.current_pid = t->pid;
+        if (v.waiting_sipi) v.where = "waiting for SIPI";
+        else if (v.halted) v.where = "halted";
+        else if (v.cpl == 3) v.where = "user mode";
+        else if (in_routine(*k, d.sym_switch_to_asm, v.rip)) v.where = "__switch_to_asm";
+        else if (in_routine(*k, d.sym_switch_to, v.rip)) v.where = "__switch_to";
+        else v.where = v.rip_sym.empty() ? "kernel" : v.rip_sym;
+    }
+
+    // The switch in progress, per CPU.
+    struct Progress {
+        unsigned cpu;
+        const SwitchInProgress* s;
+    };
+    std::vector<Progress> progress;
+    // A record counts while its CPU is still inside __switch_to_asm or
+    // __switch_to: once the ret has popped next's ret_addr, next just runs.
+    if (sw)
+        for (unsigned n = 0; n < m.cpu_count(); ++n)
+            if (const auto& s = sw->in_progress(n)) {
+                const u64 rip = m.cpu(n).s.rip;
+                if (in_routine(*k, d.sym_switch_to_asm, rip) || in_routine(*k, d.sym_switch_to, rip))
+                    progress.push_back({n, &*s});
+            }
+
+    for (const guest::Task& t : tasks) {
+        TaskView tv;
+        tv.task = t;
+        tv.state = t.state_name(d);
+        tv.cr3 = guest::task_cr3(*k, t);
+        const Progress* as_next = nullptr;
+        const Progress* as_prev = nullptr;
+        for (const Progress& p : progress) {
+            if (p.s->next == t.addr) as_next = &p;
+            if (p.s->prev == t.addr) as_prev = &p;
+        }
+        for (const CpuView& v : model.cpus) {
+            if (v.current_task == t.addr && !v.waiting_sipi) tv.on_cpu = int(v.index);
+            if (t.stack_contains(v.gpr[RSP]) && !v.waiting_sipi) tv.rsp_cpu = int(v.index), tv.rsp = v.gpr[RSP];
+        }
+        if (as_next) tv.switched_out = true;  // its frame is being popped
+        else if (as_prev) tv.switched_out = !t.stack_contains(m.cpu(as_prev->cpu).s.gpr[RSP]);
+        else tv.switched_out = !t.current_on;
+        if (as_next) tv.on_cpu = int(as_next->cpu);
+        tv.frames = guest::read_frames(*k, t, tv.switched_out);
+        if (tv.frames.frame) tv.ret_slot = tv.frames.frame->ret_addr_slot(d);
+        if (as_next && as_next->s->at_ret && tv.ret_slot == m.cpu(as_next->cpu).s.gpr[RSP]) tv.popping = true;
+
+        // Backtrace: from the saved frame, or from the CPU running on this stack.
+        if (tv.switched_out && tv.frames.frame) {
+            tv.backtrace = guest::unwind_switched_out(*k, t, *tv.frames.frame, tv.frames.user_regs);
+        } else if (tv.rsp_cpu >= 0 && m.cpu(unsigned(tv.rsp_cpu)).cpl() == 0) {
+            const Cpu& c = m.cpu(unsigned(tv.rsp_cpu));
+            tv.backtrace = guest::unwind_live(*k, &t, c.s.rip, c.s.gpr[RSP], c.s.gpr[RBP], tv.frames.user_regs);
+        } else if (tv.on_cpu >= 0 && m.cpu(unsigned(tv.on_cpu)).cpl() == 3) {
+            const Cpu& c = m.cpu(unsigned(tv.on_cpu));
+            tv.backtrace.frames.push_back({c.s.rip, c.s.gpr[RSP], c.s.gpr[RBP], "", "rip"});
+            tv.backtrace.end = "running in user mode";
+        }
+
+        // Stack slots: the live part of the stack and a few below it.
+        std::vector<guest::Region> regions = guest::stack_regions(*k, t, tv.frames);
+        if (t.stack) {
+            u64 lowest = t.stack_top();
+            if (tv.switched_out && t.stack_contains(t.saved_rsp)) lowest = std::min(lowest, t.saved_rsp);
+            if (tv.rsp_cpu >= 0) lowest = std::min(lowest, tv.rsp);
+            if (as_prev) {
+                // Where __switch_to_asm's pushes land: the frame below the return address.
+                u64 frame = as_prev->s->entry_rsp - d.frame.ret_addr;
+                lowest = std::min(lowest, frame);
+                if (!tv.frames.frame)
+                    regions.push_back({frame, d.frame.size, "inactive_task_frame", guest::inactive_frame_fields(d)});
+            }
+            if (lowest == t.stack_top()) lowest = guest::pt_regs_addr(*k, t);
+            lowest = std::max(t.stack, lowest - 8 * o.slots_below_rsp);
+            u64 highest = std::min(t.stack_top(), lowest + 8 * o.max_slots);
+            tv.slots = guest::stack_slots(*k, lowest, highest, regions);
+        }
+        model.tasks.push_back(std::move(tv));
+    }
+
+    // The switch view: the first CPU with a switch in progress.
+    if (!progress.empty()) {
+        const Progress& p = progress.front();
+        const Cpu& c = m.cpu(p.cpu);
+        SwitchView s;
+        s.cpu = p.cpu;
+        s.prev = p.s->prev, s.next = p.s->next;
+        s.prev_pid = p.s->prev_pid, s.next_pid = p.s->next_pid;
+        s.prev_name = p.s->prev_name, s.next_name = p.s->next_name;
+        s.rsp = c.s.gpr[RSP];
+        s.cycle = c.cycles;
+        s.at_ret = p.s->at_ret;
+        const guest::Task* next = guest::find_task(tasks, p.s->next);
+        s.on_next_stack = next && next->stack_contains(s.rsp);
+        if (next) {
+            s.ret_slot = next->saved_rsp + d.frame.ret_addr;
+            s.ret_addr = k->u64_at(s.ret_slot);
+            s.ret_sym = k->symbols().format(s.ret_addr);
+        }
+        if (s.at_ret) s.phase = "at the ret of __switch_to: about to pop next's ret_addr";
+        else if (in_routine(*k, d.sym_switch_to, c.s.rip)) s.phase = "__switch_to, on next's stack";
+        else if (s.on_next_stack) s.phase = "__switch_to_asm, on next's stack: popping next's registers";
+        else s.phase = "__switch_to_asm, on prev's stack: pushing prev's registers";
+        SwitchRegs now = sample_switch_regs(*k, c);
+        const SwitchRegs& b = p.s->before;
+        s.changes = {
+            {"TSS.RSP0", b.tss_rsp0.value_or(0), now.tss_rsp0.value_or(0), b.tss_rsp0.has_value()},
+            {"top_of_stack", b.top_of_stack, now.top_of_stack},
+            {"CR3", b.cr3, now.cr3},
+            {"FS base", b.fs_base, now.fs_base},
+            {"GS base", b.gs_base, now.gs_base},
+            {"KERNEL_GS_BASE", b.kernel_gs_base, now.kernel_gs_base},
+            {"current_task", b.current_task, now.current_task},
+            {"stack canary", b.stack_canary, now.stack_canary},
+        };
+        model.sw = std::move(s);
+    }
+    return model;
+}
+
+}  // namespace sy::debug

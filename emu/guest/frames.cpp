@@ -1,0 +1,124 @@
+// Frames on kernel stacks (include/switch_to.h and include/ptrace.h in the
+// guest kernel; every offset below comes from the descriptor).
+#include "frames.h"
+
+#include <algorithm>
+
+namespace sy::guest {
+
+namespace {
+
+u64 field_at(const std::vector<u8>& raw, u32 off) {
+    u64 v = 0;
+    if (off + 8 <= raw.size()) std::memcpy(&v, raw.data() + off, 8);
+    return v;
+}
+
+}  // namespace
+
+std::vector<std::pair<u32, std::string>> inactive_frame_fields(const Descriptor& d) {
+    return {{d.frame.r15, "r15"}, {d.frame.r14, "r14"}, {d.frame.r13, "r13"},          {d.frame.r12, "r12"},
+            {d.frame.bx, "rbx"},  {d.frame.bp, "rbp"},  {d.frame.ret_addr, "ret_addr"}};
+}
+
+std::vector<std::pair<u32, std::string>> pt_regs_fields(const Descriptor& d) {
+    const auto& r = d.pt_regs;
+    return {{r.r15, "r15"}, {r.r14, "r14"}, {r.r13, "r13"}, {r.r12, "r12"},         {r.bp, "bp"},
+            {r.bx, "bx"},   {r.r11, "r11"}, {r.r10, "r10"}, {r.r9, "r9"},           {r.r8, "r8"},
+            {r.ax, "ax"},   {r.cx, "cx"},   {r.dx, "dx"},   {r.si, "si"},           {r.di, "di"},
+            {r.orig_ax, "orig_ax"}, {r.ip, "ip"}, {r.cs, "cs"}, {r.flags, "flags"}, {r.sp, "sp"},
+            {r.ss, "ss"}};
+}
+
+std::optional<InactiveFrame> read_inactive_frame(const Kernel& k, u64 addr) {
+    const Descriptor& d = k.d();
+    std::vector<u8> raw(d.frame.size);
+    if (!addr || k.read(addr, raw.data(), raw.size()) != raw.size()) return std::nullopt;
+    InactiveFrame f;
+    f.addr = addr;
+    f.r15 = field_at(raw, d.frame.r15);
+    f.r14 = field_at(raw, d.frame.r14);
+    f.r13 = field_at(raw, d.frame.r13);
+    f.r12 = field_at(raw, d.frame.r12);
+    f.rbx = field_at(raw, d.frame.bx);
+    f.rbp = field_at(raw, d.frame.bp);
+    f.ret_addr = field_at(raw, d.frame.ret_addr);
+    f.ret_sym = k.symbols().format(f.ret_addr);
+    return f;
+}
+
+std::optional<PtRegs> read_pt_regs(const Kernel& k, u64 addr) {
+    const Descriptor& d = k.d();
+    std::vector<u8> raw(d.pt_regs.size);
+    if (!addr || k.read(addr, raw.data(), raw.size()) != raw.size()) return std::nullopt;
+    const auto& o = d.pt_regs;
+    PtRegs r;
+    r.addr = addr;
+    r.r15 = field_at(raw, o.r15), r.r14 = field_at(raw, o.r14), r.r13 = field_at(raw, o.r13);
+    r.r12 = field_at(raw, o.r12), r.bp = field_at(raw, o.bp), r.bx = field_at(raw, o.bx);
+    r.r11 = field_at(raw, o.r11), r.r10 = field_at(raw, o.r10), r.r9 = field_at(raw, o.r9);
+    r.r8 = field_at(raw, o.r8), r.ax = field_at(raw, o.ax), r.cx = field_at(raw, o.cx);
+    r.dx = field_at(raw, o.dx), r.si = field_at(raw, o.si), r.di = field_at(raw, o.di);
+    r.orig_ax = field_at(raw, o.orig_ax), r.ip = field_at(raw, o.ip), r.cs = field_at(raw, o.cs);
+    r.flags = field_at(raw, o.flags), r.sp = field_at(raw, o.sp), r.ss = field_at(raw, o.ss);
+    return r;
+}
+
+u64 pt_regs_addr(const Kernel& k, const Task& t) { return t.stack ? t.stack_top() - k.d().pt_regs.size : 0; }
+
+bool is_fork_frame(const Kernel& k, const Task& t, const InactiveFrame& f) {
+    const Descriptor& d = k.d();
+    return f.ret_addr == d.sym_ret_from_fork && t.stack && f.addr == t.stack_top() - d.fork_frame.size;
+}
+
+TaskFrames read_frames(const Kernel& k, const Task& t, bool switched_out) {
+    TaskFrames out;
+    if (!t.stack) return out;  // freed (a reaped or dead task)
+    if (switched_out && t.stack_contains(t.saved_rsp)) {
+        out.frame = read_inactive_frame(k, t.saved_rsp);
+        if (out.frame) out.never_ran = is_fork_frame(k, t, *out.frame);
+    }
+    // A user task's pt_regs hold its user registers whenever it is in the
+    // kernel (it entered through them) or switched out; a new task's are the
+    // fork_frame's.
+    if (t.user(k.d()) || out.never_ran) out.user_regs = read_pt_regs(k, pt_regs_addr(k, t));
+    return out;
+}
+
+std::vector<Region> stack_regions(const Kernel& k, const Task& t, const TaskFrames& f) {
+    const Descriptor& d = k.d();
+    std::vector<Region> out;
+    if (f.frame) {
+        out.push_back({f.frame->addr, d.frame.size, f.never_ran ? "fork_frame" : "inactive_task_frame",
+                       inactive_frame_fields(d)});
+    }
+    if (f.user_regs) {
+        out.push_back({f.user_regs->addr, d.pt_regs.size, f.never_ran ? "fork_frame" : "pt_regs", pt_regs_fields(d)});
+    }
+    return out;
+}
+
+std::vector<StackSlot> stack_slots(const Kernel& k, u64 from, u64 to, const std::vector<Region>& regions) {
+    std::vector<StackSlot> out;
+    from &= ~7ull;
+    if (to <= from) return out;
+    std::vector<u8> raw(to - from);
+    size_t got = k.read(from, raw.data(), raw.size());
+    for (u64 a = from; a + 8 <= to; a += 8) {
+        StackSlot s;
+        s.addr = a;
+        s.readable = a - from + 8 <= got;
+        if (s.readable) std::memcpy(&s.value, raw.data() + (a - from), 8);
+        if (s.readable && k.in_kernel_text(s.value)) s.sym = k.symbols().format(s.value);
+        for (const Region& r : regions) {
+            if (a < r.start || a >= r.start + r.size) continue;
+            s.region = r.name;
+            for (auto& [off, name] : r.fields)
+                if (r.start + off == a) s.field = name;
+        }
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+}  // namespace sy::guest

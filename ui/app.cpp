@@ -1,0 +1,289 @@
+// The GUI loop: SDL2 window with an OpenGL 3 context, Dear ImGui's SDL2 and
+// OpenGL3 backends, the windows of windows.h over one Session. While the
+// guest runs, each frame gives it one slice of about 10 ms of host time
+// (Session::tick), so the window keeps its 60 frames per second.
+#include "app.h"
+
+#include <GL/gl.h>
+#include <SDL.h>
+#include <imgui.h>
+
+#include <backends/imgui_impl_opengl3.h>
+#include <backends/imgui_impl_sdl.h>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "model_json.h"
+#include "screenshot.h"
+#include "session.h"
+#include "windows.h"
+
+namespace sy::ui {
+
+namespace {
+
+// Where the windows start (a person can move and resize them): two rows.
+void place(const char* name, float x, float y, float w, float h, ImGuiCond cond) {
+    ImGui::SetNextWindowPos(ImVec2(x, y), cond);
+    ImGui::SetNextWindowSize(ImVec2(w, h), cond);
+    (void)name;
+}
+
+struct Panel {
+    const char* name;   // for --panel
+    const char* title;  // the window's
+    void (*draw)(Session&);
+};
+constexpr Panel kPanels[] = {
+    {"cpu", "CPU", draw_cpu},
+    {"threads", "Threads", draw_threads},
+    {"disassembly", "Disassembly", draw_disassembly},
+    {"anatomy", "Switch anatomy", draw_anatomy},
+    {"log", "Switch log", draw_timeline},
+    {"screen", "Screen", draw_screen},
+    {"memory", "Memory", draw_memory},
+    {"console", "Serial console", draw_console},
+};
+
+const Panel* find_panel(const std::string& name) {
+    for (const Panel& p : kPanels)
+        if (name == p.name) return &p;
+    return nullptr;
+}
+
+void draw_all(Session& s, float W, float H, ImGuiCond cond, const Panel* only) {
+    const float top = ImGui::GetFrameHeight();
+    draw_controls(s);
+    if (only) {
+        // One panel filling the window (--panel: for documentation).
+        place(only->title, 0, top, W, H - top, ImGuiCond_Always);
+        only->draw(s);
+        return;
+    }
+    const float h1 = (H - top) * 0.56f, y2 = top + h1, h2 = H - y2;
+    const float cpu_w = W * 0.2f, dis_w = W * 0.27f, thr_w = W - cpu_w - dis_w;
+    const float ana_w = W * 0.52f, log_w = W * 0.25f, side_w = W - ana_w - log_w;
+    place("CPU", 0, top, cpu_w, h1, cond);
+    draw_cpu(s);
+    place("Threads", cpu_w, top, thr_w, h1, cond);
+    draw_threads(s);
+    place("Disassembly", cpu_w + thr_w, top, dis_w, h1, cond);
+    draw_disassembly(s);
+    place("Switch anatomy", 0, y2, ana_w, h2, cond);
+    draw_anatomy(s);
+    place("Switch log", ana_w, y2, log_w, h2, cond);
+    draw_timeline(s);
+    place("Screen", ana_w + log_w, y2 + h2 * 0.5f, side_w, h2 * 0.5f, cond);
+    draw_screen(s);
+    place("Memory", ana_w + log_w, y2 + h2 * 0.5f, side_w, h2 * 0.5f, cond);
+    draw_memory(s);
+    place("Serial console", ana_w + log_w, y2, side_w, h2 * 0.5f, cond);
+    draw_console(s);
+}
+
+bool parse_size(const std::string& s, int& w, int& h) {
+    return std::sscanf(s.c_str(), "%dx%d", &w, &h) == 2 && w >= 640 && h >= 480 && w <= 8192 && h <= 8192;
+}
+
+std::string ini_path() {
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    const char* home = std::getenv("HOME");
+    std::filesystem::path dir = xdg && *xdg ? std::filesystem::path(xdg) : home ? std::filesystem::path(home) / ".config" : "";
+    if (dir.empty()) return {};
+    dir /= "switchyard";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    return ec ? std::string() : (dir / "gui.ini").string();
+}
+
+// The debugger keys, whatever has the keyboard focus.
+std::optional<Command> key_command(SDL_Keycode key, bool shift) {
+    switch (key) {
+    case SDLK_F5: return Command::Continue;
+    case SDLK_F8:
+    case SDLK_PAUSE: return Command::Pause;
+    case SDLK_F6: return Command::RunToSwitch;
+    case SDLK_F9: return Command::ToggleBreakpoint;
+    case SDLK_F10: return Command::StepOver;
+    case SDLK_F11: return shift ? Command::StepOut : Command::Step;
+    default: return std::nullopt;
+    }
+}
+
+// "F6,F11,S-F11" -> the commands those keys give.
+std::vector<Command> parse_keys(const std::string& spec) {
+    std::vector<Command> out;
+    size_t start = 0;
+    while (start < spec.size()) {
+        size_t comma = spec.find(',', start);
+        std::string k = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        start = comma == std::string::npos ? spec.size() : comma + 1;
+        bool shift = k.rfind("S-", 0) == 0;
+        if (shift) k = k.substr(2);
+        SDL_Keycode code = k == "F5" ? SDLK_F5 : k == "F6" ? SDLK_F6 : k == "F8" ? SDLK_F8 : k == "F9" ? SDLK_F9
+                         : k == "F10" ? SDLK_F10 : k == "F11" ? SDLK_F11 : SDLK_UNKNOWN;
+        auto c = key_command(code, shift);
+        if (!c) cli::fail("--keys " + spec + ": " + k + " is not a debugger key (F5 F6 F8 F9 F10 F11 S-F11)");
+        out.push_back(*c);
+    }
+    return out;
+}
+
+}  // namespace
+
+int run_gui(const GuiOptions& o) {
+    int W = 0, H = 0;
+    if (!parse_size(o.size, W, H)) cli::fail("--size " + o.size + ": expected WIDTHxHEIGHT, at least 640x480");
+    const bool headless = !o.screenshot.empty() || !o.dump_state.empty() || !o.dump_memory.empty();
+    if (!o.screenshot.empty() && W * H < 1280 * 720) cli::fail("--screenshot needs a window of at least 1280x720");
+
+    const Panel* panel = nullptr;
+    if (!o.panel.empty() && !(panel = find_panel(o.panel)))
+        cli::fail("--panel " + o.panel + ": not a panel (cpu threads disassembly anatomy log screen memory console)");
+    Session s(o.machine, !o.no_checks);
+    if (o.until_switch_given) {
+        if (!s.kernel()) cli::fail("--until-switch: " + s.kernel_path() + " has no debugger descriptor: " + s.kernel_note());
+        if (!s.run_to_switches(o.until_switch))
+            cli::fail("--until-switch " + std::to_string(o.until_switch) + ": the run ended first: " + s.status(), 1);
+    }
+    // Breakpoints take effect after --until-switch.
+    for (const auto& b : o.breaks) {
+        try {
+            s.debugger().add_breakpoint(b);
+        } catch (const std::invalid_argument& e) {
+            cli::fail(std::string("--break ") + e.what());
+        }
+    }
+    const std::vector<Command> keys = parse_keys(o.keys);
+    if (!o.frames) {
+        for (Command c : keys) {
+            s.command(c);
+            while (s.running()) s.tick(1000.0);
+        }
+    }
+    if (!o.dump_state.empty()) {
+        std::ofstream f(o.dump_state);
+        f << debug::model_json(s.model()).dump(1) << "\n";
+        if (!f) cli::fail("--dump-state " + o.dump_state + ": cannot write it", 1);
+    }
+    if (!o.dump_memory.empty()) {
+        // Straight from the machine's RAM: no CPU, no page tables, no descriptor.
+        Machine& m = s.machine();
+        std::ofstream f(o.dump_memory, std::ios::binary);
+        std::vector<char> page(0x1000);
+        for (u64 pa = 0; pa < m.ram_size() && f; pa += page.size()) {
+            m.read_phys(pa, page.data(), page.size());
+            f.write(page.data(), std::streamsize(page.size()));
+        }
+        if (!f) cli::fail("--dump-memory " + o.dump_memory + ": cannot write it", 1);
+    }
+    if (headless && o.screenshot.empty()) return 0;
+
+    const char* x11 = std::getenv("DISPLAY");
+    const char* wl = std::getenv("WAYLAND_DISPLAY");
+    if (!(x11 && *x11) && !(wl && *wl) && !std::getenv("SDL_VIDEODRIVER"))
+        cli::fail("no display for the GUI: DISPLAY and WAYLAND_DISPLAY are not set (for --screenshot, run it under xvfb-run)", 1);
+    if (SDL_Init(SDL_INIT_VIDEO) != 0)
+        cli::fail(std::string("no display for the GUI (") + SDL_GetError() +
+                      "); set DISPLAY, or run it under xvfb-run for --screenshot",
+                  1);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_FLAGS, 0);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
+    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+    std::string title = "switchyard - " + s.kernel_path();
+    SDL_Window* win = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, W, H,
+                                       SDL_WINDOW_OPENGL | (headless ? 0 : SDL_WINDOW_RESIZABLE));
+    if (!win) cli::fail(std::string("cannot open the window: ") + SDL_GetError(), 1);
+    SDL_GLContext gl = SDL_GL_CreateContext(win);
+    if (!gl) cli::fail(std::string("no OpenGL 3 context: ") + SDL_GetError(), 1);
+    SDL_GL_MakeCurrent(win, gl);
+    SDL_GL_SetSwapInterval(headless ? 0 : 1);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    static std::string ini;
+    ini = headless ? std::string() : ini_path();
+    io.IniFilename = ini.empty() ? nullptr : ini.c_str();
+    // Headless: no pointer (Xvfb's sits mid-screen and would raise tooltips).
+    if (headless) io.ConfigFlags |= ImGuiConfigFlags_NoMouse;
+    ImGui::StyleColorsDark();
+    ImGui::GetStyle().WindowRounding = 0;
+    ImGui_ImplSDL2_InitForOpenGL(win, gl);
+    ImGui_ImplOpenGL3_Init("#version 130");
+
+    int frames = 0;
+    auto t0 = std::chrono::steady_clock::now();
+    double draw_ms = 5.0;  // the last frame's drawing, events and swap
+    bool quit = false;
+    int status = 0;
+    while (!quit) {
+        SDL_Event e;
+        bool any = s.running() || headless || frames < 3 ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, 50);
+        while (any) {
+            ImGui_ImplSDL2_ProcessEvent(&e);
+            if (e.type == SDL_QUIT) quit = true;
+            if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) quit = true;
+            if (e.type == SDL_KEYDOWN && !headless)
+                if (auto c = key_command(e.key.keysym.sym, e.key.keysym.mod & KMOD_SHIFT)) s.command(*c);
+            any = SDL_PollEvent(&e);
+        }
+        if (o.frames && frames == 1)
+            for (Command c : keys) s.command(c);
+        // The guest gets what is left of a 60 Hz frame after drawing the last one.
+        auto tick_start = std::chrono::steady_clock::now();
+        if (s.running()) {
+            double budget = 15.0 - draw_ms;
+            s.tick(budget < 2.0 ? 2.0 : budget > 12.0 ? 12.0 : budget);
+        }
+        auto draw_start = std::chrono::steady_clock::now();
+        (void)tick_start;
+
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplSDL2_NewFrame();
+        ImGui::NewFrame();
+        int w = W, h = H;
+        SDL_GetWindowSize(win, &w, &h);
+        draw_all(s, float(w), float(h), headless ? ImGuiCond_Always : ImGuiCond_FirstUseEver, panel);
+        ImGui::Render();
+        int fw = 0, fh = 0;
+        SDL_GL_GetDrawableSize(win, &fw, &fh);
+        glViewport(0, 0, fw, fh);
+        glClearColor(0.08f, 0.08f, 0.10f, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+        ++frames;
+        // A few frames first: ImGui settles window sizes and scrolling on
+        // the frames after they are first submitted.
+        if (frames == 1) t0 = std::chrono::steady_clock::now();
+        if (headless && frames == std::max(6, int(o.frames))) {
+            if (o.frames) {
+                double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                std::fprintf(stderr, "switchyard: %d frames in %.2f s: %.1f frames per second; the guest is at cycle %llu\n",
+                             frames - 1, secs, double(frames - 1) / secs, (unsigned long long)s.machine().now());
+            }
+            glFinish();
+            std::string err = write_screenshot(o.screenshot, fw, fh);
+            if (!err.empty()) {
+                std::fprintf(stderr, "switchyard: --screenshot %s: %s\n", o.screenshot.c_str(), err.c_str());
+                status = 1;
+            }
+            quit = true;
+        }
+        SDL_GL_SwapWindow(win);
+        draw_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - draw_start).count();
+    }
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplSDL2_Shutdown();
+    ImGui::DestroyContext();
+    SDL_GL_DeleteContext(gl);
+    SDL_DestroyWindow(win);
+    SDL_Quit();
+    return status;
+}
+
+}  // namespace sy::ui

@@ -113,12 +113,11 @@ Machine::Machine(MachineConfig cfg)
       ata_({&isa_irqs_, dev::AtaChannel::kIrq}),
       pit_(kCpuHz, {&isa_irqs_, dev::Pit8254::kIrq}),
       com1_(dev::Uart16550::kCom1Base, kCpuHz, {&isa_irqs_, dev::Uart16550::kCom1Irq},
-            [this](u8 b) {
-                if (cfg_.serial_out) cfg_.serial_out(b);
-            }),
+            [this](u8 b) { serial_output(b); }),
       rtc_(kCpuHz, cfg_.ram_bytes, 0, {&isa_irqs_, dev::CmosRtc::kIrq}),
       debugcon_([this](u8 b) {
-          if (cfg_.debugcon_out) cfg_.debugcon_out(b);
+          ++debugcon_out_count_;
+          if (!mute_output_ && cfg_.debugcon_out) cfg_.debugcon_out(b);
       }),
       fw_cfg_(cfg_.ram_bytes, u16(cfg_.cpus)),
       kbc_({&isa_irqs_, dev::I8042::kKbdIrq}, {&isa_irqs_, dev::I8042::kMouseIrq}, [this] { request_reset(); },
@@ -197,9 +196,7 @@ void Machine::reset() {
     isa_levels_ = 0;
     ata_.reset();
     pit_ = dev::Pit8254(kCpuHz, {&isa_irqs_, dev::Pit8254::kIrq});
-    com1_ = dev::Uart16550(dev::Uart16550::kCom1Base, kCpuHz, {&isa_irqs_, dev::Uart16550::kCom1Irq}, [this](u8 b) {
-        if (cfg_.serial_out) cfg_.serial_out(b);
-    });
+    com1_ = dev::Uart16550(dev::Uart16550::kCom1Base, kCpuHz, {&isa_irqs_, dev::Uart16550::kCom1Irq}, [this](u8 b) { serial_output(b); });
     vga_ = dev::Vga();
     kbc_ = dev::I8042({&isa_irqs_, dev::I8042::kKbdIrq}, {&isa_irqs_, dev::I8042::kMouseIrq}, [this] { request_reset(); },
                       [this](bool on) { set_a20(on); });
@@ -257,7 +254,7 @@ size_t Machine::inject_serial(const u8* bytes, size_t n) {
 void Machine::serialize(Archive& ar) {
     ar.section("machine");
     ar(now_, device_time_, stopping_, reset_requested_, a20_, hpet_legacy_, isa_levels_, next_host_poll_, serial_queue_,
-       com1_lcr_, com1_ier_);
+       com1_lcr_, com1_ier_, serial_out_count_, debugcon_out_count_);
     // A round a debugger stop interrupted: the next run() resumes it.
     bool in_round = round_.has_value();
     Round round = round_.value_or(Round{0, 0});
@@ -609,6 +606,7 @@ RunResult Machine::run(u64 cycle_limit) {
             first_cpu = round_->next_cpu;
             round_.reset();
         } else {
+            if (round_listener_) round_listener_->round_start(*this);
             advance_devices(now_);
             if (host_ && now_ >= next_host_poll_) {
                 host_->poll(*this);

@@ -110,6 +110,17 @@ public:
     virtual void before_first_write(u64 page) = 0;  // RAM page number (address >> 12)
 };
 
+// Told at the start of each round of Machine::run() that does not resume an
+// interrupted one, before the devices advance: the state then is the state a
+// fresh run() call starts from, so a timeline can save it there and a later
+// run() from the restored state goes on exactly as this one does
+// (emu/replay/timeline.h).
+class RoundListener {
+public:
+    virtual ~RoundListener() = default;
+    virtual void round_start(Machine& m) = 0;
+};
+
 // Why Machine::run() returned.
 enum class RunEnd {
     GuestExit,    // the guest wrote the isa-debug-exit port
@@ -215,6 +226,7 @@ public:
 
     // ---- the host side ----
     void set_host(HostIo* host) { host_ = host; }
+    HostIo* host() const { return host_; }
     // Host bytes for COM1's receiver, at the current cycle. They enter the UART
     // at moments the guest decides, as far as its receiver has room: when it
     // reads the line status register, and at the end of each round while it
@@ -265,6 +277,15 @@ public:
     // unwritten again and the CPUs' write-TLB entries are dropped, so the next
     // write to any page asks again. nullptr stops watching (no cost then).
     void watch_writes(PageWriteListener* l);
+    // `l` hears of each round start (nullptr: nobody).
+    void set_round_listener(RoundListener* l) { round_listener_ = l; }
+    // Bytes the guest has written to COM1 and to port 0xE9 since power-on
+    // (saved by serialize(), so a restored machine says how much output it had
+    // made: a GUI cuts its console there). While muted, output is counted but
+    // not given to the sinks (a timeline re-running what was already shown).
+    u64 serial_output_count() const { return serial_out_count_; }
+    u64 debugcon_output_count() const { return debugcon_out_count_; }
+    void mute_output(bool on) { mute_output_ = on; }
 
 private:
     // ISA IRQ lines fan out to the PIC and the IOAPIC (IRQ 0 on pin 2). While
@@ -395,6 +416,13 @@ private:
     HostIo* host_ = nullptr;
     InputListener* input_listener_ = nullptr;
     PageWriteListener* write_listener_ = nullptr;
+    RoundListener* round_listener_ = nullptr;
+    u64 serial_out_count_ = 0, debugcon_out_count_ = 0;
+    bool mute_output_ = false;
+    void serial_output(u8 b) {
+        ++serial_out_count_;
+        if (!mute_output_ && cfg_.serial_out) cfg_.serial_out(b);
+    }
     std::vector<u64> written_;  // one bit per RAM page: written since watch_writes()
     u64 next_host_poll_ = 0;
     std::deque<u8> serial_queue_;

@@ -101,16 +101,18 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
         size_t want = std::min<size_t>(in_page, ZYDIS_MAX_INSTRUCTION_LENGTH);
         cpu.fetch_bytes(cur, buf, want);
         Insn insn;
+        timing::Facts facts;
         bool ends;
-        if (!decode_one(buf, want, cur - cs_base, ctx, insn, &ends)) {
+        if (!decode_one(buf, want, cur - cs_base, ctx, insn, &ends, &facts)) {
             if (n > 0) break;  // let the crossing instruction start its own block
             cpu.fetch_bytes(cur, buf, ZYDIS_MAX_INSTRUCTION_LENGTH);
-            decode_one(buf, ZYDIS_MAX_INSTRUCTION_LENGTH, cur - cs_base, ctx, insn, &ends);
+            decode_one(buf, ZYDIS_MAX_INSTRUCTION_LENGTH, cur - cs_base, ctx, insn, &ends, &facts);
             ends = true;
             if (insn.len > in_page)
                 blk->bytes[1] = Block::Bytes{cpu.fetch_phys(next_page(cur)) >> 12, 0, static_cast<u16>(insn.len - in_page)};
         }
         blk->insns.push_back(insn);
+        blk->facts.push_back(facts);
         ++insns_decoded;
         blk->bytes[0].end = static_cast<u16>(std::min<u64>(0x1000, blk->bytes[0].end + insn.len));
         cur += insn.len;

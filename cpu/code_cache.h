@@ -27,6 +27,7 @@
 
 #include "insn.h"
 #include "system.h"
+#include "timing/facts.h"
 
 namespace sy {
 
@@ -63,6 +64,8 @@ struct Block {
     Bytes bytes[2];
     bool straddles() const { return bytes[1].page != ~0ull; }
     std::vector<Insn> insns;
+    // What the detailed timing model needs of each instruction (insns[k]'s in facts[k]).
+    std::vector<timing::Facts> facts;
 };
 
 class CodeCache {

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "code_cache.h"
+#include "timing/core.h"
 
 
 namespace sy {
@@ -57,21 +58,60 @@ Cpu::PhysSpan Cpu::translate_span_at(u64 la, unsigned size, Access kind, bool su
 void Cpu::phys_read_span(const PhysSpan& span, void* dst) {
     phys_read_bytes(span.pa[0], dst, span.first);
     if (span.first < span.size) phys_read_bytes(span.pa[1], static_cast<u8*>(dst) + span.first, span.size - span.first);
+    if (model_) [[unlikely]] report_span(span, false);
 }
 
 void Cpu::phys_write_span(const PhysSpan& span, const void* src) {
     phys_write_bytes(span.pa[0], src, span.first);
     if (span.first < span.size)
         phys_write_bytes(span.pa[1], static_cast<const u8*>(src) + span.first, span.size - span.first);
+    if (model_) [[unlikely]] report_span(span, true);
+}
+
+// Every access that went through a translation reaches the timing model here
+// (the accesses that hit a host-TLB entry do in model_read/model_write).
+void Cpu::report_span(const PhysSpan& span, bool write) {
+    model_->data(*this, span.la, span.pa[0], span.first, write, bus_.ram_page(span.pa[0]) != nullptr);
+    if (span.first < span.size)
+        model_->data(*this, (span.la | 0xFFF) + 1, span.pa[1], span.size - span.first, write,
+                     bus_.ram_page(span.pa[1]) != nullptr);
+}
+
+void Cpu::set_timing_model(timing::Model* m) {
+    model_ = m;
+    flush_host_tlbs();  // entries change their tags (kModelTag)
+}
+
+bool Cpu::model_read(u64 la, void* dst, unsigned size) {
+    const size_t idx = (la >> 12) & (kTlbSize - 1);
+    const TlbEntry& e = rtlb_[user_][idx];
+    const u64 off = la & 0xFFF;
+    if (e.tag != ((la >> 12) | kModelTag) || off + size > 0x1000) return false;
+    std::memcpy(dst, e.host + off, size);
+    model_->data(*this, la, (model_ppn_[0][user_][idx] << 12) | off, size, false);
+    return true;
+}
+
+bool Cpu::model_write(u64 la, const void* src, unsigned size) {
+    const size_t idx = (la >> 12) & (kTlbSize - 1);
+    const TlbEntry& e = wtlb_[user_][idx];
+    const u64 off = la & 0xFFF;
+    if ((e.tag & ~kCodePageTag) != ((la >> 12) | kModelTag) || off + size > 0x1000) return false;
+    if ((e.tag & kCodePageTag) && (*wcode_[user_][idx] & code_line_mask(off, off + size))) return false;
+    std::memcpy(e.host + off, src, size);
+    model_->data(*this, la, (model_ppn_[1][user_][idx] << 12) | off, size, true);
+    return true;
 }
 
 void Cpu::read_slow(u64 la, void* dst, unsigned size) {
+    if (model_ && model_read(la, dst, size)) return;
     const PhysSpan span = translate_span(la, size, Access::Read);
     phys_read_span(span, dst);
     if (bp_.data) [[unlikely]] note_data_access(span.la, size, false);
 }
 
 void Cpu::write_slow(u64 la, const void* src, unsigned size) {
+    if (model_ && model_write(la, src, size)) return;
     // A page with decoded code: the store goes straight in unless it touches
     // one of the page's lines that hold code (then the decode cache looks).
     // Pages a data breakpoint watches never have write-TLB entries.
@@ -253,10 +293,14 @@ bool Cpu::take_interrupt(StepResult& stop) {
 bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     external_event_ = external;
     const u8 from_cpl = sys.cpl;
+    if (model_) model_->begin(nullptr);  // the frame's accesses belong to the event
     bool ok = deliver_fault(f);
     external_event_ = false;
     if (!ok) stop = {StopReason::TripleFault, triple_fault};
-    else if (observer) [[unlikely]] observer->delivered(*this, f.vector, from_cpl);
+    else {
+        if (model_) model_->event(*this, f.vector, external);
+        if (observer) [[unlikely]] observer->delivered(*this, f.vector, from_cpl);
+    }
     return ok;
 }
 
@@ -293,6 +337,7 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
 // 17.3.1.1), or armed code breakpoints. A lone instruction is one whose block
 // end_block ends after it: it is set before the instruction runs. `insns`
 // counts each instruction as it retires, so a fault leaves it right.
+template <bool Detailed>
 [[gnu::noinline]] void Cpu::rare_boundary(u64 la, bool one, Block*& prev, u64& prev_generation, u64 cycle_limit) {
     const bool after_mov_ss = mov_ss_shadow, resume = s.rflags & fl::RF;
     if (one || interrupt_shadow) end_block = true;
@@ -313,12 +358,22 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
     const Block* b = next_block(la, prev, prev_generation);
     const Insn* i = b->insns.data();
     const Insn* end = i + b->insns.size();
+    const timing::Facts* f = b->facts.data();
+    u64 pc = b->la;
     // The block loop of execute(), and, while code breakpoints are armed, a
     // stop before an instruction that has one (the first was checked above):
     // the next boundary raises its #DB.
     while (i != end) {
-        i->fn(*this, *i);
-        cycles += i->cycles;
+        if constexpr (Detailed) {
+            model_->begin(f);
+            i->fn(*this, *i);
+            model_->retire(*this, *i, *f, pc, b->pa + (pc - b->la));
+            pc += i->len;
+            ++f;
+        } else {
+            i->fn(*this, *i);
+            cycles += i->cycles;
+        }
         ++insns;
         ++i;
         if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
@@ -344,8 +399,23 @@ bool Cpu::deliver_event(const Fault& f, bool external, StepResult& stop) {
 // The Observed instantiation (observer.h: only while a debugger asks) first
 // asks the observer at each boundary it stops at: it may stop the CPU there,
 // or have the next instruction run alone.
-template <bool One, bool Observed> StepResult Cpu::execute(u64 cycle_limit) {
+//
+// The Detailed instantiation (a timing model is attached) runs the same
+// boundary and the same blocks, and retires every instruction into the model,
+// which sets `cycles`; the fast one adds each instruction's table cost.
+template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cycle_limit) {
     end_block = false;  // no block is running yet: whatever set it (update_mode) is done
+    // With the model, `cycles` is its clock whichever way this returns (a
+    // handler or a page walk may have added fast-clock costs on the way).
+    struct ModelClock {
+        Cpu& c;
+        ~ModelClock() { c.cycles = c.model_->now(); }
+    };
+    struct NoClock {
+        explicit NoClock(Cpu&) {}
+    };
+    [[maybe_unused]] std::conditional_t<Detailed, ModelClock, NoClock> model_clock{*this};
+    if constexpr (Detailed) model_->sync(*this);
     StepResult stop;
     Block* prev = nullptr;  // the block that ran last, for chaining
     u64 prev_generation = 0;
@@ -373,15 +443,29 @@ template <bool One, bool Observed> StepResult Cpu::execute(u64 cycle_limit) {
                 const Block* b = next_block(la, prev, prev_generation);
                 first = i = b->insns.data();
                 const Insn* end = i + b->insns.size();
-                while (i != end) {
-                    i->fn(*this, *i);
-                    cycles += i->cycles;
-                    ++i;
-                    if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
+                if constexpr (Detailed) {
+                    const timing::Facts* f = b->facts.data();
+                    u64 pc = b->la;
+                    while (i != end) {
+                        model_->begin(f);
+                        i->fn(*this, *i);
+                        model_->retire(*this, *i, *f, pc, b->pa + (pc - b->la));
+                        pc += i->len;
+                        ++f;
+                        ++i;
+                        if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
+                    }
+                } else {
+                    while (i != end) {
+                        i->fn(*this, *i);
+                        cycles += i->cycles;
+                        ++i;
+                        if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
+                    }
                 }
                 insns += static_cast<u64>(i - first);
             } else {
-                rare_boundary(la, lone, prev, prev_generation, cycle_limit);
+                rare_boundary<Detailed>(la, lone, prev, prev_generation, cycle_limit);
             }
             // Trap-class debug conditions of the instruction that just completed
             // (single-step, data and I/O breakpoints) make one #DB, held over one
@@ -419,12 +503,17 @@ template <bool One, bool Observed> StepResult Cpu::execute(u64 cycle_limit) {
     return {halted ? StopReason::Halt : StopReason::Budget, {}};
 }
 
-// The observed loop only while a debugger asks for it (observer.h); the flag is
-// read here, never inside the loop.
-StepResult Cpu::run(u64 cycle_limit) {
-    return observe_boundaries && observer ? execute<false, true>(cycle_limit) : execute<false, false>(cycle_limit);
+// The observed loop only while a debugger asks for it (observer.h), the
+// detailed one only with a timing model: both are looked at here, never
+// inside the loop.
+template <bool One> StepResult Cpu::dispatch(u64 cycle_limit) {
+    const bool observed = observe_boundaries && observer;
+    if (model_) return observed ? execute<One, true, true>(cycle_limit) : execute<One, false, true>(cycle_limit);
+    return observed ? execute<One, true, false>(cycle_limit) : execute<One, false, false>(cycle_limit);
 }
 
-StepResult Cpu::step() { return observe_boundaries && observer ? execute<true, true>(~0ull) : execute<true, false>(~0ull); }
+StepResult Cpu::run(u64 cycle_limit) { return dispatch<false>(cycle_limit); }
+
+StepResult Cpu::step() { return dispatch<true>(~0ull); }
 
 }  // namespace sy

@@ -19,6 +19,9 @@ namespace sy {
 
 class CodeCache;
 struct Block;
+namespace timing {
+class Model;
+}
 
 // Where external interrupts come from (the local APIC, or the PIC): the machine
 // provides it; the CPU only asks and acknowledges.
@@ -321,6 +324,24 @@ public:
     // iteration (17.3.1.2).
     bool debug_trap_pending() const { return db_trap_ != 0; }
 
+    // ---- the detailed timing model (cpu/timing/core.h) ----
+    // With a model (--timing detailed) the step loop runs its Detailed
+    // instantiation: every instruction retires into the model, every data
+    // access reports to it, and `cycles` is the model's clock. Without one
+    // (--timing fast) nothing of it is touched. Set before the CPU runs.
+    void set_timing_model(timing::Model* m);
+    timing::Model* timing_model() const { return model_; }
+    // The page-table entries a walk for `la` reads, for the model's page
+    // walks: physical addresses in walk order, the page size and its global
+    // bit. Reads only; false when `la` is not mapped.
+    struct WalkTrace {
+        u64 entry[4] = {};
+        unsigned count = 0;
+        u64 page_bytes = 0x1000;
+        bool global = false;
+    };
+    bool walk_trace(u64 la, WalkTrace& out);
+
 private:
     static constexpr size_t kTlbSize = 256;
     // Host-pointer TLB: a linear page the current privilege may read (rtlb_) or
@@ -333,6 +354,10 @@ private:
     // bit in its tag, so the inline path misses and write_slow() checks the
     // page's code lines (wcode_) first: stores that touch none go straight in.
     static constexpr u64 kCodePageTag = 1ull << 63;
+    // With a timing model, host-TLB entries carry this bit so that the inline
+    // paths miss: read_slow() and write_slow() then use the entry and report
+    // the access to the model (the fast loop's paths stay as they are).
+    static constexpr u64 kModelTag = 1ull << 62;
     // The architectural TLB: cached translations with their combined rights.
     struct Translation {
         u64 vpn = ~0ull;   // linear page number (4 KiB)
@@ -359,8 +384,9 @@ private:
     // otherwise.
     u64 system_linear(u64 la) const;
     // `peek_root`: a debugger's walk from that CR3, through RAM only.
+    // `trace`: where the walk records the entries it reads (walk_trace; RAM only too).
     bool walk(u64 la, Access kind, bool user, Translation& out, u32& error, bool set_bits,
-              const u64* peek_root = nullptr);
+              const u64* peek_root = nullptr, WalkTrace* trace = nullptr);
     void check_rights(const Translation& t, u64 la, Access kind, bool user_access, bool implicit);
     // Raises #PF for `la`: `error` holds P and RSVD, this adds W/R, U/S and I/D.
     [[noreturn]] void page_fault(u64 la, u32 error, Access kind, bool user_access);
@@ -370,9 +396,18 @@ private:
     // with: 32 bits outside 64-bit mode (no fault: a bad RIP faults at fetch).
     u64 code_linear(u64 la) const { return sys.mode == Mode::Long64 ? la : (la & 0xFFFFFFFFull); }
     // The step loop behind run() and step() (One: a single instruction).
-    template <bool One, bool Observed> StepResult execute(u64 cycle_limit);
+    // Observed: the debugger's observer path (observer.h); Detailed: the
+    // timing model is the clock (model_ is set).
+    template <bool One, bool Observed, bool Detailed> StepResult execute(u64 cycle_limit);
+    template <bool One> StepResult dispatch(u64 cycle_limit);
     const Block* next_block(u64 la, Block*& prev, u64& prev_generation);
+    template <bool Detailed>
     void rare_boundary(u64 la, bool one, Block*& prev, u64& prev_generation, u64 cycle_limit);
+    // The detailed loop's view of a host-TLB hit (kModelTag): copies and
+    // reports; false when the slow path must translate.
+    bool model_read(u64 la, void* dst, unsigned size);
+    void report_span(const PhysSpan& span, bool write);
+    bool model_write(u64 la, const void* src, unsigned size);
     bool take_interrupt(StepResult& stop);
     bool deliver_event(const Fault& f, bool external, StepResult& stop);
     bool external_event_ = false;  // the EXT bit of error codes during delivery
@@ -388,6 +423,8 @@ private:
     const u64* wcode_[2][kTlbSize] = {};  // CodeCache::code_lines for entries tagged kCodePageTag
     Translation atlb_[kArchTlbSize];
     Breakpoints bp_;   // what DR7/DR0-DR3/CR4.DE arm (load_breakpoints)
+    timing::Model* model_ = nullptr;
+    u64 model_ppn_[2][2][kTlbSize] = {};  // [write][user]: physical page of the host-TLB entry (kModelTag)
     u64 db_trap_ = 0;  // DR6 bits of trap-class debug conditions not yet reported
     friend class CodeCache;
 };

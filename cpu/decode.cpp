@@ -197,9 +197,129 @@ bool writes_rip(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* op
     }
 }
 
+// ---- Facts for the detailed timing model (cpu/timing/facts.h) ----------------
+
+// The scoreboard slots register `r` stands for (0: none the model tracks).
+u64 timing_slots(ZydisRegister r) {
+    switch (ZydisRegisterGetClass(r)) {
+        case ZYDIS_REGCLASS_GPR8:
+        case ZYDIS_REGCLASS_GPR16:
+        case ZYDIS_REGCLASS_GPR32:
+        case ZYDIS_REGCLASS_GPR64: return 1ull << (timing::slot::kGpr + gpr_index(r));
+        case ZYDIS_REGCLASS_XMM: return 1ull << (timing::slot::kXmm + (r - ZYDIS_REGISTER_XMM0));
+        case ZYDIS_REGCLASS_MMX:
+        case ZYDIS_REGCLASS_X87: return 1ull << timing::slot::kX87;
+        default:
+            if (r == ZYDIS_REGISTER_X87CONTROL || r == ZYDIS_REGISTER_X87STATUS || r == ZYDIS_REGISTER_X87TAG)
+                return 1ull << timing::slot::kX87;
+            return 0;
+    }
+}
+
+// Instructions that write a register from itself without depending on it
+// (XOR r, r and friends): the renamer breaks the dependency.
+bool zero_idiom(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
+    switch (in.mnemonic) {
+        case ZYDIS_MNEMONIC_XOR: case ZYDIS_MNEMONIC_SUB: case ZYDIS_MNEMONIC_PXOR: case ZYDIS_MNEMONIC_XORPS:
+        case ZYDIS_MNEMONIC_XORPD: case ZYDIS_MNEMONIC_PSUBB: case ZYDIS_MNEMONIC_PSUBW: case ZYDIS_MNEMONIC_PSUBD:
+        case ZYDIS_MNEMONIC_PSUBQ: case ZYDIS_MNEMONIC_PCMPEQB: case ZYDIS_MNEMONIC_PCMPEQW:
+        case ZYDIS_MNEMONIC_PCMPEQD: break;
+        default: return false;
+    }
+    return in.operand_count_visible == 2 && ops[0].type == ZYDIS_OPERAND_TYPE_REGISTER &&
+           ops[1].type == ZYDIS_OPERAND_TYPE_REGISTER && ops[0].reg.value == ops[1].reg.value;
+}
+
+timing::Flow timing_flow(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops) {
+    using timing::Flow;
+    const bool far = in.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR;
+    const bool direct = in.operand_count_visible > 0 && ops[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE;
+    switch (in.mnemonic) {
+        case ZYDIS_MNEMONIC_IRET: case ZYDIS_MNEMONIC_IRETD: case ZYDIS_MNEMONIC_IRETQ: return Flow::Other;
+        default: break;
+    }
+    switch (in.meta.category) {
+        case ZYDIS_CATEGORY_COND_BR: return Flow::Jcc;
+        case ZYDIS_CATEGORY_UNCOND_BR: return far ? Flow::Other : direct ? Flow::Jmp : Flow::JmpInd;
+        case ZYDIS_CATEGORY_CALL: return far ? Flow::Other : direct ? Flow::Call : Flow::CallInd;
+        case ZYDIS_CATEGORY_RET: return far ? Flow::Other : Flow::Ret;
+        case ZYDIS_CATEGORY_SYSCALL: case ZYDIS_CATEGORY_SYSRET: case ZYDIS_CATEGORY_INTERRUPT:
+        case ZYDIS_CATEGORY_SYSTEM: return writes_rip(in, ops) ? Flow::Other : Flow::None;
+        default: return Flow::None;
+    }
+}
+
+// What the model needs to know about a decoded instruction: the registers and
+// flags it reads and writes (hidden operands included; RSP of PUSH/POP/CALL/
+// RET is left out, as the stack engine tracks it), its latency class, its
+// control flow and whether it serialises.
+void timing_facts(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* ops, const Insn& insn,
+                  timing::Cls cls, timing::Facts& f) {
+    using namespace timing;
+    f = Facts{};
+    f.cls = cls == Cls::Count ? Cls::Alu : cls;
+    f.lat = kTable[size_t(f.cls)].cycles;
+    const ZydisInstructionCategory cat = in.meta.category;
+    const bool stack_engine = cat == ZYDIS_CATEGORY_PUSH || cat == ZYDIS_CATEGORY_POP ||
+                              cat == ZYDIS_CATEGORY_CALL || cat == ZYDIS_CATEGORY_RET;
+    for (int n = 0; n < in.operand_count; ++n) {
+        const ZydisDecodedOperand& o = ops[n];
+        if (o.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+            for (ZydisRegister r : {o.mem.base, o.mem.index})
+                if (r != ZYDIS_REGISTER_NONE && r != ZYDIS_REGISTER_RIP && r != ZYDIS_REGISTER_EIP &&
+                    !(stack_engine && o.visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN))
+                    f.src |= timing_slots(r);
+            continue;
+        }
+        if (o.type != ZYDIS_OPERAND_TYPE_REGISTER) continue;
+        const ZydisRegister r = o.reg.value;
+        if (stack_engine && o.visibility == ZYDIS_OPERAND_VISIBILITY_HIDDEN &&
+            (r == ZYDIS_REGISTER_RSP || r == ZYDIS_REGISTER_ESP || r == ZYDIS_REGISTER_SP))
+            continue;
+        const u64 sl = timing_slots(r);
+        if (o.actions & ZYDIS_OPERAND_ACTION_MASK_READ) f.src |= sl;
+        if (o.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) {
+            f.dst |= sl;
+            // An 8- or 16-bit write merges into the register it is part of.
+            const ZydisRegisterClass rc = ZydisRegisterGetClass(r);
+            if (rc == ZYDIS_REGCLASS_GPR8 || rc == ZYDIS_REGCLASS_GPR16) f.src |= sl;
+        }
+    }
+    if (in.cpu_flags) {
+        if (in.cpu_flags->tested) f.src |= 1ull << slot::kFlags;
+        if (in.cpu_flags->modified | in.cpu_flags->set_0 | in.cpu_flags->set_1 | in.cpu_flags->undefined)
+            f.dst |= 1ull << slot::kFlags;
+    }
+    if (zero_idiom(in, ops)) f.src = 0;
+    f.flow = timing_flow(in, ops);
+    switch (f.cls) {
+        case Cls::Cpuid: case Cls::CrWrite: case Cls::Msr: case Cls::Syscall: case Cls::Iret: case Cls::Desc:
+        case Cls::Fence: case Cls::Io: case Cls::Trap: f.props |= prop::Serialise; break;
+        case Cls::Xchg: f.props |= prop::Locked; break;
+        default: break;
+    }
+    if (f.flow == Flow::Other || in.mnemonic == ZYDIS_MNEMONIC_HLT) f.props |= prop::Serialise;
+    if (insn.rep && (cat == ZYDIS_CATEGORY_STRINGOP || cat == ZYDIS_CATEGORY_IOSTRINGOP)) f.props |= prop::String;
+    switch (f.cls) {
+        case Cls::Mov: case Cls::Stack: case Cls::SseMove: case Cls::Nop: case Cls::Branch: case Cls::Call:
+        case Cls::String: break;
+        default: f.props |= prop::Computes;
+    }
+}
+
+// The facts of an instruction that only raises an exception.
+void trap_facts(timing::Facts* f) {
+    if (!f) return;
+    *f = timing::Facts{};
+    f->cls = timing::Cls::Trap;
+    f->lat = timing::kTable[size_t(timing::Cls::Trap)].cycles;
+    f->flow = timing::Flow::Other;
+    f->props = timing::prop::Serialise;
+}
+
 }  // namespace
 
-bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool* ends_block) {
+bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool* ends_block, timing::Facts* facts) {
     const Mode mode = static_cast<Mode>(ctx & dctx::kModeMask);
     ZydisDecodedInstruction in;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
@@ -212,6 +332,7 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool*
         out.fn = too_long ? too_long_handler : raise_ud_handler;
         out.len = 1;
         out.cycles = timing::cost(timing::Cls::Trap, false);
+        trap_facts(facts);
         *ends_block = true;
         return true;
     }
@@ -282,6 +403,7 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool*
         t.mnemonic = static_cast<u16>(in.mnemonic);
         t.cycles = timing::cost(timing::Cls::Trap, false);
         out = t;
+        trap_facts(facts);
         *ends_block = true;
         return true;
     }
@@ -294,10 +416,12 @@ bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool*
         ud.mnemonic = static_cast<u16>(in.mnemonic);
         ud.cycles = timing::cost(timing::Cls::Trap, false);
         out = ud;
+        trap_facts(facts);
         *ends_block = true;
         return true;
     }
     *ends_block = writes_rip(in, ops);
+    if (facts) timing_facts(in, ops, out, d.cls, *facts);
     return true;
 }
 

@@ -8,6 +8,7 @@
 
 #include "exec.h"
 #include "timing.h"
+#include "timing/facts.h"
 
 namespace sy {
 
@@ -32,6 +33,9 @@ struct Decoded {
         return false;
     }
     unsigned size(int n) const { return op[n].size / 8; }  // operand n in bytes
+    // The timing class the builder chose (through cost()), for the detailed
+    // model's facts; Count if it chose none.
+    mutable timing::Cls cls = timing::Cls::Count;
 };
 
 // Returns false when this operand form is not supported (the instruction then raises #UD).
@@ -56,7 +60,10 @@ std::span<const BuilderEntry> system_builders();  // ops_system.cpp (cpuid, rdts
 // offset `rip` in CS) for the decode context `ctx` (mode and FPU enables). Always produces a record: undecodable or
 // unsupported bytes become a handler that raises #UD. Returns false when more
 // bytes are needed than `avail` (the instruction crosses into a page not given).
-bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool* ends_block);
+// `facts` (optional) receives what the detailed timing model needs to know
+// about the instruction (cpu/timing/facts.h).
+bool decode_one(const u8* bytes, size_t avail, u64 rip, u8 ctx, Insn& out, bool* ends_block,
+                timing::Facts* facts = nullptr);
 
 // Decode-context bits (Cpu::decode_ctx).
 namespace dctx {
@@ -94,7 +101,12 @@ template <class F> Handler by_width_wdq(unsigned osz, F f) {
     }
 }
 
-inline u8 cost(timing::Cls c, const Decoded& d) { return timing::cost(c, d.has_mem()); }
+// An instruction's cost in the timing table; records the class for the facts.
+inline u8 cost(timing::Cls c, const Decoded& d, bool has_mem) {
+    d.cls = c;
+    return timing::cost(c, has_mem);
+}
+inline u8 cost(timing::Cls c, const Decoded& d) { return cost(c, d, d.has_mem()); }
 
 // The builder of an instruction with one form: its handler and its timing class.
 template <Handler H, timing::Cls C> bool simple(Insn& i, const Decoded& d) {

@@ -25,9 +25,12 @@
 // Deviations: MAXPHYADDR is 40; protection keys and HLAT are not modelled.
 #include <algorithm>
 
+#include <cstring>
+
 #include "code_cache.h"
 #include "cpu.h"
 #include "timing.h"
+#include "timing/core.h"
 
 namespace sy {
 
@@ -69,7 +72,8 @@ u64 Cpu::system_linear(u64 la) const {
 // bits in `error`. When `set_bits`, sets accessed flags on every entry used and
 // the dirty flag on the leaf for writes (called only once the access is known to
 // be allowed, so a faulting access changes no entry).
-bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool set_bits, const u64* peek_root) {
+bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool set_bits, const u64* peek_root,
+               WalkTrace* trace) {
     error = 0;
     const u64 cr3 = peek_root ? *peek_root : sys.cr3;
     const bool nxe = sys.efer & efer::NXE;
@@ -79,11 +83,12 @@ bool Cpu::walk(u64 la, Access kind, bool user, Translation& t, u32& error, bool 
     bool writable = true, usr = true, nx = false;
     u64 leaf = 0, page_size = 0x1000;
 
-    // A debugger's walk reads RAM only: a table outside it reads as a
-    // not-present entry instead of reaching a device.
+    // A debugger's walk, and the timing model's traced one, read RAM only: a
+    // table outside it reads as a not-present entry instead of reaching a device.
     auto read_entry = [&](u64 addr, unsigned size) {
         u64 v = 0;
-        if (peek_root) peek_phys(addr, &v, size);
+        if (trace && trace->count < 4) trace->entry[trace->count++] = addr;
+        if (peek_root || trace) peek_phys(addr, &v, size);
         else v = phys_read(addr, size);
         steps[nsteps++] = WalkStep{addr, v, size};
         return v;
@@ -236,15 +241,28 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
     if (host_ok && kind != Access::Exec && !supervisor && !data_watched(la)) {
         if (u8* page = kind == Access::Read ? bus_.ram_page(pa) : bus_.ram_page_for_write(pa)) {
             size_t idx = (la >> 12) & (kTlbSize - 1);
-            if (kind == Access::Read) rtlb_[user_][idx] = TlbEntry{la >> 12, page};
+            const u64 model_tag = model_ ? kModelTag : 0;
+            if (model_) model_ppn_[kind == Access::Write][user_][idx] = pa >> 12;
+            if (kind == Access::Read) rtlb_[user_][idx] = TlbEntry{(la >> 12) | model_tag, page};
             else {
                 const u64* lines = code_->code_lines(pa >> 12);
-                wtlb_[user_][idx] = TlbEntry{(la >> 12) | (lines ? kCodePageTag : 0), page};
+                wtlb_[user_][idx] = TlbEntry{(la >> 12) | model_tag | (lines ? kCodePageTag : 0), page};
                 wcode_[user_][idx] = lines;
             }
         }
     }
     return pa;
+}
+
+bool Cpu::walk_trace(u64 la, WalkTrace& out) {
+    out = WalkTrace{};
+    if (!(sys.cr0 & cr0::PG)) return false;
+    Translation t;
+    u32 err;
+    if (!walk(la, Access::Read, false, t, err, false, nullptr, &out)) return false;
+    out.page_bytes = t.page_mask + 1;
+    out.global = t.global;
+    return true;
 }
 
 bool Cpu::translate_peek(u64 la, u64& pa) const { return translate_peek_in(sys.cr3, la, pa); }
@@ -296,6 +314,7 @@ void Cpu::forget_write_page(const u8* host) {
 void Cpu::flush_tlb() {
     std::fill(std::begin(atlb_), std::end(atlb_), Translation{});
     flush_host_tlbs();
+    if (model_) model_->tlb_flush_all();
 }
 
 // MOV to CR3 (4.10.4.1). Without PCIDs: every non-global entry. With PCIDs:
@@ -305,10 +324,12 @@ void Cpu::flush_tlb_cr3(bool keep_pcid) {
     if (!(sys.cr4 & cr4::PCIDE)) {
         for (Translation& t : atlb_)
             if (!t.global) t = Translation{};
+        if (model_) model_->tlb_flush_nonglobal();
     } else if (!keep_pcid) {
         const u16 pcid = static_cast<u16>(sys.cr3 & 0xFFF);
         for (Translation& t : atlb_)
             if (!t.global && t.pcid == pcid) t = Translation{};
+        if (model_) model_->tlb_flush_pcid(pcid);
     }
     flush_host_tlbs();
 }
@@ -326,18 +347,21 @@ void Cpu::flush_tlb_nonglobal() {
     for (Translation& t : atlb_)
         if (!t.global) t = Translation{};
     flush_host_tlbs();
+    if (model_) model_->tlb_flush_nonglobal();
 }
 
 void Cpu::flush_tlb_pcid(u16 pcid) {
     for (Translation& t : atlb_)
         if (!t.global && t.pcid == pcid) t = Translation{};
     flush_host_tlbs();
+    if (model_) model_->tlb_flush_pcid(pcid);
 }
 
 void Cpu::flush_tlb_page(u64 la) {
     for (Translation& t : atlb_)
         if (t.vpn != ~0ull && ((t.vpn << 12) & ~t.page_mask) == (la & ~t.page_mask)) t = Translation{};
     flush_host_tlbs();
+    if (model_) model_->tlb_flush_page(la);
 }
 
 }  // namespace sy

@@ -260,14 +260,14 @@ template <class T> void LEAVE(Cpu& c, const Insn& i) {
 bool build_enter(Insn& i, const Decoded& d) {
     if (!stack_width_ok(d, i.osz)) return false;
     i.fn = by_width_wdq(i.osz, []<class T>() { return &ENTER_Iw_Ib<T>; });
-    i.cycles = timing::cost(Cls::Stack, true);
+    i.cycles = cost(Cls::Stack, d, true);
     return true;
 }
 
 bool build_leave(Insn& i, const Decoded& d) {
     if (!stack_width_ok(d, i.osz)) return false;
     i.fn = by_width_wdq(i.osz, []<class T>() { return &LEAVE<T>; });
-    i.cycles = timing::cost(Cls::Stack, true);
+    i.cycles = cost(Cls::Stack, d, true);
     return true;
 }
 
@@ -305,7 +305,7 @@ template <Handler H16, Handler H32, Handler H64> bool build_flags_stack(Insn& i,
     else if (i.osz == 4 && !d.long64()) i.fn = H32;
     else if (i.osz == 8 && d.long64()) i.fn = H64;
     else return false;
-    i.cycles = timing::cost(Cls::Stack, true);
+    i.cycles = cost(Cls::Stack, d, true);
     return true;
 }
 constexpr auto build_pushf = build_flags_stack<PUSHF<u16>, PUSHF<u32>, PUSHF<u64>>;
@@ -386,7 +386,7 @@ void UD2(Cpu& c, const Insn& i) { raise(UD); }
 // NOP Ev, like the other hints, never accesses its operand: no memory cost.
 bool build_nop(Insn& i, const Decoded& d) {
     i.fn = NOP;
-    i.cycles = timing::cost(Cls::Nop, false);
+    i.cycles = cost(Cls::Nop, d, false);
     return true;
 }
 

@@ -138,7 +138,7 @@ template <class T> void LEA_Gv_M(Cpu& c, const Insn& i) {
 bool build_lea(Insn& i, const Decoded& d) {
     i.seg = SEG_NONE;
     i.fn = by_width_wdq(i.osz, []<class T>() { return &LEA_Gv_M<T>; });
-    i.cycles = timing::cost(Cls::Mov, false);
+    i.cycles = cost(Cls::Mov, d, false);
     return true;
 }
 

@@ -40,6 +40,7 @@
 
 #include "code_cache.h"
 #include "decode.h"
+#include "timing/core.h"
 
 namespace sy {
 
@@ -134,10 +135,11 @@ inline u64 room(u64 a, u64 W, bool down) {
 }
 
 // Host pointer for linear `a` (the current element), or nullptr when the bulk
-// path does not apply. May raise the fault the element access would.
-inline u8* host(Cpu& c, u64 a, Access kind) {
+// path does not apply. May raise the fault the element access would. `pa`
+// gets the physical address.
+inline u8* host(Cpu& c, u64 a, Access kind, u64& pa) {
     if (!is_canonical(a) || c.data_watched(a)) return nullptr;  // a data breakpoint: element by element
-    u64 pa = c.translate(a, kind);
+    pa = c.translate(a, kind);
     u8* page = kind == Access::Write ? c.bus().ram_page_for_write(pa) : c.bus().ram_page(pa);
     if (!page || (kind == Access::Write && c.code_cache().is_code_page(pa >> 12))) return nullptr;
     return page + (pa & 0xFFF);
@@ -150,14 +152,17 @@ template <class T> u64 bulk_movs(Cpu& c, u64 src, u64 dst, bool down, u64 max) {
     const u64 span = (k - 1) * W;  // from the lowest element to the current one
     const u64 lo_s = down ? src - span : src, lo_d = down ? dst - span : dst;
     if (lo_s < lo_d + k * W && lo_d < lo_s + k * W) return 0;  // overlapping runs: element order matters
-    u8* hs = host(c, src, Access::Read);
+    u64 pa_s, pa_d;
+    u8* hs = host(c, src, Access::Read, pa_s);
     if (!hs) return 0;
-    u8* hd = host(c, dst, Access::Write);
+    u8* hd = host(c, dst, Access::Write, pa_d);
     if (!hd) return 0;
     u8* from = down ? hs - span : hs;
     u8* to = down ? hd - span : hd;
     if (from < to + k * W && to < from + k * W) return 0;  // two linear pages on one physical page
     std::memcpy(to, from, k * W);
+    if (timing::Model* m = c.timing_model()) [[unlikely]]
+        m->string_run(c, true, lo_s, down ? pa_s - span : pa_s, lo_d, down ? pa_d - span : pa_d, k * W);
     return k;
 }
 
@@ -165,10 +170,13 @@ template <class T> u64 bulk_stos(Cpu& c, u64 dst, T v, bool down, u64 max) {
     constexpr u64 W = sizeof(T);
     const u64 k = std::min(max, room(dst, W, down));
     if (k < 2) return 0;
-    u8* hd = host(c, dst, Access::Write);
+    u64 pa;
+    u8* hd = host(c, dst, Access::Write, pa);
     if (!hd) return 0;
     u8* to = down ? hd - (k - 1) * W : hd;
     for (u64 n = 0; n < k; ++n) std::memcpy(to + n * W, &v, W);
+    if (timing::Model* m = c.timing_model()) [[unlikely]]
+        m->string_run(c, false, 0, 0, down ? dst - (k - 1) * W : dst, down ? pa - (k - 1) * W : pa, k * W);
     return k;
 }
 
@@ -295,7 +303,7 @@ template <Op O> bool build_string(Insn& i, const Decoded& d) {
     if (i.asz == 8) i.fn = with_asz.template operator()<u64>();
     else if (i.asz == 4) i.fn = with_asz.template operator()<u32>();
     else i.fn = with_asz.template operator()<u16>();
-    i.cycles = timing::cost(Cls::String, true);
+    i.cycles = cost(Cls::String, d, true);
     return true;
 }
 

@@ -74,7 +74,7 @@ void CLFLUSH(Cpu& c, const Insn& i) {
 
 template <Handler H, Cls C> bool simple_no_mem(Insn& i, const Decoded& d) {
     i.fn = H;
-    i.cycles = timing::cost(C, false);  // no memory operand is ever accessed
+    i.cycles = cost(C, d, false);  // no memory operand is ever accessed
     return true;
 }
 

@@ -79,6 +79,15 @@ inline constexpr u8 kMemOperand = 4;    // L1D load-to-use latency (Skylake: 4-5
 inline constexpr u8 kTakenBranch = 1;   // taken-branch redirect bubble
 inline constexpr u64 kPageWalk = 20;    // per page walk on a TLB miss (CPU core II)
 
+// The classes' names, in enum order (`switchyard timing-params`, docs/timing.md).
+inline constexpr std::array<const char*, static_cast<size_t>(Cls::Count)> kClsNames{
+    "nop", "mov", "alu", "shift", "rcx", "bitscan", "mul", "div8", "div16", "div32", "div64", "stack",
+    "branch", "call", "string", "xchg", "sse-move", "sse-logic", "sse-int", "sse-add", "sse-mul", "sse-div",
+    "sse-sqrt", "sse-cvt", "sse-cmp", "cpuid", "rdtsc", "fence", "flush", "trap", "io", "seg-load", "desc",
+    "cr-write", "msr", "syscall", "iret", "fxsave", "x87", "x87-mul", "x87-div", "x87-sqrt", "x87-misc",
+    "x87-trans", "x87-env",
+};
+
 constexpr u8 cost(Cls c, bool has_mem) {
     return static_cast<u8>(kTable[static_cast<size_t>(c)].cycles + (has_mem ? kMemOperand : 0));
 }

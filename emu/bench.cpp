@@ -6,12 +6,14 @@
 // whole run with std::chrono::steady_clock. docs/performance.md records results.
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "commands.h"
 #include "cpu.h"
 #include "flat_bus.h"
+#include "timing/core.h"
 
 namespace sy::cli {
 namespace {
@@ -170,9 +172,14 @@ struct Result {
     std::string error;
 };
 
-Result run_program(const Program& p, u64 target_insns) {
+Result run_program(const Program& p, u64 target_insns, timing::Mode mode) {
     FlatBus bus(kRam);
     Cpu cpu(bus);
+    std::optional<timing::System> model;
+    if (mode == timing::Mode::Detailed) {
+        model.emplace(timing::kParams, 1);
+        cpu.set_timing_model(&model->cpu(0));
+    }
     bus.load(kCode, p.code.b);
     cpu.s.rip = kCode;
     cpu.s.gpr[RSP] = kRam - 0x100;
@@ -206,10 +213,14 @@ void add_bench(CLI::App& app) {
     auto* cmd = app.add_subcommand("bench", "Measure interpreter speed (guest instructions per second)");
     static u64 insns = 200'000'000;
     static std::string only;
+    static std::string timing_mode = "fast";
     cmd->add_option("--insns", insns, "Guest instructions per program (rep movsq: the qwords the mov loop copies)")
         ->type_name("N")
         ->capture_default_str();
     cmd->add_option("--only", only, "Run only programs whose name contains this text")->type_name("TEXT");
+    cmd->add_option("--timing", timing_mode, "The cycle clock: fast (the timing table) or detailed (cpu/timing/)")
+        ->check(CLI::IsMember({"fast", "detailed"}))
+        ->capture_default_str();
     cmd->callback([] {
         std::string names;
         bool any = false;
@@ -227,7 +238,7 @@ void add_bench(CLI::App& app) {
         exit_status = 0;
         for (const Program& p : programs()) {
             if (!only.empty() && p.name.find(only) == std::string::npos) continue;
-            Result r = run_program(p, insns);
+            Result r = run_program(p, insns, timing_mode == "detailed" ? timing::Mode::Detailed : timing::Mode::Fast);
             if (!r.error.empty()) {
                 std::printf("%-15s %s\n", p.name.c_str(), r.error.c_str());
                 exit_status = 1;

@@ -12,6 +12,7 @@ void add_isa_test(CLI::App& app);  // emu/isatest/command.cpp
 void add_bench(CLI::App& app);     // emu/bench.cpp
 void add_run(CLI::App& app);       // emu/run_command.cpp
 void add_gui(CLI::App& app);       // ui/gui_command.cpp
+void add_timing_params(CLI::App& app);  // emu/timing_params.cpp
 
 // Rewrites QEMU's one-dash spellings (-kernel, -smp, -m, ...) among the
 // arguments after `run` into run's own options; drops the ignored ones.

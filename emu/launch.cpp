@@ -202,6 +202,11 @@ void add_machine_options(CLI::App* cmd, MachineOptions& o) {
     cmd->add_option("--quantum", o.quantum, "cycles each CPU runs before the next one takes its turn")
         ->type_name("CYCLES")
         ->capture_default_str();
+    cmd->add_option("--timing", o.timing,
+                    "the cycle clock: fast (each instruction its table cost) or detailed (caches, TLBs, branch "
+                    "prediction, in-order issue: docs/timing.md)")
+        ->check(CLI::IsMember({"fast", "detailed"}))
+        ->capture_default_str();
     cmd->add_option("--append", o.append, "kernel command line (Multiboot cmdline is \"KERNEL STR\", as in QEMU)")
         ->type_name("STR");
     cmd->add_option("--module", o.modules,
@@ -233,6 +238,7 @@ Prepared prepare(const MachineOptions& o) {
     p.config.ram_bytes = *ram;
     p.config.cpus = parse_smp(o.smp);
     p.config.quantum = number_option(o.quantum, "--quantum", 1, u64(1) << 40);
+    p.config.timing = o.timing == "detailed" ? timing::Mode::Detailed : timing::Mode::Fast;
     for (const auto& d : o.devices) check_device(d);
     bool used[2] = {};
     for (const auto& spec : o.drives) {

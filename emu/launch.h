@@ -22,6 +22,7 @@ struct MachineOptions {
     std::string mem = "256M";
     std::string smp = "2";
     std::string quantum = std::to_string(MachineConfig{}.quantum);
+    std::string timing = "fast";  // the cycle clock: fast or detailed (docs/timing.md)
     std::string append;
     std::vector<std::string> modules;
     std::vector<std::string> initrd;
@@ -30,8 +31,8 @@ struct MachineOptions {
     bool verbose = false;
 };
 
-// Registers KERNEL, --mem, --smp, --quantum, --append, --module, --initrd,
-// --drive, --device and --verbose on `cmd`.
+// Registers KERNEL, --mem, --smp, --quantum, --timing, --append, --module,
+// --initrd, --drive, --device and --verbose on `cmd`.
 void add_machine_options(CLI::App* cmd, MachineOptions& o);
 
 // The options checked and every file read, before anything starts.

@@ -159,10 +159,12 @@ Machine::Machine(MachineConfig cfg)
     write_phys(tables_.base, tables_.bytes.data(), tables_.bytes.size());
 
     code_ = std::make_shared<CodeCache>();
+    if (cfg_.timing == timing::Mode::Detailed) timing_ = std::make_unique<timing::System>(timing::kParams, cfg_.cpus);
     for (unsigned n = 0; n < cfg_.cpus; ++n) {
         auto p = std::make_unique<Processor>();
         p->index = n;
         p->cpu = std::make_unique<Cpu>(*this, code_);
+        if (timing_) p->cpu->set_timing_model(&timing_->cpu(n));
         p->cpu->reset();
         p->cpu->deliver_exceptions = true;
         p->cpu->apic_id = u8(n);

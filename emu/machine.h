@@ -45,6 +45,7 @@
 #include "lapic.h"
 #include "pic8259.h"
 #include "pit8254.h"
+#include "timing/core.h"
 #include "uart16550.h"
 #include "vga.h"
 
@@ -60,6 +61,10 @@ struct MachineConfig {
     u64 ram_bytes = 256 * mem::MiB;  // multiple of 4 KiB, 2 MiB .. kMaxRam
     unsigned cpus = 2;               // 1 .. kMaxCpus
     u64 quantum = 2000;              // cycles each CPU runs per turn
+    // The cycle clock: the instruction timing table (fast), or the detailed
+    // model of caches, TLBs, branch prediction and in-order issue
+    // (cpu/timing/, docs/timing.md), which then is every CPU's clock.
+    timing::Mode timing = timing::Mode::Fast;
     // Where COM1's transmitted bytes go (default: nowhere).
     std::function<void(u8)> serial_out;
     // The isa-debugcon device at port 0xE9 exists only when this is set, as in
@@ -202,6 +207,9 @@ public:
     // Ignored by a CPU that is not waiting (SDM Vol. 3A, 8.4.4.1).
     void send_sipi(unsigned n, u8 vector);
     dev::LocalApic& lapic(unsigned n) { return *cpus_[n]->lapic; }
+    // The detailed timing model (every CPU's, and their shared uncore), or
+    // nullptr with --timing fast.
+    timing::System* timing() { return timing_.get(); }
 
     // ---- the clock ----
     u64 now() const { return now_; }
@@ -366,6 +374,7 @@ private:
     MachineConfig cfg_;
     u8* ram_ = nullptr;  // mmap'd: pages the guest never touches cost nothing
     std::shared_ptr<CodeCache> code_;
+    std::unique_ptr<timing::System> timing_;  // before cpus_: the CPUs point into it
     std::vector<std::unique_ptr<Processor>> cpus_;
     std::vector<dev::LocalApic*> lapics_;  // cpus_[n]->lapic, for LocalApic::select
     Processor* running_ = nullptr;

@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
     sy::cli::add_bench(app);
     sy::cli::add_run(app);
     sy::cli::add_gui(app);
+    sy::cli::add_timing_params(app);
 
     // `run` and `gui` also take QEMU's one-dash options; turn them into ours first.
     std::vector<std::string> args(argv, argv + argc);

@@ -59,6 +59,29 @@ void write_screen(const std::string& path, const Machine& m) {
     if (!f) std::fprintf(stderr, "switchyard: --screen %s: cannot write the screen\n", path.c_str());
 }
 
+// --stats with --timing detailed: where each CPU's cycles went, and its misses.
+void print_timing_stats(timing::System& t) {
+    std::fprintf(stderr, "timing: %.*s\n", int(timing::kCoreName.size()), timing::kCoreName.data());
+    for (unsigned n = 0; n < t.size(); ++n) {
+        const timing::Counters& c = t.cpu(n).counters();
+        const u64 busy = c.cycles - c.part[size_t(timing::Part::Halted)];
+        std::fprintf(stderr, "cpu%u ipc=%.2f", n, busy ? double(c.insns) / double(busy) : 0.0);
+        for (size_t k = 0; k < timing::kParts; ++k) {
+            const std::string_view name = timing::part_name(timing::Part(k));
+            std::fprintf(stderr, " %.*s=%llu", int(name.size()), name.data(), (unsigned long long)c.part[k]);
+        }
+        std::fprintf(stderr,
+                     "\ncpu%u misses: l1i=%llu l1d=%llu l2=%llu llc=%llu snoop=%llu itlb=%llu dtlb=%llu walks=%llu "
+                     "branches=%llu mispredicts=%llu resteers=%llu returns=%llu return-mispredicts=%llu events=%llu\n",
+                     n, (unsigned long long)c.l1i_misses, (unsigned long long)c.l1d_misses,
+                     (unsigned long long)c.l2_misses, (unsigned long long)c.llc_misses, (unsigned long long)c.snoops,
+                     (unsigned long long)c.itlb_misses, (unsigned long long)c.dtlb_misses,
+                     (unsigned long long)c.walks, (unsigned long long)c.branches, (unsigned long long)c.mispredicts,
+                     (unsigned long long)c.resteers, (unsigned long long)c.returns,
+                     (unsigned long long)c.return_mispredicts, (unsigned long long)c.events);
+    }
+}
+
 int run(const RunOptions& o) {
     Prepared prepared = prepare(o.machine);
     const u64 max_cycles = number_option(o.max_cycles, "--max-cycles", 0, ~0ull);
@@ -79,6 +102,7 @@ int run(const RunOptions& o) {
         id.ram_bytes = prepared.config.ram_bytes;
         id.cpus = prepared.config.cpus;
         id.quantum = prepared.config.quantum;
+        id.timing = o.machine.timing;
         id.debugcon = o.debugcon != "none";
         id.no_reboot = o.no_reboot;
         id.max_cycles = max_cycles;
@@ -215,6 +239,7 @@ int run(const RunOptions& o) {
         for (unsigned n = 0; n < m->cpu_count(); ++n)
             std::fprintf(stderr, "cpu%u cycles=%llu insns=%llu%s\n", n, (unsigned long long)m->cpu(n).cycles,
                          (unsigned long long)m->cpu(n).insns, m->waiting_for_sipi(n) ? " (never started)" : "");
+        if (timing::System* t = m->timing()) print_timing_stats(*t);
     }
     if (!o.screen.empty()) write_screen(o.screen, *m);
     const int run_status = signal ? 128 + signal : status;
@@ -348,7 +373,9 @@ void add_run(CLI::App& app) {
                     "run a recording again exactly: the same output, cycles and exit status; give the options it "
                     "was recorded with (the input comes from FILE)")
         ->type_name("FILE");
-    cmd->add_flag("--stats", o->stats, "print cycles=N insns=M and per-CPU figures on stderr at exit");
+    cmd->add_flag("--stats", o->stats,
+                  "print cycles=N insns=M and per-CPU figures on stderr at exit; with --timing detailed also "
+                  "where the cycles went and every context switch's cost");
     cmd->add_flag("--check", o->check,
                   "check the context switch and kernel entry invariants of a kernel with a debugger descriptor "
                   "(docs/gui.md); stop at the first that breaks, naming it (status 10)");

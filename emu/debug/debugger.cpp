@@ -457,10 +457,12 @@ StepResult Debugger::machine_step(unsigned cpu) {
     return r;
 }
 
-void Debugger::enable_reverse(u64 interval, size_t max_bytes) {
-    if (tl_) return;
+bool Debugger::enable_reverse(u64 interval, size_t max_bytes) {
+    if (tl_) return true;
+    if (m_.timing()) return false;
     tl_ = std::make_unique<replay::Timeline>(m_, interval, max_bytes);
     tl_->on_snapshot = [this](u64 id) { saved_[id] = Saved{tracker_.save(), cpus_}; };
+    return true;
 }
 
 bool Debugger::armed_at(u64 addr) const { return std::find(armed_.begin(), armed_.end(), addr) != armed_.end(); }

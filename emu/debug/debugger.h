@@ -133,7 +133,9 @@ public:
     // history holds nothing earlier (or reverse execution is off), a Limit
     // stop whose message says so, with the machine untouched.
     static constexpr u64 kDefaultSnapshotInterval = 10'000'000;
-    void enable_reverse(u64 interval = kDefaultSnapshotInterval, size_t max_bytes = size_t(2) << 30);
+    // False (and off) with --timing detailed: the timing model's caches and
+    // predictors are state that snapshots do not save yet.
+    bool enable_reverse(u64 interval = kDefaultSnapshotInterval, size_t max_bytes = size_t(2) << 30);
     bool reverse_enabled() const { return tl_ != nullptr; }
     const replay::Timeline* timeline() const { return tl_.get(); }
     // Back to just before the last instruction CPU `cpu` executed (gdb's

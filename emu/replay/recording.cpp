@@ -115,6 +115,7 @@ std::string MachineIdentity::mismatch(const MachineIdentity& r) const {
     if (cpus != r.cpus) return "--smp is " + std::to_string(cpus) + ", the recording has " + std::to_string(r.cpus);
     if (quantum != r.quantum)
         return "--quantum is " + std::to_string(quantum) + ", the recording has " + std::to_string(r.quantum);
+    if (timing != r.timing) return "--timing is " + timing + ", the recording has " + r.timing;
     if (debugcon != r.debugcon)
         return std::string("the recording was made ") + (r.debugcon ? "with" : "without") +
                " --debugcon (the 0xE9 device is part of the machine)";
@@ -157,6 +158,7 @@ RecordingWriter::RecordingWriter(const std::string& path, const MachineIdentity&
     o.u64_(m.ram_bytes);
     o.u32_(m.cpus);
     o.u64_(m.quantum);
+    o.str(m.timing);
     o.u8_(m.debugcon);
     o.u8_(m.no_reboot);
     o.u64_(m.max_cycles);
@@ -258,6 +260,7 @@ Recording Recording::load(const std::string& path) {
             m.ram_bytes = rec.u64_();
             m.cpus = rec.u32_();
             m.quantum = rec.u64_();
+            m.timing = rec.str();
             m.debugcon = rec.u8_();
             m.no_reboot = rec.u8_();
             m.max_cycles = rec.u64_();

@@ -33,7 +33,7 @@
 namespace sy::replay {
 
 inline constexpr char kMagic[8] = {'S', 'Y', 'R', 'E', 'P', 'L', 'A', 'Y'};
-inline constexpr u32 kFormatVersion = 1;
+inline constexpr u32 kFormatVersion = 2;  // 2: --timing in the machine record
 
 // A bad, truncated or foreign recording file; the message is one line.
 struct RecordingError : std::runtime_error {
@@ -67,6 +67,7 @@ struct MachineIdentity {
     u64 ram_bytes = 0;
     u32 cpus = 0;
     u64 quantum = 0;
+    std::string timing = "fast";  // --timing: the cycle clock
     bool debugcon = false;   // the 0xE9 device exists only with --debugcon
     bool no_reboot = false;
     u64 max_cycles = 0;      // 0: none

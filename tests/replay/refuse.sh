@@ -23,6 +23,7 @@ refused "$tmp/run.syr: --append is \"a\", the recording has \"a b\"" -- "$kernel
 refused "$tmp/run.syr: --smp is 1, the recording has 2" -- "$kernel" --smp 1 --append "a b" --replay "$tmp/run.syr"
 refused "$tmp/run.syr: --mem is 64M, the recording has 256M" -- "$kernel" --mem 64M --smp 2 --append "a b" --replay "$tmp/run.syr"
 refused "$tmp/run.syr: --quantum is 500, the recording has 2000" -- "$kernel" --quantum 500 --smp 2 --append "a b" --replay "$tmp/run.syr"
+refused "$tmp/run.syr: --timing is detailed, the recording has fast" -- "$kernel" --timing detailed --smp 2 --append "a b" --replay "$tmp/run.syr"
 refused "$tmp/run.syr: the recording was made without --debugcon" -- "$kernel" --debugcon stdio --smp 2 --append "a b" --replay "$tmp/run.syr"
 refused "--input x with --replay: the input comes from the recording" -- "$kernel" --input x --replay "$tmp/run.syr"
 refused "--record and --replay: one or the other" -- "$kernel" --record "$tmp/x.syr" --replay "$tmp/run.syr"

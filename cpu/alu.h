@@ -18,34 +18,32 @@ namespace sy::alu {
 template <class T> inline constexpr u64 kSign = u64(1) << (sizeof(T) * 8 - 1);
 template <class T> inline constexpr unsigned kBits = sizeof(T) * 8;
 
-SY_ALU_INLINE u64 parity(u64 v) { return __builtin_parity(static_cast<u8>(v)) ? 0 : fl::PF; }
+// Flags are assembled without branches: `flag_if(c, F)` is F when c holds.
+// Written as `if (c) f |= F` gcc emits a conditional jump per flag, and on
+// data that changes every time (a loop's counters) those mispredict.
+SY_ALU_INLINE u64 flag_if(bool c, u64 flag) { return static_cast<u64>(c) * flag; }
+
+SY_ALU_INLINE u64 parity(u64 v) { return flag_if(!__builtin_parity(static_cast<u8>(v)), fl::PF); }
 
 // SF, ZF, PF of a result.
 template <class T> SY_ALU_INLINE u64 szp(T r) {
-    u64 f = parity(r);
-    if (r == 0) f |= fl::ZF;
-    if (r & kSign<T>) f |= fl::SF;
-    return f;
+    return parity(r) | flag_if(r == 0, fl::ZF) | flag_if(r & kSign<T>, fl::SF);
 }
 
 inline void set_arith(u64& f, u64 nf, u64 mask = fl::ARITH) { f = (f & ~mask) | nf; }
 
 template <class T> SY_ALU_INLINE T add(u64& f, T a, T b, unsigned cin = 0) {
     T r = static_cast<T>(a + b + cin);
-    u64 nf = szp(r);
-    if (cin ? r <= a : r < a) nf |= fl::CF;
-    if ((a ^ r) & (b ^ r) & kSign<T>) nf |= fl::OF;
-    if ((a ^ b ^ r) & 0x10) nf |= fl::AF;
+    u64 nf = szp(r) | flag_if(cin ? r <= a : r < a, fl::CF) | flag_if((a ^ r) & (b ^ r) & kSign<T>, fl::OF) |
+             flag_if((a ^ b ^ r) & 0x10, fl::AF);
     set_arith(f, nf);
     return r;
 }
 
 template <class T> SY_ALU_INLINE T sub(u64& f, T a, T b, unsigned bin = 0) {
     T r = static_cast<T>(a - b - bin);
-    u64 nf = szp(r);
-    if (bin ? a <= b : a < b) nf |= fl::CF;
-    if ((a ^ b) & (a ^ r) & kSign<T>) nf |= fl::OF;
-    if ((a ^ b ^ r) & 0x10) nf |= fl::AF;
+    u64 nf = szp(r) | flag_if(bin ? a <= b : a < b, fl::CF) | flag_if((a ^ b) & (a ^ r) & kSign<T>, fl::OF) |
+             flag_if((a ^ b ^ r) & 0x10, fl::AF);
     set_arith(f, nf);
     return r;
 }
@@ -170,10 +168,7 @@ template <class T> inline T shl(u64& f, T a, u8 count) {
     if (n == 0) return a;
     T r = n < kBits<T> ? static_cast<T>(a << n) : T(0);
     bool cf = n <= kBits<T> && ((a >> (kBits<T> - n)) & 1);
-    u64 nf = szp(r);
-    if (cf) nf |= fl::CF;
-    if (msb(r) != cf) nf |= fl::OF;
-    set_arith(f, nf);
+    set_arith(f, szp(r) | flag_if(cf, fl::CF) | flag_if(msb(r) != cf, fl::OF));
     return r;
 }
 template <class T> inline T shr(u64& f, T a, u8 count) {
@@ -181,10 +176,7 @@ template <class T> inline T shr(u64& f, T a, u8 count) {
     if (n == 0) return a;
     T r = n < kBits<T> ? static_cast<T>(a >> n) : T(0);
     bool cf = n <= kBits<T> && ((a >> (n - 1)) & 1);
-    u64 nf = szp(r);
-    if (cf) nf |= fl::CF;
-    if (msb(a)) nf |= fl::OF;
-    set_arith(f, nf);
+    set_arith(f, szp(r) | flag_if(cf, fl::CF) | flag_if(msb(a), fl::OF));
     return r;
 }
 template <class T> inline T sar(u64& f, T a, u8 count) {
@@ -193,9 +185,7 @@ template <class T> inline T sar(u64& f, T a, u8 count) {
     Signed<T> s = static_cast<Signed<T>>(a);
     T r = static_cast<T>(s >> std::min(n, kBits<T> - 1));
     bool cf = (s >> std::min(n - 1, kBits<T> - 1)) & 1;
-    u64 nf = szp(r);
-    if (cf) nf |= fl::CF;
-    set_arith(f, nf);
+    set_arith(f, szp(r) | flag_if(cf, fl::CF));
     return r;
 }
 // Rotates change CF and OF only.

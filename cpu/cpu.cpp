@@ -107,7 +107,7 @@ void Cpu::read_slow(u64 la, void* dst, unsigned size) {
     if (model_ && model_read(la, dst, size)) return;
     const PhysSpan span = translate_span(la, size, Access::Read);
     phys_read_span(span, dst);
-    if (bp_.data) [[unlikely]] note_data_access(span.la, size, false);
+    if (bp_.data || !watch_.empty()) [[unlikely]] note_data_access(span.la, size, false);
 }
 
 void Cpu::write_slow(u64 la, const void* src, unsigned size) {
@@ -125,7 +125,7 @@ void Cpu::write_slow(u64 la, const void* src, unsigned size) {
     }
     const PhysSpan span = translate_span(la, size, Access::Write);
     phys_write_span(span, src);
-    if (bp_.data) [[unlikely]] note_data_access(span.la, size, true);
+    if (bp_.data || !watch_.empty()) [[unlikely]] note_data_access(span.la, size, true);
 }
 
 u64 Cpu::read_implicit(u64 la, unsigned size) {
@@ -143,6 +143,23 @@ void Cpu::note_data_access(u64 la, unsigned size, bool write) {
         db_trap_ |= hits;
         end_block = true;
     }
+    for (size_t n = 0; n < watch_.size() && !watch_hit_; ++n)
+        if (watch_[n].meets(la, size, write)) {
+            watch_hit_ = {n, write};
+            end_block = true;
+        }
+}
+
+bool Cpu::watch_page(u64 vpn) const {
+    for (const Watchpoint& w : watch_)
+        if (w.covers_page(vpn)) return true;
+    return false;
+}
+
+void Cpu::set_watchpoints(std::vector<Watchpoint> w) {
+    watch_ = std::move(w);
+    watch_hit_.reset();
+    flush_host_tlbs();
 }
 
 u32 Cpu::port_in(u16 port, unsigned size) {
@@ -432,6 +449,17 @@ template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cy
             lone = One || a == Observer::Action::Single;
         }
         const u64 la = s.seg_base[CS] + s.rip;
+        // The boundary after a block that ran to its end is quiet when the
+        // checks above would pass it by: no HLT, no shadow, no TF or RF, no
+        // armed code breakpoint, and no interrupt that has become acceptable.
+        // Every instruction that can make one pending sets end_block (see
+        // above), so only a change of IF or of NMI blocking (IRET, SYSRET,
+        // which end their blocks without end_block) could have made one
+        // acceptable since take_interrupt() looked.
+        [[maybe_unused]] auto quiet_boundary = [this, flags_seen = s.rflags, nmi_seen = nmi_blocked] {
+            return !(halted | interrupt_shadow | bp_.exec | (((s.rflags ^ flags_seen) & fl::IF) != 0) |
+                     ((s.rflags & (fl::TF | fl::RF)) != 0) | (nmi_blocked != nmi_seen));
+        };
         const Insn* first = nullptr;
         const Insn* i = nullptr;
         try {
@@ -456,12 +484,25 @@ template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cy
                         if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
                     }
                 } else {
-                    while (i != end) {
-                        i->fn(*this, *i);
-                        cycles += i->cycles;
-                        ++i;
-                        if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;
+                    for (;;) {
+                        while (i != end) {
+                            i->fn(*this, *i);
+                            cycles += i->cycles;
+                            ++i;
+                            if (end_block | (cycles >= cycle_limit)) [[unlikely]] goto block_stopped;
+                        }
+                        // The block ran to its end: the next one starts here at
+                        // once when the boundary at the top of the loop would
+                        // find nothing to do (quiet_boundary).
+                        if constexpr (One || Observed) break;
+                        if (!quiet_boundary()) break;
+                        insns += static_cast<u64>(i - first);
+                        first = nullptr;  // counted: a fetch fault below must not count it again
+                        b = next_block(s.seg_base[CS] + s.rip, prev, prev_generation);
+                        first = i = b->insns.data();
+                        end = i + b->insns.size();
                     }
+                block_stopped:;
                 }
                 insns += static_cast<u64>(i - first);
             } else {
@@ -483,11 +524,18 @@ template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cy
                     prev = nullptr;
                     if (!deliver_event(db, false, stop)) return stop;
                 }
+                // A debugger's watchpoint met by the instruction that completed.
+                if (watch_hit_) [[unlikely]] {
+                    const auto [index, write] = *watch_hit_;
+                    watch_hit_.reset();
+                    if (observer && observer->watched(*this, index, write)) return {StopReason::Debug, {}};
+                }
             }
         } catch (const Fault& f) {
             if (first) insns += static_cast<u64>(i - first);
             end_block = false;
             db_trap_ = 0;  // the instruction did not complete: its traps are void
+            watch_hit_.reset();
             prev = nullptr;
             if (!deliver_exceptions) return {StopReason::Fault, f};
             if (!deliver_event(f, false, stop)) return stop;
@@ -496,6 +544,7 @@ template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cy
             if (first) insns += static_cast<u64>(i - first);
             end_block = false;
             db_trap_ = 0;
+            watch_hit_.reset();
             return {StopReason::Debug, {}};
         }
         if constexpr (One) break;

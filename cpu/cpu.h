@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "archive.h"
 #include "bus.h"
@@ -318,11 +319,17 @@ public:
     const Breakpoints& breakpoints() const { return bp_; }
     // A data breakpoint covers the page of `la`: the page must be accessed
     // through read()/write() (the REP string page path asks).
-    bool data_watched(u64 la) const { return bp_.data && bp_.watches_page(la >> 12); }
-    // A trap-class debug condition (data or I/O breakpoint) was met by the
-    // instruction running now; a REP string instruction stops after the
+    bool data_watched(u64 la) const {
+        return (bp_.data && bp_.watches_page(la >> 12)) || (!watch_.empty() && watch_page(la >> 12));
+    }
+    // The debugger's watchpoints (observer.h); the host TLBs are flushed so
+    // that their pages take the checked path from now on.
+    void set_watchpoints(std::vector<Watchpoint> w);
+    const std::vector<Watchpoint>& watchpoints() const { return watch_; }
+    // A trap-class debug condition (data or I/O breakpoint) or a debugger's
+    // watchpoint was met by the instruction running now; a REP string instruction stops after the
     // iteration (17.3.1.2).
-    bool debug_trap_pending() const { return db_trap_ != 0; }
+    bool debug_trap_pending() const { return db_trap_ != 0 || watch_hit_; }
 
     // ---- the detailed timing model (cpu/timing/core.h) ----
     // With a model (--timing detailed) the step loop runs its Detailed
@@ -423,6 +430,10 @@ private:
     const u64* wcode_[2][kTlbSize] = {};  // CodeCache::code_lines for entries tagged kCodePageTag
     Translation atlb_[kArchTlbSize];
     Breakpoints bp_;   // what DR7/DR0-DR3/CR4.DE arm (load_breakpoints)
+    std::vector<Watchpoint> watch_;  // the debugger's (set_watchpoints)
+    bool watch_page(u64 vpn) const;
+    // A watchpoint the running instruction met: reported once it completes.
+    std::optional<std::pair<size_t, bool>> watch_hit_;
     timing::Model* model_ = nullptr;
     u64 model_ppn_[2][2][kTlbSize] = {};  // [write][user]: physical page of the host-TLB entry (kModelTag)
     u64 db_trap_ = 0;  // DR6 bits of trap-class debug conditions not yet reported

@@ -48,4 +48,15 @@ struct Breakpoints {
     bool watches_page(u64 vpn) const;
 };
 
+// A debugger's watchpoint (observer.h): [lo, lo + len) linear, and which
+// accesses meet it.
+struct Watchpoint {
+    u64 lo = 0, len = 1;
+    bool on_write = true, on_read = false;
+    bool meets(u64 la, unsigned size, bool write) const {
+        return (write ? on_write : on_read) && la < lo + len && lo < la + size;
+    }
+    bool covers_page(u64 vpn) const { return (lo >> 12) <= vpn && vpn <= ((lo + len - 1) >> 12); }
+};
+
 }  // namespace sy

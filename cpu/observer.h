@@ -15,6 +15,14 @@
 // Either can stop the CPU before an instruction: run()/step() then return
 // StopReason::Debug with RIP at it and nothing of it executed.
 //
+//   - Watchpoints. Cpu::set_watchpoints() arms linear ranges the debugger
+//     watches (gdb's Z2-Z4), apart from the guest's own DR0-DR3 and invisible
+//     to it: their pages stay off the host TLBs like a data breakpoint's, and
+//     an access that meets one calls watched() once the instruction has
+//     completed; true stops the CPU there (StopReason::Debug, RIP at the next
+//     instruction). Implicit supervisor accesses (descriptor tables, the TSS,
+//     interrupt frames, page walks) do not meet them, as for DR0-DR3.
+//
 // Deviations (only while stopping or observing): a stop at the first
 // instruction of a block after STI or MOV SS drops that interrupt shadow, and
 // RFLAGS.RF is already clear when the instruction resumes.
@@ -41,6 +49,9 @@ public:
     // An exception or interrupt was delivered through the IDT; RIP is its
     // handler's first instruction and `from_cpl` the privilege it interrupted.
     virtual void delivered(Cpu& cpu, u8 vector, u8 from_cpl) {}
+    // The instruction that just completed on `cpu` accessed watchpoint `index`
+    // (in the order set_watchpoints() got them) with a write or a read.
+    virtual bool watched(Cpu& cpu, size_t index, bool write) { return false; }
 };
 
 }  // namespace sy

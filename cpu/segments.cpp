@@ -87,6 +87,7 @@ void Cpu::reset() {
     halted = false;
     interrupt_shadow = mov_ss_shadow = false;
     db_trap_ = 0;
+    watch_hit_.reset();
     load_breakpoints();
     flush_tlb();
     update_mode();

@@ -3,16 +3,23 @@
 // Each program is a few hand-assembled instructions in flat RAM (64-bit mode,
 // CPL 0, paging off), an endless loop. The CPU runs it in slices of the cycle
 // clock until the target is reached; host wall time is measured around the
-// whole run with std::chrono::steady_clock. docs/performance.md records results.
+// whole run with std::chrono::steady_clock. Two programs differ: the sieve runs
+// once to its HLT with paging on (4 KiB pages over 64 MiB) and its prime count
+// is checked against the host's; the kernel-like row boots the bundled guest
+// kernel through the normal machine (emu/launch.h). docs/performance.md
+// records results.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
 #include "commands.h"
 #include "cpu.h"
 #include "flat_bus.h"
+#include "launch.h"
 #include "timing/core.h"
 
 namespace sy::cli {
@@ -22,6 +29,13 @@ constexpr u64 kCode = 0x1000;
 constexpr u64 kSrc = 0x100000, kDst = 0x180000;  // 512 KiB apart
 constexpr u32 kCopyQwords = 0x4000;              // 128 KiB per outer pass
 constexpr size_t kRam = 4u << 20;
+
+// The sieve: one byte per number below kSieveN at linear kSieveVa, mapped with
+// 4 KiB pages onto physical memory from kSievePa; the page tables from kTables.
+constexpr u64 kSieveN = 64ull << 20;
+constexpr u64 kSieveVa = 0x40000000, kSievePa = 0x400000;
+constexpr u64 kTables = 0x200000;
+constexpr size_t kSieveRam = kSievePa + kSieveN;
 
 // A tiny emitter: raw bytes plus rel8/rel32 fix-ups against labels.
 struct Code {
@@ -36,6 +50,12 @@ struct Code {
         i64 rel = static_cast<i64>(target) - static_cast<i64>(here() + 2);
         emit({opcode, static_cast<u8>(rel)});
     }
+    // A forward short branch: emitted now, its target patched by land().
+    u64 jmp8_forward(u8 opcode) {
+        emit({opcode, 0});
+        return here();
+    }
+    void land(u64 after_branch) { b[after_branch - 1] = static_cast<u8>(here() - after_branch); }
 };
 
 struct Program {
@@ -43,6 +63,7 @@ struct Program {
     Code code;
     bool copies = false;  // reports MB/s: r15 counts outer passes of kCopyQwords qwords
     bool by_qwords = false;  // runs until it has copied as many qwords as the mov loop
+    bool sieve = false;      // runs once to HLT with paging on; RDX = composites below kSieveN
 };
 
 // mov ecx, imm32
@@ -163,7 +184,77 @@ std::vector<Program> programs() {
         c.jmp8(0xEB, outer);               // jmp outer
         out.push_back(std::move(p));
     }
+    {   // (6) a sieve of Eratosthenes over 64 MiB of 4 KiB pages (rbx = its base, r8 = N):
+        // one byte per number, 1 = composite; then POPCNT counts the composites.
+        Program p{"paging sieve", {}};
+        p.sieve = true;
+        Code& c = p.code;
+        c.emit({0x66, 0xC7, 0x03, 0x01, 0x01});        // mov word [rbx], 0x0101 (0 and 1)
+        c.emit({0xBE, 0x02, 0x00, 0x00, 0x00});        // mov esi, 2
+        u64 outer = c.here();
+        c.emit({0x48, 0x89, 0xF0});                    // outer: mov rax, rsi
+        c.emit({0x48, 0x0F, 0xAF, 0xC6});              // imul rax, rsi
+        c.emit({0x4C, 0x39, 0xC0});                    // cmp rax, r8
+        u64 to_count = c.jmp8_forward(0x73);           // jae count
+        c.emit({0x80, 0x3C, 0x33, 0x00});              // cmp byte [rbx+rsi], 0
+        u64 to_next = c.jmp8_forward(0x75);            // jne next
+        u64 mark = c.here();
+        c.emit({0xC6, 0x04, 0x03, 0x01});              // mark: mov byte [rbx+rax], 1
+        c.emit({0x48, 0x01, 0xF0});                    // add rax, rsi
+        c.emit({0x4C, 0x39, 0xC0});                    // cmp rax, r8
+        c.jmp8(0x72, mark);                            // jb mark
+        c.land(to_next);
+        c.emit({0x48, 0xFF, 0xC6});                    // next: inc rsi
+        c.jmp8(0xEB, outer);                           // jmp outer
+        c.land(to_count);
+        c.emit({0x31, 0xD2});                          // count: xor edx, edx
+        c.emit({0x31, 0xC9});                          // xor ecx, ecx
+        u64 sum = c.here();
+        c.emit({0xF3, 0x48, 0x0F, 0xB8, 0x04, 0x0B});  // sum: popcnt rax, [rbx+rcx]
+        c.emit({0x48, 0x01, 0xC2});                    // add rdx, rax
+        c.emit({0x48, 0x83, 0xC1, 0x08});              // add rcx, 8
+        c.emit({0x4C, 0x39, 0xC1});                    // cmp rcx, r8
+        c.jmp8(0x72, sum);                             // jb sum
+        c.emit({0xF4});                                // hlt
+        out.push_back(std::move(p));
+    }
     return out;
+}
+
+// pi(n - 1): the primes below n, by the host (the oracle for the guest's sieve).
+u64 primes_below(u64 n) {
+    std::vector<bool> composite(n);
+    u64 count = 0;
+    for (u64 i = 2; i < n; ++i) {
+        if (composite[i]) continue;
+        ++count;
+        for (u64 j = i * i; j < n; j += i) composite[j] = true;
+    }
+    return count;
+}
+
+// 4-level page tables at kTables: the first 4 MiB (code, stack, the tables)
+// identity-mapped and kSieveN bytes at kSieveVa onto kSievePa, all with 4 KiB
+// pages (SDM Vol. 3A, 4.5). Returns CR3.
+u64 build_sieve_tables(FlatBus& bus) {
+    u64 next = kTables;
+    auto table = [&] { u64 t = next; next += 0x1000; return t; };
+    auto entry = [&](u64 t, unsigned k) -> u64& { return *reinterpret_cast<u64*>(bus.ram_page(t) + 8 * k); };
+    constexpr u64 kPresentWritable = 0x3;
+    const u64 pml4 = table(), pdpt = table();
+    entry(pml4, 0) = pdpt | kPresentWritable;
+    auto map_4k = [&](u64 va, u64 pa, u64 bytes) {
+        u64 pd = table();
+        entry(pdpt, unsigned(va >> 30) & 511) = pd | kPresentWritable;
+        for (u64 off = 0; off < bytes; off += 0x200000) {
+            u64 pt = table();
+            entry(pd, unsigned((va + off) >> 21) & 511) = pt | kPresentWritable;
+            for (unsigned k = 0; k < 512; ++k) entry(pt, k) = (pa + off + 0x1000ull * k) | kPresentWritable;
+        }
+    };
+    map_4k(0, 0, 4u << 20);
+    map_4k(kSieveVa, kSievePa, kSieveN);
+    return pml4;
 }
 
 struct Result {
@@ -173,7 +264,7 @@ struct Result {
 };
 
 Result run_program(const Program& p, u64 target_insns, timing::Mode mode) {
-    FlatBus bus(kRam);
+    FlatBus bus(p.sieve ? kSieveRam : kRam);
     Cpu cpu(bus);
     std::optional<timing::System> model;
     if (mode == timing::Mode::Detailed) {
@@ -183,17 +274,30 @@ Result run_program(const Program& p, u64 target_insns, timing::Mode mode) {
     bus.load(kCode, p.code.b);
     cpu.s.rip = kCode;
     cpu.s.gpr[RSP] = kRam - 0x100;
+    if (p.sieve) {
+        cpu.sys.cr3 = build_sieve_tables(bus);
+        cpu.sys.cr4 |= cr4::PAE;
+        cpu.sys.cr0 |= cr0::PG;
+        cpu.flush_tlb();
+        cpu.update_mode();
+        cpu.s.gpr[RBX] = kSieveVa;
+        cpu.s.gpr[R8] = kSieveN;
+    }
     const u64 target_qwords = target_insns / 6;  // what the mov copy loop moves in target_insns
     auto copied = [&] {
         u64 passes = cpu.s.gpr[R15];
         return passes == 0 ? 0 : (passes - 1) * kCopyQwords + (kCopyQwords - static_cast<u32>(cpu.s.gpr[RCX]));
     };
-    auto done = [&] { return p.by_qwords ? copied() >= target_qwords : cpu.insns >= target_insns; };
+    auto done = [&] {
+        if (p.sieve) return cpu.halted;
+        return p.by_qwords ? copied() >= target_qwords : cpu.insns >= target_insns;
+    };
     constexpr u64 kSlice = 1 << 20;  // cycles per run() call
     Result r;
     auto t0 = std::chrono::steady_clock::now();
     while (!done()) {
         StepResult s = cpu.run(cpu.cycles + kSlice);
+        if (p.sieve && s.reason == StopReason::Halt) continue;
         if (s.reason != StopReason::Budget) {
             r.error = s.fault ? std::string("stopped with ") + vector_name(s.fault->vector) : "stopped";
             break;
@@ -204,7 +308,51 @@ Result run_program(const Program& p, u64 target_insns, timing::Mode mode) {
     r.insns = cpu.insns;
     r.cycles = cpu.cycles;
     r.bytes = p.copies ? copied() * 8 : 0;
+    if (p.sieve && r.error.empty()) {
+        u64 guest = kSieveN - cpu.s.gpr[RDX], host = primes_below(kSieveN);
+        if (guest != host)
+            r.error = "counted " + std::to_string(guest) + " primes below " + std::to_string(kSieveN) + ", the host " +
+                      std::to_string(host);
+    }
     return r;
+}
+
+// The kernel-like row: the bundled kernel on one CPU runs `bench N` (two
+// processes making N getpid and N sched_yield each, guest-kernel/user/bench.c)
+// through the machine `switchyard run` builds. Boot and exit are measured by a
+// run with N = 0 and subtracted, so the figures are the calls and switches.
+struct KernelRun {
+    u64 insns = 0, cycles = 0, switches = 0;
+    double seconds = 0;
+    std::string error;
+};
+
+KernelRun run_kernel(u64 n, const std::string& timing) {
+    MachineOptions o;
+    o.smp = "1";
+    o.timing = timing;
+    o.append = "bench " + std::to_string(n);
+    Prepared prep = prepare(o);
+    std::string serial;
+    KernelRun k;
+    auto t0 = std::chrono::steady_clock::now();
+    Launch l = start(prep, [&](u8 c) { serial += char(c); }, [](u8) {});
+    RunResult r = l.machine->run();
+    auto t1 = std::chrono::steady_clock::now();
+    k.seconds = std::chrono::duration<double>(t1 - t0).count();
+    k.insns = l.machine->total_insns();
+    k.cycles = l.machine->now();
+    if (r.end != RunEnd::GuestExit || r.exit_status != 1) {
+        k.error = "the guest kernel did not exit with status 0: " + r.detail;
+        return k;
+    }
+    // "bench: parent done: V voluntary switches, I involuntary", and the child's.
+    static const std::regex done(R"(bench: (parent|child) done: (\d+) voluntary switches, (\d+) involuntary)");
+    int lines = 0;
+    for (std::sregex_iterator it(serial.begin(), serial.end(), done), end; it != end; ++it, ++lines)
+        k.switches += std::stoull((*it)[2]) + std::stoull((*it)[3]);
+    if (lines != 2) k.error = "the guest's bench program did not report both processes";
+    return k;
 }
 
 }  // namespace
@@ -222,12 +370,15 @@ void add_bench(CLI::App& app) {
         ->check(CLI::IsMember({"fast", "detailed"}))
         ->capture_default_str();
     cmd->callback([] {
+        const std::string kernel_row = "kernel calls";
+        auto selected = [](const std::string& name) { return only.empty() || name.find(only) != std::string::npos; };
         std::string names;
-        bool any = false;
+        bool any = selected(kernel_row);
         for (const Program& p : programs()) {
             names += (names.empty() ? "" : ", ") + p.name;
-            any |= only.empty() || p.name.find(only) != std::string::npos;
+            any |= selected(p.name);
         }
+        names += ", " + kernel_row;
         if (!any) {
             std::fprintf(stderr, "switchyard: bench: --only %s matches no program (%s)\n", only.c_str(), names.c_str());
             exit_status = 2;
@@ -236,8 +387,12 @@ void add_bench(CLI::App& app) {
         std::printf("%-15s %14s %14s %9s %9s %10s\n", "program", "guest insns", "guest cycles", "seconds", "MIPS",
                     "guest MB/s");
         exit_status = 0;
+        auto row = [](const std::string& name, u64 n, u64 cycles, double seconds) {
+            std::printf("%-15s %14llu %14llu %9.3f", name.c_str(), static_cast<unsigned long long>(n),
+                        static_cast<unsigned long long>(cycles), seconds);
+        };
         for (const Program& p : programs()) {
-            if (!only.empty() && p.name.find(only) == std::string::npos) continue;
+            if (!selected(p.name)) continue;
             Result r = run_program(p, insns, timing_mode == "detailed" ? timing::Mode::Detailed : timing::Mode::Fast);
             if (!r.error.empty()) {
                 std::printf("%-15s %s\n", p.name.c_str(), r.error.c_str());
@@ -246,12 +401,29 @@ void add_bench(CLI::App& app) {
             }
             // A REP instruction retires once for thousands of iterations: its
             // rate is in MB/s, not in instructions.
-            std::printf("%-15s %14llu %14llu %9.3f", p.name.c_str(), static_cast<unsigned long long>(r.insns),
-                        static_cast<unsigned long long>(r.cycles), r.seconds);
+            row(p.name, r.insns, r.cycles, r.seconds);
             if (p.by_qwords) std::printf(" %9s", "-");
             else std::printf(" %9.1f", r.insns / r.seconds / 1e6);
             if (r.bytes) std::printf(" %10.1f", r.bytes / r.seconds / 1e6);
             std::printf("\n");
+        }
+        if (selected(kernel_row)) {
+            // A round (getpid + sched_yield in each process) is about 1000 guest
+            // instructions; the kernel runs at a tenth of the loops' rate.
+            const u64 n = std::max<u64>(insns / 20000, 1);
+            KernelRun base = run_kernel(0, timing_mode), k = run_kernel(n, timing_mode);
+            std::string error = k.error.empty() ? base.error : k.error;
+            if (!error.empty()) {
+                std::printf("%-15s %s\n", kernel_row.c_str(), error.c_str());
+                exit_status = 1;
+                return;
+            }
+            const double seconds = k.seconds - base.seconds;
+            const u64 switches = k.switches - base.switches, calls = 4 * n;  // 2 processes x (getpid + yield)
+            row(kernel_row, k.insns - base.insns, k.cycles - base.cycles, seconds);
+            std::printf(" %9.1f %10s %.0f switches/s, %.0f syscalls/s (%llu switches, %llu calls)\n",
+                        (k.insns - base.insns) / seconds / 1e6, "-", switches / seconds, calls / seconds,
+                        static_cast<unsigned long long>(switches), static_cast<unsigned long long>(calls));
         }
     });
 }

@@ -17,6 +17,8 @@
 #include "machine.h"
 #include "multiboot.h"
 #include "recording.h"
+#include "stub.h"
+#include "tcp.h"
 
 namespace sy::cli {
 
@@ -42,6 +44,11 @@ struct RunOptions {
     bool check = false;
     bool nographic = false;
     bool no_reboot = false;
+    // The gdb stub: -gdb tcp::PORT (or tcp:HOST:PORT), -s for tcp::1234, -S
+    // to wait for gdb before the first instruction.
+    std::string gdb;
+    bool gdb_default = false;
+    bool paused = false;
 };
 
 const char* signal_name(int sig) {
@@ -175,6 +182,16 @@ int run(const RunOptions& o) {
         }
     }
 
+    std::optional<gdb::Endpoint> gdb_at;
+    if (o.gdb_default) gdb_at = gdb::Endpoint{"", 1234};
+    if (!o.gdb.empty()) {
+        gdb_at = gdb::parse_endpoint(o.gdb);
+        if (!gdb_at) fail("-gdb " + o.gdb + ": expected tcp::PORT or tcp:HOST:PORT (PORT 0 picks a free one)");
+    }
+    if (o.paused && !gdb_at) fail("-S (start paused) needs the gdb stub: add -s or -gdb tcp::PORT");
+    if (gdb_at && o.check) fail("--check and the gdb stub cannot be used together yet");
+    if (gdb_at && (writer || recording)) fail("--record/--replay and the gdb stub cannot be used together yet");
+
     Console::install_signal_handlers();
     if (console->interactive()) std::fprintf(stderr, "switchyard: serial console on this terminal; C-a x quits, C-a h helps\n");
     // The host: the console, or between it and the machine the recorder, or
@@ -191,7 +208,38 @@ int run(const RunOptions& o) {
         m->set_host(&*console);
     }
     RunResult r;
-    for (;;) {
+    if (gdb_at) {
+        // Guest awareness when the kernel has a debugger descriptor; without
+        // one gdb's threads are the processors.
+        std::unique_ptr<guest::CpuMemory> mem = std::make_unique<guest::CpuMemory>(m->cpu(0));
+        std::unique_ptr<guest::Kernel> kernel;
+        try {
+            kernel = std::make_unique<guest::Kernel>(guest::Kernel::load(Symbols::load(l.kernel), *mem));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "switchyard: gdb stub: %s; gdb's threads are the CPUs\n", e.what());
+        }
+        debug::Debugger dbg(*m, kernel.get());
+        std::optional<gdb::TcpServer> server;
+        try {
+            server.emplace(*gdb_at);
+        } catch (const std::exception& e) {
+            fail(std::string("-gdb: ") + e.what());
+        }
+        gdb::Stub stub(dbg, [&](const std::string& b) { server->send(b); });
+        if (!o.no_reboot) stub.reboot = boot;
+        stub.max_cycles = max_cycles;
+        std::fprintf(stderr, "switchyard: gdb stub listening on tcp:%s:%u%s\n", gdb_at->host.c_str(), server->port(),
+                     o.paused ? " (the machine waits for gdb)" : "");
+        server->serve(stub, o.paused, [&] { return console->stop_requested(); });
+        if (stub.end() == gdb::Stub::End::Killed) {
+            console->flush();
+            std::fprintf(stderr, "switchyard: killed by gdb at cycle %llu\n", (unsigned long long)m->now());
+            console.reset();
+            return kStatusQuit;
+        }
+        r = stub.result();
+    }
+    for (; !gdb_at;) {
         r = checked ? checked->run(limit ? limit : ~0ull) : m->run(limit ? limit : ~0ull);
         if (r.end != RunEnd::Reset || o.no_reboot) break;
         // A reset reboots, as QEMU does without -no-reboot: power-on state, the
@@ -310,7 +358,7 @@ Exit status:
 QEMU spellings accepted (one dash): -kernel K, -smp N[,sockets=S,cores=C,threads=T],
   -m SIZE, -append STR, -initrd "F1 args,F2" (modules first),
   -drive file=IMG,index=0|1,format=raw,if=ide, -serial stdio|null|file:P,
-  -debugcon stdio|null|file:P, -nographic, -no-reboot,
+  -debugcon stdio|null|file:P, -nographic, -no-reboot, -gdb tcp::PORT, -s, -S,
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 (always present);
   -no-shutdown, -enable-kvm, -display X, -monitor X and -accel X are ignored.
 )";
@@ -324,6 +372,7 @@ std::vector<std::string> rewrite_qemu_run_args(std::vector<std::string> args) {
         {"-kernel", "--kernel"}, {"-smp", "--smp"},         {"-m", "--mem"},          {"-append", "--append"},
         {"-initrd", "--initrd"}, {"-drive", "--drive"},     {"-serial", "--serial"},  {"-debugcon", "--debugcon"},
         {"-device", "--device"}, {"-nographic", "--nographic"}, {"-no-reboot", "--no-reboot"},
+        {"-gdb", "--gdb"},
     };
     std::vector<std::string> out;
     for (size_t k = 0; k < args.size(); ++k) {
@@ -373,6 +422,12 @@ void add_run(CLI::App& app) {
                     "run a recording again exactly: the same output, cycles and exit status; give the options it "
                     "was recorded with (the input comes from FILE)")
         ->type_name("FILE");
+    cmd->add_option("--gdb", o->gdb,
+                    "the gdb remote stub on tcp::PORT or tcp:HOST:PORT (QEMU's -gdb; port 0 picks a free one and "
+                    "prints it); docs/gdb.md")
+        ->type_name("DEV");
+    cmd->add_flag("-s", o->gdb_default, "QEMU -s: shorthand for -gdb tcp::1234");
+    cmd->add_flag("-S", o->paused, "QEMU -S: do not start the CPUs until gdb connects and continues");
     cmd->add_flag("--stats", o->stats,
                   "print cycles=N insns=M and per-CPU figures on stderr at exit; with --timing detailed also "
                   "where the cycles went and every context switch's cost");

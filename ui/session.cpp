@@ -56,6 +56,7 @@ std::string Session::describe(const debug::Stop& s) const {
     const std::string cpu = "cpu" + std::to_string(s.cpu);
     switch (s.kind) {
     case StopKind::Breakpoint: return cpu + ": " + s.message;
+    case StopKind::Watchpoint: return cpu + ": " + s.message;
     case StopKind::Step: return cpu + ": stepped";
     case StopKind::Switch: return s.message;
     case StopKind::Check: return "check failed on " + cpu + ": " + s.message;
@@ -77,7 +78,7 @@ void Session::finish(const debug::Stop& s) {
     last_stop_ = s;
     status_ = describe(s);
     using debug::StopKind;
-    if (s.kind == StopKind::Breakpoint || s.kind == StopKind::Step || s.kind == StopKind::Switch ||
+    if (s.kind == StopKind::Breakpoint || s.kind == StopKind::Watchpoint || s.kind == StopKind::Step || s.kind == StopKind::Switch ||
         s.kind == StopKind::Check || s.kind == StopKind::TripleFault)
         cpu = s.cpu;
     disasm_at.reset();

@@ -12,6 +12,7 @@ namespace sy::debug {
 const char* stop_kind_name(StopKind k) {
     switch (k) {
     case StopKind::Breakpoint: return "breakpoint";
+    case StopKind::Watchpoint: return "watchpoint";
     case StopKind::Step: return "step";
     case StopKind::Switch: return "switch";
     case StopKind::Check: return "check";
@@ -61,6 +62,8 @@ Debugger::Debugger(Machine& m, const guest::Kernel* kernel)
 
 Debugger::~Debugger() {
     for (u64 a : armed_) code().clear_trap(a);
+    if (!watches_.empty())
+        for (unsigned n = 0; n < m_.cpu_count(); ++n) m_.cpu(n).set_watchpoints({});
     for (unsigned n = 0; n < m_.cpu_count(); ++n) {
         m_.cpu(n).observer = nullptr;
         m_.cpu(n).observe_boundaries = false;
@@ -120,6 +123,45 @@ bool Debugger::toggle_breakpoint(u64 addr) {
 
 bool Debugger::has_breakpoint(u64 addr) const {
     return std::any_of(bps_.begin(), bps_.end(), [&](const Breakpoint& b) { return b.addr == addr; });
+}
+
+// ---- watchpoints ----
+
+int Debugger::add_watchpoint(u64 addr, u64 len, WatchKind kind) {
+    if (len == 0 || len > 4096) throw std::invalid_argument("watchpoint: length " + std::to_string(len) + " (1 to 4096)");
+    for (const Watch& w : watches_)
+        if (w.addr == addr && w.len == len && w.kind == kind) return w.id;
+    watches_.push_back({next_id_++, addr, len, kind, 0});
+    load_watchpoints();
+    return watches_.back().id;
+}
+
+bool Debugger::remove_watchpoint(int id) {
+    auto it = std::find_if(watches_.begin(), watches_.end(), [&](const Watch& w) { return w.id == id; });
+    if (it == watches_.end()) return false;
+    watches_.erase(it);
+    load_watchpoints();
+    return true;
+}
+
+void Debugger::load_watchpoints() {
+    std::vector<sy::Watchpoint> cpu;
+    for (const Watch& w : watches_)
+        cpu.push_back({w.addr, w.len, w.kind != WatchKind::Read, w.kind != WatchKind::Write});
+    for (unsigned n = 0; n < m_.cpu_count(); ++n) m_.cpu(n).set_watchpoints(cpu);
+}
+
+bool Debugger::watched(Cpu& c, size_t index, bool write) {
+    if (index >= watches_.size()) return false;
+    Watch& w = watches_[index];
+    ++w.hits;
+    const unsigned i = index_of(c);
+    request_stop(i, StopKind::Watchpoint,
+                 std::string(write ? "write to " : "read of ") + hex(w.addr) + " (watchpoint " + std::to_string(w.id) + ")",
+                 false);
+    pending_->watch = w.id;
+    pending_->watch_write = write;
+    return true;
 }
 
 bool Debugger::watched(u64 addr) const {

@@ -33,6 +33,7 @@ namespace sy::debug {
 
 enum class StopKind {
     Breakpoint,   // a user breakpoint
+    Watchpoint,   // a watchpoint's access (watch says which); the CPU is after the instruction
     Step,         // a step, step over or step out finished
     Switch,       // run_to_switch: at the ret of __switch_to
     Check,        // an invariant broke (message says which)
@@ -49,6 +50,8 @@ struct Stop {
     StopKind kind = StopKind::Limit;
     unsigned cpu = 0;       // the CPU that stopped (Breakpoint, Step, Switch, Check, TripleFault)
     std::string message;    // Check: the sentence; others: a short account
+    int watch = 0;          // Watchpoint: its id
+    bool watch_write = false;  // ... and whether a write met it (or a read)
     RunResult run;          // the machine's result when the run ended for good
     bool final() const {
         return kind == StopKind::Exited || kind == StopKind::TripleFault || kind == StopKind::AllHalted ||
@@ -61,6 +64,17 @@ struct Breakpoint {
     u64 addr = 0;
     std::string where;  // as the user gave it ("__schedule", "0xffffffff80107000")
     bool enabled = true;
+    u64 hits = 0;
+};
+
+// A watched range of linear memory and the accesses that stop: writes (gdb's
+// `watch`, Z2), reads (`rwatch`, Z3) or both (`awatch`, Z4). The access is
+// checked as the CPU makes it, whatever value it writes (cpu/observer.h).
+enum class WatchKind { Write, Read, Access };
+struct Watch {
+    int id = 0;
+    u64 addr = 0, len = 1;
+    WatchKind kind = WatchKind::Write;
     u64 hits = 0;
 };
 
@@ -88,6 +102,13 @@ public:
     const std::vector<Breakpoint>& breakpoints() const { return bps_; }
     bool has_breakpoint(u64 addr) const;
     u64 resolve(const std::string& where) const;
+
+    // ---- watchpoints ----
+    // Every CPU stops after an instruction whose access meets one (linear
+    // addresses: the address space each CPU has loaded). `len` 1 .. 4096.
+    int add_watchpoint(u64 addr, u64 len, WatchKind kind);
+    bool remove_watchpoint(int id);
+    const std::vector<Watch>& watchpoints() const { return watches_; }
 
     // ---- checks ----
     // With checks on, every switch and kernel entry is checked and a violation
@@ -160,6 +181,8 @@ private:
     Action before(Cpu& cpu) override;
     bool trap(Cpu& cpu) override;
     void delivered(Cpu& cpu, u8 vector, u8 from_cpl) override;
+    bool watched(Cpu& cpu, size_t index, bool write) override;
+    void load_watchpoints();
 
     struct Temp {  // a step-over / step-out target
         u64 addr = 0;
@@ -216,6 +239,7 @@ private:
     SwitchTracker tracker_;
     Disassembler dis_;
     std::vector<Breakpoint> bps_;
+    std::vector<Watch> watches_;
     int next_id_ = 1;
     std::vector<u64> armed_;  // addresses with trap records
     std::vector<PerCpu> cpus_;

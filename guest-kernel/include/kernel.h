@@ -5,6 +5,7 @@
 
 /* isa-debug-exit (port 0xF4): QEMU and switchyard exit with (v << 1) | 1. */
 #define EXIT_PORT 0xf4
+#define BOCHS_SHUTDOWN_PORT 0x8900
 #define EXIT_SUCCESS_CODE 0 /* status 1 */
 #define EXIT_FAILURE_CODE 1 /* status 3 */
 #define PANIC_EXIT_CODE 2   /* status 5 */

@@ -285,3 +285,70 @@ TEST_CASE("debug: with code breakpoints armed elsewhere, instructions retire and
         CHECK(t.cpu.insns == 3);  // nop, inc, the stub's hlt; ud2 faulted
     }
 }
+
+// The debugger's watchpoints (cpu/observer.h): not the guest's DR0-DR3, never
+// a #DB; the CPU stops after the instruction whose access met one.
+namespace {
+struct WatchRecorder final : Observer {
+    std::vector<std::pair<size_t, bool>> hits;
+    bool trap(Cpu&) override { return false; }
+    bool watched(Cpu&, size_t index, bool write) override {
+        hits.push_back({index, write});
+        return true;
+    }
+};
+}  // namespace
+
+TEST_CASE("debug: a debugger's write watchpoint stops after the write, a read one after the read, the guest sees no #DB") {
+    DebugMachine t;
+    t.record_db();
+    WatchRecorder w;
+    t.cpu.observer = &w;
+    // mov al, [rbx]; mov [rbx+2], al; nop; hlt
+    t.code(SysMachine::kKernelCode, {0x8a, 0x03, 0x88, 0x43, 0x02, 0x90, 0xf4});
+    t.m.bus.ram[kData] = 0x77;
+    // The page is in the host TLBs before the watchpoint is set.
+    u8 v = 0;
+    REQUIRE(t.cpu.peek(kData, &v, 1) == 1);
+    t.cpu.set_watchpoints({Watchpoint{kData + 1, 4, true, false}});
+    REQUIRE(t.run().reason == StopReason::Debug);
+    CHECK(t.cpu.s.rip == SysMachine::kKernelCode + 5);  // after the write
+    CHECK(t.cpu.insns == 2);
+    CHECK(t.m.bus.ram[kData + 2] == 0x77);              // the write happened
+    CHECK(w.hits == std::vector<std::pair<size_t, bool>>{{0, true}});
+    CHECK(t.count() == 0);                               // no #DB for the guest
+    REQUIRE(t.run().reason == StopReason::Halt);
+    CHECK(w.hits.size() == 1);
+
+    // A read watchpoint on the byte the first instruction reads.
+    DebugMachine r;
+    WatchRecorder w2;
+    r.cpu.observer = &w2;
+    r.code(SysMachine::kKernelCode, {0x8a, 0x03, 0x88, 0x43, 0x02, 0x90, 0xf4});
+    r.cpu.set_watchpoints({Watchpoint{kData + 2, 1, true, false}, Watchpoint{kData, 1, false, true}});
+    REQUIRE(r.run().reason == StopReason::Debug);
+    CHECK(r.cpu.s.rip == SysMachine::kKernelCode + 2);
+    CHECK(w2.hits == std::vector<std::pair<size_t, bool>>{{1, false}});
+    REQUIRE(r.run().reason == StopReason::Debug);
+    CHECK(r.cpu.s.rip == SysMachine::kKernelCode + 5);
+    CHECK(w2.hits.back() == std::pair<size_t, bool>{0, true});
+    r.cpu.set_watchpoints({});
+    REQUIRE(r.run().reason == StopReason::Halt);
+}
+
+TEST_CASE("debug: a watchpoint stops REP STOSB after the iteration that met it, resuming finishes it") {
+    DebugMachine t;
+    WatchRecorder w;
+    t.cpu.observer = &w;
+    // mov rdi, rbx; mov ecx, 16; mov al, 0x5a; rep stosb; hlt
+    t.code(SysMachine::kKernelCode, {0x48, 0x89, 0xdf, 0xb9, 0x10, 0x00, 0x00, 0x00, 0xb0, 0x5a, 0xf3, 0xaa, 0xf4});
+    t.cpu.set_watchpoints({Watchpoint{kData + 5, 1, true, false}});
+    REQUIRE(t.run().reason == StopReason::Debug);
+    CHECK(t.cpu.s.rip == SysMachine::kKernelCode + 10);  // still at the REP STOSB
+    CHECK(t.cpu.s.gpr[RCX] == 10);                       // bytes 0..5 stored
+    CHECK(t.m.bus.ram[kData + 5] == 0x5a);
+    CHECK(t.m.bus.ram[kData + 6] == 0);
+    REQUIRE(t.run().reason == StopReason::Halt);
+    CHECK(t.cpu.s.gpr[RCX] == 0);
+    CHECK(t.m.bus.ram[kData + 15] == 0x5a);
+}

@@ -271,7 +271,7 @@ TEST_CASE("pushfq stores RFLAGS with RF and VM clear (SDM Vol. 2B, PUSHF)") {
     CHECK(v == (fl::FIXED1 | fl::CF | fl::ZF | fl::ID));
 }
 
-TEST_CASE("popfq at CPL 0 (SDM Vol. 2B, POPF): all flags but RF, VM, VIF, VIP; bit 1 stays set") {
+TEST_CASE("popfq at CPL 0 (SDM Vol. 2B, POPF): all flags but RF, VM, VIF, VIP, bit 1 stays set") {
     test::Machine m;
     m.load(kCode, {0x9D, 0xF4});
     u64 all = ~0ull;
@@ -305,7 +305,7 @@ TEST_CASE("popf (66 9D) replaces FLAGS[15:0] only") {
     CHECK(m.cpu.s.gpr[RSP] == 0x9002);
 }
 
-TEST_CASE("pushf; popf round trip of the arithmetic flags matches the host") {
+TEST_CASE("pushf, popf round trip of the arithmetic flags matches the host") {
     // The host runs at CPL 3, so only the flags any level may change are compared.
     const u64 user = fl::ARITH | fl::DF | fl::AC;
     for (u64 in : {u64(0), fl::ARITH, fl::CF | fl::OF, fl::ZF | fl::PF | fl::AF}) {
@@ -361,7 +361,7 @@ TEST_CASE("clc stc cmc cld std lahf sahf agree with the host") {
     CHECK((n.cpu.s.rflags & fl::DF) == (host_flags() & fl::DF));
 }
 
-TEST_CASE("cli and sti clear and set IF (SDM Vol. 2A CLI, Vol. 2B STI; CPL 0)") {
+TEST_CASE("cli and sti clear and set IF (SDM Vol. 2A CLI, Vol. 2B STI, CPL 0)") {
     test::Machine m;
     m.load(kCode, {0xFB, 0x9C, 0xFA, 0xF4});  // sti; pushfq; cli; hlt
     run_to_halt(m);
@@ -416,7 +416,7 @@ TEST_CASE("nop forms never touch memory and cost a nop") {
 
 // ---- Privilege rules (SDM Vol. 2A CLI, HLT; Vol. 2B POPF, STI) ---------------
 
-TEST_CASE("at CPL 3 with IOPL 0: cli, sti and hlt raise #GP(0); popf keeps IF and IOPL") {
+TEST_CASE("at CPL 3 with IOPL 0: cli, sti and hlt raise #GP(0), popf keeps IF and IOPL") {
     for (u8 op : {u8(0xFA), u8(0xFB), u8(0xF4)}) {
         test::Machine m;
         m.cpu.set_flat64(3);

@@ -100,7 +100,7 @@ TEST_CASE("cpuid: a leaf above the maximum answers like the highest basic leaf (
     CHECK((cpuid::query(1, 0, 5).ebx >> 24) == 5);  // initial APIC ID
 }
 
-TEST_CASE("rdtsc reads the cycle clock as the instruction starts; it only grows") {
+TEST_CASE("rdtsc reads the cycle clock as the instruction starts, it only grows") {
     test::Machine m;
     // 0f 31 rdtsc; 49 89 c0 mov r8, rax; 49 89 d1 mov r9, rdx; 0f 31 rdtsc; f4 hlt
     m.load(kCode, {0x0F, 0x31, 0x49, 0x89, 0xC0, 0x49, 0x89, 0xD1, 0x0F, 0x31, 0xF4});
@@ -132,7 +132,7 @@ TEST_CASE("rdtscp also returns IA32_TSC_AUX in ECX") {
     CHECK(m.cpu.s.gpr[RCX] == 3);
 }
 
-TEST_CASE("fences and prefetches never fault; clflush faults only on a non-canonical address") {
+TEST_CASE("fences and prefetches never fault, clflush faults only on a non-canonical address") {
     test::Machine m;
     // 0f ae e8 lfence; 0f ae f0 mfence; 0f ae f8 sfence; 0f 18 08 prefetcht0 [rax];
     // 0f 18 00 prefetchnta [rax]; 0f 0d 08 prefetchw [rax]; 0f ae 3b clflush [rbx];

@@ -115,7 +115,7 @@ TEST_CASE("trap record: step() stops at it too, and executes it when the observe
     CHECK(m.cpu.s.gpr[RAX] == 3);
 }
 
-TEST_CASE("observer: before() at block starts only while observe_boundaries is set; Single runs one at a time") {
+TEST_CASE("observer: before() at block starts only while observe_boundaries is set, Single runs one at a time") {
     test::Machine m;
     m.load(0x1000, kProgram);
     Recorder obs;
@@ -183,7 +183,7 @@ TEST_CASE("peek: a page walk that leads outside RAM reads nothing and never reac
     CHECK(bus.mmio == 0);
 }
 
-TEST_CASE("peek_in: another address space through its CR3; peek_phys: RAM by physical address") {
+TEST_CASE("peek_in: another address space through its CR3, peek_phys: RAM by physical address") {
     test::FlatBus bus(1 << 20);
     Cpu c(bus);
     long_mode_paging(c);

@@ -76,7 +76,7 @@ TEST_CASE("kernel symbols: the ELF symbols agree with the addresses the kernel's
     }
 }
 
-TEST_CASE("run to switch: stops at the ret of __switch_to; one step lands where next's saved frame says") {
+TEST_CASE("run to switch: stops at the ret of __switch_to, one step lands where next's saved frame says") {
     Rig r(2);
     for (int n = 1; n <= 6; ++n) {
         debug::Stop s = r.d->run_to_switch();
@@ -158,7 +158,7 @@ TEST_CASE("debugger: a run stopped at every switch takes the same cycles and ins
     }
 }
 
-TEST_CASE("debugger: a breakpoint at a symbol; step out returns to the caller; step over a call comes back") {
+TEST_CASE("debugger: a breakpoint at a symbol, step out returns to the caller, step over a call comes back") {
     Rig r(1);
     r.d->add_breakpoint("__schedule");
     debug::Stop s = r.d->cont();

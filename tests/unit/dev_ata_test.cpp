@@ -236,7 +236,7 @@ TEST_CASE("ata: errors: past the end, CHS addressing, unknown command") {
     CHECK(r.inb(0x1F1) == 0);
 }
 
-TEST_CASE("ata: nIEN masks INTRQ; SRST resets to the signature") {
+TEST_CASE("ata: nIEN masks INTRQ, SRST resets to the signature") {
     Rig r;
     r.outb(0x3F6, AtaChannel::NIEN);
     r.lba28(1, 1);
@@ -348,7 +348,7 @@ TEST_CASE("ata: xv6 ide.c: idewait, disk 1 probe, idestart read and write, idein
     CHECK(r.sector(9) == data);
 }
 
-TEST_CASE("ata: FileDisk reads and writes an image file; a missing file names itself") {
+TEST_CASE("ata: FileDisk reads and writes an image file, a missing file names itself") {
     CHECK_THROWS_WITH_AS(FileDisk("/nonexistent/sy-disk.img"),
                          "ata: cannot open disk image '/nonexistent/sy-disk.img' for reading and writing",
                          std::runtime_error);

@@ -75,7 +75,7 @@ TEST_CASE("iobus: a device registered 16 bits wide gets the whole access") {
     CHECK(dev.writes[0].value == 0x19);
 }
 
-TEST_CASE("iobus: unclaimed ports and addresses read all ones; MMIO gets offsets") {
+TEST_CASE("iobus: unclaimed ports and addresses read all ones, MMIO gets offsets") {
     IoBus bus;
     CHECK(bus.io_in(0x80, 1, 0) == 0xFF);
     CHECK(bus.io_in(0x80, 2, 0) == 0xFFFF);

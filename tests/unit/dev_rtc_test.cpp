@@ -45,7 +45,7 @@ TEST_CASE("rtc: starts at 2024-01-01 00:00:00, BCD, 24-hour") {
     CHECK(r.read(0x0D) == 0x80);
 }
 
-TEST_CASE("rtc: time advances with the cycle count; binary and 12-hour modes") {
+TEST_CASE("rtc: time advances with the cycle count, binary and 12-hour modes") {
     Rig r;
     const u64 t = (13 * 3600 + 59 * 60 + 58) * kHz + 7;  // 13:59:58 plus a bit
     CHECK(r.read(0x00, t) == 0x58);
@@ -121,7 +121,7 @@ TEST_CASE("rtc: update-ended and alarm interrupts once per second") {
     CHECK(r.read(0x0C, 3 * kHz) == 0xD0);  // IRQF | PF | UF
 }
 
-TEST_CASE("rtc: UIP in the last 244 us of a second; NMI disable bit of port 0x70") {
+TEST_CASE("rtc: UIP in the last 244 us of a second, NMI disable bit of port 0x70") {
     Rig r;
     const u64 window = kHz * 244 / 1000000;
     CHECK((r.read(0x0A, kHz - window - 1) & 0x80) == 0);

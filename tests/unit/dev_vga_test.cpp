@@ -50,7 +50,7 @@ TEST_CASE("vga: power-on is 80x25 colour text with a blank page and the cursor a
     CHECK(s.palette[15] == 0xFFFFFF);
 }
 
-TEST_CASE("vga: text cells are character then attribute; start address and cursor count cells") {
+TEST_CASE("vga: text cells are character then attribute, start address and cursor count cells") {
     Rig r;
     r.text(0, 'H', 0x1F);
     r.text(1, 'i', 0x1F);
@@ -127,7 +127,7 @@ TEST_CASE("vga: Miscellaneous Output bit 0 moves the CRTC and Input Status 1 bet
     CHECK(r.crtc(0x0C) == 0x42);
 }
 
-TEST_CASE("vga: reading Input Status 1 resets the attribute flip-flop; bits 0 and 3 toggle") {
+TEST_CASE("vga: reading Input Status 1 resets the attribute flip-flop, bits 0 and 3 toggle") {
     Rig r;
     u8 a = r.in(0x3DA), b = r.in(0x3DA);
     CHECK((a ^ b) == 0x09);

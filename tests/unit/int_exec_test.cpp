@@ -247,7 +247,7 @@ TEST_CASE("bsf/bsr with a zero source leave the whole destination register uncha
 
 // SDM Vol. 2A LOCK: legal with a memory destination of the listed instructions
 // (and then the same as unlocked here), #UD otherwise (Zydis refuses the decode).
-TEST_CASE("lock add to memory runs; lock add to a register raises #UD") {
+TEST_CASE("lock add to memory runs, lock add to a register raises #UD") {
     Run t({0xF0, 0x01, 0x0B}, {{RBX, 0x2000}, {RCX, 5}});  // lock add [rbx], ecx
     t.put_q(0x2000, 0xFFFFFFFFull);
     t.step();

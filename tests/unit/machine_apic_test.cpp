@@ -96,7 +96,7 @@ TEST_CASE("apic: x2APIC registers are MSRs once IA32_APIC_BASE.EXTD is set") {
     CHECK((m.cpu(0).sys.apic_base & dev::LocalApic::kBaseExtd) != 0);  // the CPU agrees
 }
 
-TEST_CASE("apic: an ISA IRQ reaches both the PIC and the IOAPIC; IRQ 0 is on pin 2") {
+TEST_CASE("apic: an ISA IRQ reaches both the PIC and the IOAPIC, IRQ 0 is on pin 2") {
     Rig r(2);
     Machine& m = *r.m;
     dev::IoApic& io = m.ioapic();

@@ -130,7 +130,7 @@ TEST_CASE("bus: with A20 off (port 0x92) bit 20 of every physical address reads 
     CHECK(m.ram_page(0x105000) != low);
 }
 
-TEST_CASE("reset: 8042 command FEh ends run() with Reset; reset() restores the power-on state, RAM kept") {
+TEST_CASE("reset: 8042 command FEh ends run() with Reset, reset() restores the power-on state, RAM kept") {
     Rig r(2);
     Machine& m = *r.m;
     // mov al, 0xFF; out 0x21, al (mask the PIC); mov al, 0xFE; out 0x64, al; jmp $
@@ -183,7 +183,7 @@ TEST_CASE("serial: the machine queues at most kSerialQueue host bytes") {
     CHECK(r.m->inject_serial(lots.data(), 1) == 0);
 }
 
-TEST_CASE("idle: a CPU in sti; hlt with every interrupt masked waits for input at once, at its cycle") {
+TEST_CASE("idle: a CPU in sti, hlt with every interrupt masked waits for input at once, at its cycle") {
     Rig r;
     Machine& m = *r.m;
     NoInput host;

@@ -43,7 +43,7 @@ TEST_CASE("sse: cvtsd2si rounds by MXCSR.RC and flags like the host") {
     }
 }
 
-TEST_CASE("sse: cvttss2si r64 truncates regardless of RC; out of range gives the indefinite") {
+TEST_CASE("sse: cvttss2si r64 truncates regardless of RC, out of range gives the indefinite") {
     for (u32 rc = 0; rc < 4; ++rc) {
         for (float v : kFloats) {
             u32 csr = kDefault | rc << 13;
@@ -121,7 +121,7 @@ TEST_CASE("sse: an unmasked precision exception on a conversion raises #XM, GPR 
     CHECK((m.cpu.s.mxcsr & 0x3F) == 0x20);
 }
 
-TEST_CASE("sse: ldmxcsr with a reserved bit set raises #GP(0); stmxcsr stores MXCSR") {
+TEST_CASE("sse: ldmxcsr with a reserved bit set raises #GP(0), stmxcsr stores MXCSR") {
     Machine m;
     m.cpu.s.gpr[RAX] = 0x3000;
     u32 bad = 0x00011F80;
@@ -147,7 +147,7 @@ TEST_CASE("sse: ldmxcsr with a reserved bit set raises #GP(0); stmxcsr stores MX
 // 4.9.1.5 "Numeric underflow exception" and 11.5.2.3; the masked response
 // signals UE only for a tiny *and* inexact result). 2^-100 * 2^-30 = 2^-130 is
 // tiny and exact.
-TEST_CASE("sse: unmasked underflow traps on a tiny exact product; masked it raises nothing") {
+TEST_CASE("sse: unmasked underflow traps on a tiny exact product, masked it raises nothing") {
     const u32 x = f2u(0x1p-100f), y = f2u(0x1p-30f);
     Machine m;
     m.cpu.s.mxcsr = kDefault & ~0x0800u;  // UM clear

@@ -315,7 +315,7 @@ TEST_CASE("TLB: code remapped at the same linear address runs after INVLPG, INVP
     }
 }
 
-TEST_CASE("PCID: MOV to CR3 with bit 63 clear drops the new PCID's entries; other PCIDs' stay tagged") {
+TEST_CASE("PCID: MOV to CR3 with bit 63 clear drops the new PCID's entries, other PCIDs' stay tagged") {
     // SDM Vol. 3A 4.10.4.1: with CR4.PCIDE = 1 and bit 63 clear, MOV to CR3
     // invalidates the non-global entries of the PCID it loads.
     SysMachine t;

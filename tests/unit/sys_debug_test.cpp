@@ -54,7 +54,7 @@ struct DebugMachine : SysMachine {
 
 }  // namespace
 
-TEST_CASE("debug: an instruction breakpoint is a fault before the instruction; RF lets it run once") {
+TEST_CASE("debug: an instruction breakpoint is a fault before the instruction, RF lets it run once") {
     DebugMachine t;
     t.record_db();
     t.code(SysMachine::kKernelCode, {0x90, 0xFF, 0xC0, 0xFF, 0xC0, 0xF4});  // nop; inc eax; inc eax; hlt
@@ -83,7 +83,7 @@ TEST_CASE("debug: step() at an instruction breakpoint delivers the #DB without e
     CHECK(t.in_handler(DB));
 }
 
-TEST_CASE("debug: a write breakpoint traps after the write, not on a read; LEN 4 covers 4 bytes") {
+TEST_CASE("debug: a write breakpoint traps after the write, not on a read, LEN 4 covers 4 bytes") {
     DebugMachine t;
     t.record_db();
     // mov al, [rbx]; mov [rbx+2], al; nop; hlt
@@ -109,7 +109,7 @@ TEST_CASE("debug: a read/write breakpoint traps on a read overlapping its range,
     CHECK(t.get64(kRip) == SysMachine::kKernelCode + 3);
 }
 
-TEST_CASE("debug: LEN 8 masks the low address bits; the byte after the range does not hit") {
+TEST_CASE("debug: LEN 8 masks the low address bits, the byte after the range does not hit") {
     DebugMachine t;
     t.record_db();
     // mov [rbx+0x20], al; mov [rbx+0x28], al; hlt
@@ -183,7 +183,7 @@ TEST_CASE("debug: an I/O breakpoint needs CR4.DE and traps after the OUT to its 
     }
 }
 
-TEST_CASE("debug: MOV DRn under DR7.GD is a #DB fault with BD; entering the handler clears GD") {
+TEST_CASE("debug: MOV DRn under DR7.GD is a #DB fault with BD, entering the handler clears GD") {
     DebugMachine t;  // the #DB stub halts
     t.code(SysMachine::kKernelCode, {0x0f, 0x21, 0xf8, 0xf4});  // mov rax, dr7; hlt
     t.cpu.sys.dr[7] = dr7::GD | dr7::kFixed1;
@@ -248,7 +248,7 @@ TEST_CASE("debug: a data access in an instruction that faults reports the fault,
     CHECK(t.cpu.s.gpr[RSI] == kData);
 }
 
-TEST_CASE("debug: MOV to DR6/DR7 keeps their fixed bits; DR4/DR5 alias them unless CR4.DE; bits 63:32 are #GP") {
+TEST_CASE("debug: MOV to DR6/DR7 keeps their fixed bits, DR4/DR5 alias them unless CR4.DE, bits 63:32 are #GP") {
     DebugMachine t;
     // xor eax, eax; mov dr7, rax; mov dr6, rax; mov rbx, dr7; mov rcx, dr6; mov rdx, dr4; mov rsi, dr5; hlt
     t.code(SysMachine::kKernelCode, {0x31, 0xc0, 0x0f, 0x23, 0xf8, 0x0f, 0x23, 0xf0, 0x0f, 0x21, 0xfb,

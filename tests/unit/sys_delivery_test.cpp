@@ -33,7 +33,7 @@ TEST_CASE("delivery: #UD at CPL 0 pushes a 5-word frame on the current stack, al
     CHECK(t.cpu.cpl() == 0);
 }
 
-TEST_CASE("delivery: a trap gate leaves IF set; #GP pushes its error code") {
+TEST_CASE("delivery: a trap gate leaves IF set, #GP pushes its error code") {
     SysMachine t;
     t.gate(GP, SysMachine::kHandlers + GP * 16, 0, 0, 0xF);  // trap gate
     // mov ax, 0x7f8; mov ds, ax: a selector beyond the GDT limit -> #GP(0x7f8)

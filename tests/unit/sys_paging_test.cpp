@@ -60,7 +60,7 @@ TEST_CASE("paging: user access to a supervisor page faults with P|U") {
     CHECK(pf_error(t, kRead, 3) == (1 | 4));
 }
 
-TEST_CASE("paging: NX fetch faults with P|I/D; reserved bits fault with P|RSVD") {
+TEST_CASE("paging: NX fetch faults with P|I/D, reserved bits fault with P|RSVD") {
     SysMachine t;
     // Jump to code on a page marked NX.
     t.set_pte(kPage, kPage | 3 | (1ull << 63));
@@ -79,7 +79,7 @@ TEST_CASE("paging: NX fetch faults with P|I/D; reserved bits fault with P|RSVD")
     CHECK(pf_error(r, kRead, 0) == (1 | 8));
 }
 
-TEST_CASE("paging: SMEP stops supervisor fetches from user pages; SMAP data accesses unless AC") {
+TEST_CASE("paging: SMEP stops supervisor fetches from user pages, SMAP data accesses unless AC") {
     SysMachine t;
     t.supervisor_pages_except({kPage});
     t.cpu.sys.cr4 |= cr4::SMEP | cr4::SMAP;
@@ -141,7 +141,7 @@ TEST_CASE("paging: 2 MiB and 1 GiB pages translate") {
     CHECK(t.cpu.s.gpr[RCX] == ~v);
 }
 
-TEST_CASE("paging: MOV to CR3 keeps global translations and drops the others; INVLPG drops one") {
+TEST_CASE("paging: MOV to CR3 keeps global translations and drops the others, INVLPG drops one") {
     SysMachine t;
     const u64 g = 0x151000, ng = 0x152000, other = 0x153000;
     t.put64(other, 0xAAAA);

@@ -40,7 +40,7 @@ TEST_CASE("syscall: from ring 3 to LSTAR at CPL 0, and sysretq back") {
     CHECK(t.in_handler(GP));  // HLT at CPL 3
 }
 
-TEST_CASE("syscall: #UD without EFER.SCE; sysret #GP(0) for a non-canonical RCX, #GP at CPL 3") {
+TEST_CASE("syscall: #UD without EFER.SCE, sysret #GP(0) for a non-canonical RCX, #GP at CPL 3") {
     SysMachine t;
     t.cpu.sys.efer &= ~efer::SCE;
     t.code(SysMachine::kKernelCode, {0x0F, 0x05});
@@ -76,7 +76,7 @@ TEST_CASE("syscall: sysretl returns to 32-bit compatibility mode with CS = STAR[
     CHECK(t.cpu.s.rip == 0x31000);
 }
 
-TEST_CASE("swapgs exchanges GS.base and IA32_KERNEL_GS_BASE; #GP at CPL 3") {
+TEST_CASE("swapgs exchanges GS.base and IA32_KERNEL_GS_BASE, #GP at CPL 3") {
     SysMachine t;
     // mov ecx, 0xC0000102; mov eax, 0x5000; xor edx, edx; wrmsr; swapgs; mov rax, gs:[0]; hlt
     t.code(SysMachine::kKernelCode, {0xB9, 0x02, 0x01, 0x00, 0xC0, 0xB8, 0x00, 0x50, 0x00, 0x00, 0x31, 0xD2, 0x0F,
@@ -97,7 +97,7 @@ TEST_CASE("swapgs exchanges GS.base and IA32_KERNEL_GS_BASE; #GP at CPL 3") {
     CHECK(u.in_handler(GP));
 }
 
-TEST_CASE("msr: unknown MSRs and reserved bits raise #GP(0); FS_BASE must be canonical") {
+TEST_CASE("msr: unknown MSRs and reserved bits raise #GP(0), FS_BASE must be canonical") {
     auto try_wrmsr = [](u32 msr, u64 value) {
         SysMachine t;
         // wrmsr; hlt
@@ -170,7 +170,7 @@ TEST_CASE("segments: a selector load into FS sets the base from the descriptor")
     CHECK(t.cpu.s.seg_base[FS] == 0x12345678);
 }
 
-TEST_CASE("cr0: setting PG with LME activates long mode; CR0.TS makes SSE raise #NM") {
+TEST_CASE("cr0: setting PG with LME activates long mode, CR0.TS makes SSE raise #NM") {
     SysMachine t;
     t.code(SysMachine::kKernelCode, {0x0F, 0x57, 0xC0, 0xF4});  // xorps xmm0, xmm0; hlt
     t.cpu.sys.cr0 |= cr0::TS;
@@ -225,7 +225,7 @@ TEST_CASE("single-step: POPF that sets TF traps after the next instruction, not 
     CHECK(t.get64(0x60000 - 40) == SysMachine::kKernelCode + 11);  // after the first NOP following POPF
 }
 
-TEST_CASE("lar/lsl/verr/verw report descriptor checks in ZF (SDM Vol. 2A LAR, LSL; Vol. 2B VERR/VERW)") {
+TEST_CASE("lar/lsl/verr/verw report descriptor checks in ZF (SDM Vol. 2A LAR, LSL, Vol. 2B VERR/VERW)") {
     SysMachine t;
     // lar eax, [sel 0x18]; lsl ecx, [sel 0x18]; verw [0x10 code]; hlt
     // 0F 02 C3  lar eax, ebx ; 0F 03 CB lsl ecx, ebx ; 0F 00 EA verw dx ; F4

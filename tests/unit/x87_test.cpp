@@ -101,7 +101,7 @@ TEST_CASE("#MF: a pending unmasked exception faults at the next waiting instruct
     CHECK(run_code(m, {0xDB, 0xE2, 0x9B}).reason == StopReason::Halt);  // fnclex; fwait
 }
 
-TEST_CASE("FERR#: with CR0.NE = 0 a waiting instruction asserts FERR# and freezes; IGNNE# lets it run") {
+TEST_CASE("FERR#: with CR0.NE = 0 a waiting instruction asserts FERR# and freezes, IGNNE# lets it run") {
     Machine m;
     RecordingPin pin;
     m.cpu.ferr_pin = &pin;
@@ -206,7 +206,7 @@ TEST_CASE("x87 on the host: a transcendental leaves the host FPU as it found it"
     CHECK(m.cpu.s.fpu.st(0) == (F80{0x8000000000000001, 0x7FFF}));
 }
 
-TEST_CASE("mmx: a write sets the register's exponent bits, TOP = 0, every tag valid; EMMS empties them") {
+TEST_CASE("mmx: a write sets the register's exponent bits, TOP = 0, every tag valid, EMMS empties them") {
     Machine m;
     m.cpu.s.fpu.set_top(5);
     m.cpu.s.fpu.ftw = 0x21;

@@ -299,6 +299,8 @@ void timing_facts(const ZydisDecodedInstruction& in, const ZydisDecodedOperand* 
         default: break;
     }
     if (f.flow == Flow::Other || in.mnemonic == ZYDIS_MNEMONIC_HLT) f.props |= prop::Serialise;
+    if (in.mnemonic == ZYDIS_MNEMONIC_IRET || in.mnemonic == ZYDIS_MNEMONIC_IRETD || in.mnemonic == ZYDIS_MNEMONIC_IRETQ)
+        f.props |= prop::EventReturn;
     if (insn.rep && (cat == ZYDIS_CATEGORY_STRINGOP || cat == ZYDIS_CATEGORY_IOSTRINGOP)) f.props |= prop::String;
     switch (f.cls) {
         case Cls::Mov: case Cls::Stack: case Cls::SseMove: case Cls::Nop: case Cls::Branch: case Cls::Call:

@@ -89,6 +89,16 @@ void print_timing_stats(timing::System& t) {
     }
 }
 
+// --stats with --timing detailed: every switch's cost, then the histogram.
+void print_switch_costs(const debug::CheckedRun& run) {
+    const auto& log = run.switches().log();
+    size_t n = 0;
+    for (const debug::SwitchRecord& r : log)
+        if (r.cost) std::fprintf(stderr, "%s\n", debug::format_switch_cost(++n, r, run.kernel().symbols()).c_str());
+    const std::string summary = debug::switch_cost_summary(log, run.kernel());
+    std::fputs(summary.empty() ? "switches: none\n" : summary.c_str(), stderr);
+}
+
 int run(const RunOptions& o) {
     Prepared prepared = prepare(o.machine);
     const u64 max_cycles = number_option(o.max_cycles, "--max-cycles", 0, ~0ull);
@@ -179,6 +189,17 @@ int run(const RunOptions& o) {
             checked = std::make_unique<debug::CheckedRun>(*m, l.kernel);
         } catch (const std::exception& e) {
             fail("--check: " + l.kernel + ": " + e.what());
+        }
+    }
+    // --stats --timing detailed: each context switch's cost, when the kernel
+    // describes itself (its debugger descriptor); any other kernel runs as it is.
+    // Not with the gdb stub, whose debugger is the machine's only one.
+    std::string no_switches = "not with the gdb stub";
+    if (o.stats && m->timing() && !checked && o.gdb.empty() && !o.gdb_default) {
+        try {
+            checked = std::make_unique<debug::CheckedRun>(*m, l.kernel, false);
+        } catch (const std::exception& e) {
+            no_switches = e.what();
         }
     }
 
@@ -287,7 +308,11 @@ int run(const RunOptions& o) {
         for (unsigned n = 0; n < m->cpu_count(); ++n)
             std::fprintf(stderr, "cpu%u cycles=%llu insns=%llu%s\n", n, (unsigned long long)m->cpu(n).cycles,
                          (unsigned long long)m->cpu(n).insns, m->waiting_for_sipi(n) ? " (never started)" : "");
-        if (timing::System* t = m->timing()) print_timing_stats(*t);
+        if (timing::System* t = m->timing()) {
+            print_timing_stats(*t);
+            if (checked) print_switch_costs(*checked);
+            else std::fprintf(stderr, "switches: not followed (%s)\n", no_switches.c_str());
+        }
     }
     if (!o.screen.empty()) write_screen(o.screen, *m);
     const int run_status = signal ? 128 + signal : status;

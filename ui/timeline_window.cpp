@@ -3,6 +3,7 @@
 // when, cycles on the axis.
 #include <algorithm>
 
+#include "switch_cost.h"
 #include "widgets.h"
 #include "windows.h"
 
@@ -75,6 +76,20 @@ void timeline(const debug::Model& m) {
     ImGui::TextColored(color::kDim, "cycles (the machine clock; 2 GHz: 2,000,000 cycles = 1 ms)");
 }
 
+// A switch's cost (--timing detailed): its cycles and whether the RSB
+// predicted the ret of __switch_to ("ret ok" / "ret miss"); hovering shows
+// where the cycles went.
+void cost_cell(const debug::SwitchCost& c) {
+    const bool right = c.ret.correct();
+    ImGui::TextColored(right ? color::kDim : color::kChanged, "%llu %s", (unsigned long long)c.counters.cycles,
+                       right ? "ret ok" : "ret miss");
+    if (ImGui::IsItemHovered()) {
+        std::string parts = debug::switch_cost_parts(c);
+        std::replace(parts.begin(), parts.end(), ' ', '\n');
+        ImGui::SetTooltip("%llu instructions, cycles:\n%s", (unsigned long long)c.counters.insns, parts.c_str());
+    }
+}
+
 }  // namespace
 
 void draw_timeline(Session& s) {
@@ -86,12 +101,17 @@ void draw_timeline(Session& s) {
     ImGui::Text("%zu switches", m.log.size());
     timeline(m);
     ImGui::Separator();
-    if (ImGui::BeginTable("log", 5, ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit,
+    // With --timing detailed each switch has its cost (emu/debug/switch_cost.h).
+    // The switch a CPU stopped at has none yet (it is complete when next's
+    // first instruction issues).
+    const bool costs = std::any_of(m.log.begin(), m.log.end(), [](const auto& r) { return r.cost.has_value(); });
+    if (ImGui::BeginTable("log", costs ? 6 : 5, ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit,
                           ImVec2(0, 0))) {
         ImGui::TableSetupScrollFreeze(0, 1);
         ImGui::TableSetupColumn("cycle");
         ImGui::TableSetupColumn("cpu");
         ImGui::TableSetupColumn("prev -> next");
+        if (costs) ImGui::TableSetupColumn("cycles (ret)");
         ImGui::TableSetupColumn("ret_addr");
         ImGui::TableSetupColumn("symbol");
         ImGui::TableHeadersRow();
@@ -105,6 +125,10 @@ void draw_timeline(Session& s) {
             ImGui::Text("%u", r.cpu);
             ImGui::TableNextColumn();
             ImGui::Text("%d %s -> %d %s", r.prev_pid, r.prev_name.c_str(), r.next_pid, r.next_name.c_str());
+            if (costs) {
+                ImGui::TableNextColumn();
+                if (r.cost) cost_cell(*r.cost);
+            }
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(hexs(r.ret_addr).c_str());
             ImGui::TableNextColumn();

@@ -191,6 +191,7 @@ void Model::data(Cpu& c, u64 la, u64 pa, unsigned size, bool write, bool ram) {
     }
     const u32 miss = s.latency - std::min(s.latency, p_.l1d.latency);
     const Part mp = part_of(s.level);
+    pending_.touched = true;
     pending_.extra[size_t(mp)] += miss;
     pending_.extra[size_t(Part::Tlb)] += tlb;
     if (write) {
@@ -201,13 +202,14 @@ void Model::data(Cpu& c, u64 la, u64 pa, unsigned size, bool write, bool ram) {
         ++counters_.loads;
         pending_.load_bytes += size;
         const u32 lat = s.latency + tlb;
-        if (!pending_.load || lat > pending_.load_ready.at) pending_.load_ready = Ready{lat, miss, tlb, mp};
+        if (!pending_.load || lat > pending_.load_ready.at) pending_.load_ready = Ready{lat, miss, u16(std::min<u32>(tlb, 0xFFFF)), mp};
         pending_.load = true;
     }
 }
 
 void Model::string_run(Cpu& c, bool has_src, u64 src_la, u64 src_pa, u64 dst_la, u64 dst_pa, u64 bytes) {
     if (!bytes) return;
+    pending_.touched = true;
     auto run = [&](u64 la, u64 pa, bool write) {
         const u32 tlb = translate(c, false, la);
         pending_.extra[size_t(Part::Tlb)] += tlb;
@@ -237,7 +239,7 @@ void Model::retire(Cpu& c, const Insn& i, const Facts& f, u64 pc, u64 fetch_pa) 
         const Served s = cache(true, fetch_pa, false);
         const u32 miss = s.latency - std::min(s.latency, p_.l1i.latency);
         if (miss + tlb) {
-            const Ready r{now_ + miss + tlb, miss, tlb, part_of(s.level)};
+            const Ready r{now_ + miss + tlb, miss, u16(std::min<u32>(tlb, 0xFFFF)), part_of(s.level)};
             if (r.at > front_.at) front_ = r;
         }
     }
@@ -290,12 +292,15 @@ void Model::retire(Cpu& c, const Insn& i, const Facts& f, u64 pc, u64 fetch_pa) 
 
     if (f.flow != Flow::None) branch(c, i, f, pc, pc + i.len);
     ++counters_.insns;
-    pending_ = {};
+    if (pending_.touched) pending_ = {};
     c.cycles = now_;
 }
 
 void Model::branch(Cpu& c, const Insn& i, const Facts& f, u64 pc, u64 next) {
-    if (f.flow == Flow::Other) return;  // serialising: its cost is the table's
+    if (f.flow == Flow::Other) {  // serialising: its cost is the table's
+        if (probe_ && (f.props & prop::EventReturn)) [[unlikely]] probe_->event_return(c);
+        return;
+    }
     const u64 cs = c.s.seg_base[CS];
     const u64 target = cs + c.s.rip;
     const bool taken = target != next;

@@ -82,15 +82,19 @@ struct Counters {
     Counters operator-(const Counters& o) const;
 };
 
-// The switch accounting's hooks (emu/ implements them): calls to chosen
-// targets, returns at chosen addresses, events, and "the next instruction
-// issued" after one asks for it.
+// The switch accounting's hooks (emu/debug/switch_cost.h implements them):
+// calls to chosen targets, returns at chosen addresses, events and IRETs, and
+// "the next instruction issued" after one asks for it. Each is called with the
+// counters up to date: call, ret and event_return once their instruction has
+// retired, event before the delivery's own cost is charged, issued when the
+// instruction issues (the cycles it waited for are charged, its own are not).
 class Probe {
 public:
     virtual ~Probe() = default;
     virtual void call(Cpu& cpu, u64 target) {}
     virtual void ret(Cpu& cpu, const ReturnPrediction& r) {}
     virtual void event(Cpu& cpu, u8 vector, bool external) {}
+    virtual void event_return(Cpu& cpu) {}
     virtual void issued(Cpu& cpu) {}
 };
 
@@ -141,13 +145,15 @@ public:
 private:
     // When a value becomes available, and what its wait is charged to: the last
     // `miss` cycles of it to `part`, the `tlb` cycles before those to Tlb.
-    struct Ready {
+    struct Ready {  // 16 bytes: the scoreboard copies one per register written
         u64 at = 0;
-        u32 miss = 0, tlb = 0;
+        u32 miss = 0;
+        u16 tlb = 0;
         Part part = Part::Exec;
     };
     // What the running instruction's accesses cost so far.
     struct Pending {
+        bool touched = false;         // an access was reported (else all of this is zero)
         bool load = false;
         Ready load_ready;             // the slowest load (relative: at = latency)
         u32 store_tlb = 0;            // TLB cycles of its stores (they stall issue)

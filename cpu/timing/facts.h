@@ -34,6 +34,7 @@ constexpr u8 Serialise = 1;  // waits for every earlier result, and nothing issu
 constexpr u8 Locked = 2;     // a locked read-modify-write (LOCK prefix, XCHG with memory): drains, owns the line
 constexpr u8 String = 4;     // a REP-prefixed string instruction: costs by bytes moved
 constexpr u8 Computes = 8;   // the value loaded from memory goes through an operation (ADD r, m) before the result
+constexpr u8 EventReturn = 16;  // IRET: returns from an exception or interrupt (the switch accounting's probe)
 }  // namespace prop
 
 struct Facts {

@@ -5,11 +5,11 @@
 
 namespace sy::debug {
 
-CheckedRun::CheckedRun(Machine& m, const std::string& kernel_path) {
+CheckedRun::CheckedRun(Machine& m, const std::string& kernel_path, bool checks) {
     mem_ = std::make_unique<guest::CpuMemory>(m.cpu(0));
     kernel_ = std::make_unique<guest::Kernel>(guest::Kernel::load(Symbols::load(kernel_path), *mem_));
     dbg_ = std::make_unique<Debugger>(m, kernel_.get());
-    dbg_->set_checks(true);
+    dbg_->set_checks(checks);
 }
 
 CheckedRun::~CheckedRun() = default;

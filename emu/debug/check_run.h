@@ -1,6 +1,7 @@
 // `switchyard run --check`: the run under the debugger with the switch and
 // entry invariants checked (emu/guest/checker.h), stopping at the first one
-// that breaks.
+// that breaks. `run --stats --timing detailed` runs under it too, without the
+// checks, for the switch log and each switch's cost (switch_cost.h).
 #pragma once
 #include <memory>
 #include <optional>
@@ -14,7 +15,7 @@ class CheckedRun {
 public:
     // Reads the kernel's symbols and descriptor; throws std::runtime_error
     // (guest::KernelError) when `kernel_path` has none.
-    CheckedRun(Machine& m, const std::string& kernel_path);
+    CheckedRun(Machine& m, const std::string& kernel_path, bool checks = true);
     ~CheckedRun();
 
     // Like Machine::run(); a violation ends it with RunEnd::Debug and
@@ -23,6 +24,7 @@ public:
     // "cpu0 at cycle N, rip X (sym): <the sentence>".
     const std::optional<std::string>& violation() const { return violation_; }
     const SwitchTracker& switches() const { return dbg_->switches(); }
+    const guest::Kernel& kernel() const { return *kernel_; }
 
 private:
     std::unique_ptr<guest::CpuMemory> mem_;

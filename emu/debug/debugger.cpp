@@ -57,6 +57,7 @@ Debugger::Debugger(Machine& m, const guest::Kernel* kernel)
     if (k_) {
         arm(k_->switch_to_asm());
         for (u64 a : k_->switch_to_rets()) arm(a);
+        if (m_.timing()) meter_ = std::make_unique<SwitchCostMeter>(m_, *k_, tracker_);
     }
 }
 

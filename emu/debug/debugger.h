@@ -9,6 +9,8 @@
 //     breakpoints, __switch_to_asm (a switch begins: prev in RDI, next in RSI)
 //     and the `ret` of __switch_to (next's ret_addr is about to be popped).
 //     They cost nothing at other instructions, armed or not;
+//   - with --timing detailed, a probe in each CPU's timing model
+//     (switch_cost.h) that gives each logged switch its cost;
 //   - the observer path of the step loop, switched in only while it is needed:
 //     with checks on (kernel entries from ring 3 and the GS base after them),
 //     and while a step waits for a halted CPU.
@@ -26,6 +28,7 @@
 #include "disasm.h"
 #include "machine.h"
 #include "observer.h"
+#include "switch_cost.h"
 #include "switches.h"
 #include "timeline.h"
 
@@ -237,6 +240,7 @@ private:
     const guest::Kernel* k_;
     std::unique_ptr<guest::Checker> checker_;
     SwitchTracker tracker_;
+    std::unique_ptr<SwitchCostMeter> meter_;  // with --timing detailed: each logged switch's cost
     Disassembler dis_;
     std::vector<Breakpoint> bps_;
     std::vector<Watch> watches_;

@@ -77,8 +77,23 @@ json task_json(const TaskView& t) {
 }
 
 json record_json(const SwitchRecord& r) {
-    return {{"cycle", r.cycle},         {"cpu", r.cpu},           {"prev_pid", r.prev_pid}, {"prev_name", r.prev_name},
-            {"next_pid", r.next_pid},   {"next_name", r.next_name}, {"ret_addr", r.ret_addr}, {"ret_sym", r.ret_sym}};
+    json j = {{"cycle", r.cycle},         {"cpu", r.cpu},           {"prev_pid", r.prev_pid}, {"prev_name", r.prev_name},
+              {"next_pid", r.next_pid},   {"next_name", r.next_name}, {"ret_addr", r.ret_addr}, {"ret_sym", r.ret_sym}};
+    if (r.cost) {  // --timing detailed (switch_cost.h)
+        const timing::Counters& c = r.cost->counters;
+        json parts;
+        for (size_t p = 0; p < timing::kParts; ++p) parts[std::string(timing::part_name(timing::Part(p)))] = c.part[p];
+        j["cost"] = {{"start", r.cost->start == SwitchCost::Start::Interrupt ? "interrupt" : "schedule"},
+                     {"cycles", c.cycles},
+                     {"insns", c.insns},
+                     {"parts", parts},
+                     {"mispredicts", c.mispredicts},
+                     {"ret", {{"pc", r.cost->ret.pc},
+                              {"predicted", r.cost->ret.predicted},
+                              {"actual", r.cost->ret.actual},
+                              {"correct", r.cost->ret.correct()}}}};
+    }
+    return j;
 }
 
 }  // namespace

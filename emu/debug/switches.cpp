@@ -59,7 +59,14 @@ const SwitchRecord& SwitchTracker::at_ret(const guest::Kernel& k, unsigned cpu, 
     r.prev_pid = s.prev_pid, r.next_pid = s.next_pid;
     r.prev_name = s.prev_name, r.next_name = s.next_name;
     log_.push_back(std::move(r));
+    last_ret_[cpu] = log_.size();
     return log_.back();
+}
+
+void SwitchTracker::set_cost(unsigned cpu, const SwitchCost& c) {
+    if (!last_ret_[cpu]) return;
+    SwitchRecord& r = log_[last_ret_[cpu] - 1];
+    if (!r.cost) r.cost = c;
 }
 
 }  // namespace sy::debug

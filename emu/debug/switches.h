@@ -10,6 +10,7 @@
 
 #include "checker.h"
 #include "tasks.h"
+#include "timing/core.h"
 
 namespace sy::debug {
 
@@ -36,6 +37,16 @@ struct SwitchInProgress {
     u64 ret_addr = 0;        // what that ret pops (set at the ret)
 };
 
+// What one switch cost under the detailed timing model (switch_cost.h says
+// where its window begins and ends).
+struct SwitchCost {
+    enum class Start : u8 { Schedule, Interrupt };
+    Start start = Start::Schedule;  // the call into __schedule, or the interrupt it preempted on
+    u8 vector = 0;                  // Interrupt: its vector
+    timing::Counters counters;      // over the window: counters.cycles is the sum of counters.part
+    timing::ReturnPrediction ret;   // the RSB at the `ret` of __switch_to that popped ret_addr
+};
+
 struct SwitchRecord {
     u64 cycle = 0;  // the CPU's cycle count at the ret
     u64 insns = 0;  // and its instruction count (where reverse execution finds it again)
@@ -45,11 +56,12 @@ struct SwitchRecord {
     std::string prev_name, next_name;
     u64 ret_addr = 0;
     std::string ret_sym;
+    std::optional<SwitchCost> cost;  // with --timing detailed, once next's first instruction issued
 };
 
 class SwitchTracker {
 public:
-    explicit SwitchTracker(unsigned cpus) : current_(cpus) {}
+    explicit SwitchTracker(unsigned cpus) : current_(cpus), last_ret_(cpus) {}
 
     // At __switch_to_asm's first instruction on machine CPU `cpu`.
     void entered(const guest::Kernel& k, unsigned cpu, const Cpu& c);
@@ -57,6 +69,8 @@ public:
     const SwitchRecord& at_ret(const guest::Kernel& k, unsigned cpu, const Cpu& c);
     // After that ret executed (RIP = ret_addr): the switch is over.
     void landed(unsigned cpu) { current_[cpu].reset(); }
+    // The cost of the switch whose `ret` CPU `cpu` ran last (switch_cost.h).
+    void set_cost(unsigned cpu, const SwitchCost& c);
 
     const std::optional<SwitchInProgress>& in_progress(unsigned cpu) const { return current_[cpu]; }
     const std::vector<SwitchRecord>& log() const { return log_; }
@@ -78,6 +92,7 @@ public:
 private:
     std::vector<std::optional<SwitchInProgress>> current_;
     std::vector<SwitchRecord> log_;
+    std::vector<size_t> last_ret_;  // per CPU: its last record in log_ (+1; 0 none)
 };
 
 }  // namespace sy::debug

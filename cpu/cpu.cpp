@@ -23,6 +23,25 @@ Cpu::~Cpu() { code_->detach(this); }
 
 void Cpu::new_fetch_epoch() { fetch_epoch_ = code_->new_epoch(); }
 
+void Cpu::serialize(Archive& ar) {
+    ar.section("cpu");
+    ar(s, sys, cycles, insns, sp_mask, end_block, halted, mov_ss_shadow, interrupt_shadow, nmi_blocked, ignne, ferr_,
+       db_trap_, external_event_);
+    for (Translation& t : atlb_) ar(t.vpn, t.ppn, t.page_mask, t.pcid, t.global, t.writable, t.user, t.nx, t.dirty);
+    // The fault behind a triple fault, kept for its report.
+    bool tf = triple_fault.has_value();
+    Fault f = tf ? *triple_fault : Fault{0};
+    ar(tf, f.vector, f.has_error, f.error, f.software, f.insn_len, f.keep_rf);
+    if (ar.loading()) {
+        triple_fault = tf ? std::optional<Fault>(f) : std::nullopt;
+        // What is derived from the registers, and the host caches, start again.
+        user_ = sys.cpl == 3;
+        bp_.load(sys.dr, sys.cr4 & cr4::DE);
+        flush_host_tlbs();
+        for (auto& set : wcode_) std::fill(std::begin(set), std::end(set), nullptr);
+    }
+}
+
 Cpu::PhysSpan Cpu::translate_span_at(u64 la, unsigned size, Access kind, bool supervisor, bool system) {
     PhysSpan span;
     span.la = la;
@@ -239,7 +258,7 @@ void Cpu::phys_write_bytes(u64 pa, const void* src, size_t size) {
     const u8* in = static_cast<const u8*>(src);
     while (size) {
         const size_t n = std::min<size_t>(size, 0x1000 - (pa & 0xFFF));
-        if (u8* page = bus_.ram_page(pa)) {
+        if (u8* page = bus_.ram_page_for_write(pa)) {
             // Decoded blocks whose bytes this overlaps go; the rest of the
             // running block may be among them.
             if (code_->store(pa, static_cast<unsigned>(n))) end_block = true;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "archive.h"
 #include "bus.h"
 #include "debug.h"
 #include "fault.h"
@@ -86,6 +87,21 @@ public:
     // instruction runs one chunk), and the traps after it (single-step, data and
     // I/O breakpoints).
     StepResult step();
+
+    // ---- snapshots (cpu/archive.h, docs/replay.md) ----
+    // Saves or restores the processor's state: the registers (s, sys), the
+    // cycle and instruction counters, the event and shadow flags, pending
+    // debug traps, the architectural TLB. The host caches are not state (the
+    // host-pointer TLBs, chain links: Cpu::evicted keeps them from mattering);
+    // a restore drops them, and whoever restores also drops the shared decode
+    // cache (CodeCache::invalidate_all). The wiring (bus, interrupt source,
+    // MSR handler, FERR# pin, observer) and the configuration the machine sets
+    // (deliver_exceptions, apic_id, vendor) are not saved.
+    void serialize(Archive& ar);
+    // Drops the host-pointer TLBs and this CPU's chain links. Nothing the guest
+    // can see changes; a machine does it when it starts tracking which pages
+    // are written (the write-TLB entries then ask Bus::ram_page_for_write again).
+    void drop_host_caches() { flush_host_tlbs(); }
 
     // ---- linear memory, used by handlers; may throw Fault ----
     template <class T> T read(u64 la) {
@@ -401,6 +417,7 @@ private:
     // Raises #PF for `la`: `error` holds P and RSVD, this adds W/R, U/S and I/D.
     [[noreturn]] void page_fault(u64 la, u32 error, Access kind, bool user_access);
     void flush_host_tlbs();
+    void evicted(u64 vpn);  // an architectural TLB entry was replaced (mmu.cpp)
     // CS base + RIP as the linear address instruction breakpoints compare
     // with: 32 bits outside 64-bit mode (no fault: a bad RIP faults at fetch).
     u64 code_linear(u64 la) const { return sys.mode == Mode::Long64 ? la : (la & 0xFFFFFFFFull); }

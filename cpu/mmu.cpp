@@ -236,6 +236,7 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
             check_rights(t, la, kind, user_access, supervisor);
             set_accessed_dirty(path, kind == Access::Write);
             if (kind == Access::Write) t.dirty = true;
+            if (e.vpn != ~0ull && e.vpn != t.vpn) evicted(e.vpn);
             e = t;
         } else {
             check_rights(t, la, kind, user_access, supervisor);
@@ -247,7 +248,7 @@ u64 Cpu::translate(u64 la, Access kind, bool supervisor) {
     }
     // A page a data breakpoint watches stays on the checked path (debug.cpp).
     if (host_ok && kind != Access::Exec && !supervisor && !data_watched(la)) {
-        if (u8* page = bus_.ram_page(pa)) {
+        if (u8* page = kind == Access::Read ? bus_.ram_page(pa) : bus_.ram_page_for_write(pa)) {
             size_t idx = (la >> 12) & (kTlbSize - 1);
             const u64 model_tag = model_ ? kModelTag : 0;
             if (model_) model_ppn_[kind == Access::Write][user_][idx] = pa >> 12;
@@ -295,6 +296,22 @@ void Cpu::flush_host_tlbs() {
     new_fetch_epoch();
     for (auto& set : rtlb_) std::fill(std::begin(set), std::end(set), TlbEntry{});
     for (auto& set : wtlb_) std::fill(std::begin(set), std::end(set), TlbEntry{});
+}
+
+// An architectural TLB entry for linear page `vpn` gave way to another page.
+// What the host caches derived from it goes too: its host-TLB entries, and
+// the chain links of this fetch epoch (a link skips the fetch translation the
+// entry stood for). So a host-TLB hit or a followed link is always an access
+// the architectural TLB would have answered without a walk, and the cycles a
+// run takes do not depend on what the host caches hold: dropping them (a
+// snapshot restored, docs/replay.md) changes nothing the guest can see.
+void Cpu::evicted(u64 vpn) {
+    const size_t idx = vpn & (kTlbSize - 1);
+    for (unsigned u = 0; u < 2; ++u) {
+        if (rtlb_[u][idx].tag == vpn) rtlb_[u][idx] = TlbEntry{};
+        if ((wtlb_[u][idx].tag & ~kCodePageTag) == vpn) wtlb_[u][idx] = TlbEntry{};
+    }
+    new_fetch_epoch();
 }
 
 void Cpu::forget_write_page(const u8* host) {

@@ -140,7 +140,7 @@ inline u64 room(u64 a, u64 W, bool down) {
 inline u8* host(Cpu& c, u64 a, Access kind, u64& pa) {
     if (!is_canonical(a) || c.data_watched(a)) return nullptr;  // a data breakpoint: element by element
     pa = c.translate(a, kind);
-    u8* page = c.bus().ram_page(pa);
+    u8* page = kind == Access::Write ? c.bus().ram_page_for_write(pa) : c.bus().ram_page(pa);
     if (!page || (kind == Access::Write && c.code_cache().is_code_page(pa >> 12))) return nullptr;
     return page + (pa & 0xFFF);
 }

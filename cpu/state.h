@@ -25,6 +25,7 @@ constexpr u64 FIXED1 = 1u << 1;  // bit 1 always reads as 1
 struct alignas(16) Xmm {
     u64 lo = 0, hi = 0;
     bool operator==(const Xmm&) const = default;
+    template <class A> void serialize(A& ar) { ar(lo, hi); }
 };
 
 // One x87 data register in double extended-precision format (SDM Vol. 1, 4.2.2,
@@ -35,6 +36,7 @@ struct F80 {
     u64 sig = 0;
     u16 se = 0;
     bool operator==(const F80&) const = default;
+    template <class A> void serialize(A& ar) { ar(sig, se); }
 };
 
 // The x87 FPU (SDM Vol. 1, 8.1). Registers are kept in physical order R0..R7;
@@ -55,6 +57,7 @@ struct X87 {
     F80& st(unsigned i) { return r[(top() + i) & 7]; }
     const F80& st(unsigned i) const { return r[(top() + i) & 7]; }
     bool empty(unsigned i) const { return !((ftw >> ((top() + i) & 7)) & 1); }
+    template <class A> void serialize(A& ar) { ar(r, fcw, fsw, ftw, fop, fip, fdp, fcs, fds); }
 };
 
 struct CpuState {
@@ -65,6 +68,8 @@ struct CpuState {
     Xmm xmm[16] = {};
     u32 mxcsr = 0x1F80;
     X87 fpu;
+    // Snapshots (cpu/archive.h): every field.
+    template <class A> void serialize(A& ar) { ar(gpr, rip, rflags, seg_base, xmm, mxcsr, fpu); }
 };
 
 }  // namespace sy

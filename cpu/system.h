@@ -22,11 +22,13 @@ struct SegCache {
     bool db() const { return attr & 0x4000; }        // default size / big
     bool g() const { return attr & 0x8000; }
     bool code() const { return s() && (type() & 8); }
+    template <class A> void serialize(A& ar) { ar(sel, base, limit, attr); }
 };
 
 struct DescTable {
     u64 base = 0;
     u16 limit = 0xFFFF;
+    template <class A> void serialize(A& ar) { ar(base, limit); }
 };
 
 namespace cr0 {
@@ -109,6 +111,12 @@ struct SysState {
     // by MOV to CR3, and by MOV to CR0/CR4 when they enable PAE paging or
     // change CD/NW/PGE/PSE/SMEP under it; walks use these, never memory.
     u64 pdpte[4] = {};
+    // Snapshots (cpu/archive.h): every field.
+    template <class A> void serialize(A& ar) {
+        ar(seg, ldtr, tr, gdtr, idtr, cr0, cr2, cr3, cr4, cr8, efer, xcr0, kernel_gs_base, star, lstar, cstar, sfmask,
+           sysenter_cs, sysenter_esp, sysenter_eip, tsc_aux, pat, misc_enable, apic_base, tsc_offset, dr, cpl, mode,
+           pdpte);
+    }
 };
 
 }  // namespace sy

@@ -127,6 +127,16 @@ public:
     // The 256 IDENTIFY DEVICE words a drive would return.
     std::array<u16, 256> identify_words(unsigned slot) const;
 
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    // The disks' contents are the backends' (the timeline journals them).
+    void serialize(Archive& ar) {
+        for (Drive& d : drive_)
+            ar(d.features, d.count, d.lba_lo, d.lba_mid, d.lba_hi, d.device, d.status, d.error, d.intrq, d.transfer,
+               d.buf, d.pos, d.lba, d.remaining);
+        ar(control_, irq_level_);
+    }
+
 private:
     enum class Transfer : u8 { None, In, Out };
     struct Drive {

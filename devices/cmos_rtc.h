@@ -52,6 +52,12 @@ public:
     // Raw CMOS byte, no side effects.
     u8 peek(unsigned index) const { return ram_[index & 0x7F]; }
 
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    void serialize(Archive& ar) {
+        ar(ram_, index_, nmi_disabled_, base_time_, base_cycle_, frozen_time_, last_, irq_level_);
+    }
+
 private:
     struct Fields {
         i64 year;

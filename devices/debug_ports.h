@@ -41,6 +41,9 @@ public:
     void io_write(u16, unsigned, u32 value, u64) override {
         if (!request_) request_ = int((u64(value) << 1) | 1);
     }
+    // DebugCon has none. The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    void serialize(Archive& ar) { ar(request_); }
     // The exit status the guest asked for, if it asked.
     std::optional<int> exit_request() const { return request_; }
 

@@ -20,6 +20,7 @@
 // receivers (the 8259A in its PC configuration) latch the 0 -> 1 transition;
 // level-triggered ones follow the level.
 #pragma once
+#include "archive.h"
 #include "types.h"
 
 namespace sy::dev {

@@ -64,6 +64,11 @@ public:
     u32 io_read(u16 port, unsigned size, u64 now) override;
     void io_write(u16 port, unsigned size, u32 value, u64 now) override;
 
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved
+    // (the items are set up before the machine runs).
+    void serialize(Archive& ar) { ar(selector_, offset_); }
+
 private:
     void rebuild_file_dir();
 

@@ -87,6 +87,10 @@ public:
     u64 timer_next(unsigned n) const { return timers_[n].next; }  // cycle of its next interrupt, or kNever
     u32 status() const { return isr_; }
 
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    void serialize(Archive& ar) { ar(config_, isr_, counter_, enable_tick_, timers_); }
+
 private:
     struct Timer {
         u64 config = kPeriodicCap | kSize64Cap | u64(kRouteCap) << 32;
@@ -94,6 +98,7 @@ private:
         u64 next = kNever;  // cycle of the next match while it runs
         bool line_high = false;
         Route line_route{false, 0};
+        void serialize(Archive& ar) { ar(config, cmp, period, fsb, next, line_high, line_route.isa, line_route.line); }
     };
     u64 read_reg(u64 reg, u64 now) const;
     void write_reg(u64 reg, u64 value, u64 mask, u64 now);

@@ -100,6 +100,13 @@ public:
     bool a20() const { return outport_ & 0x02; }
     size_t keyboard_pending() const { return kbd_.out.size(); }
 
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    void serialize(Archive& ar) {
+        ar(kbd_, mouse_, scan_set_, cb_, status_, outport_, obuf_, obf_, obuf_aux_, break_prefix_, cmd_pending_,
+           irq_kbd_, irq_mouse_);
+    }
+
 private:
     struct Device {
         std::deque<u8> out;   // bytes for the controller
@@ -107,6 +114,7 @@ private:
         u8 last = 0;          // for Resend (FEh)
         bool enabled = true;  // keyboard: scanning; mouse: data reporting
         void send(u8 b);
+        void serialize(Archive& ar) { ar(out, pending_cmd, last, enabled); }
     };
     void keyboard_command(u8 v);
     void mouse_command(u8 v);
@@ -145,6 +153,7 @@ public:
     u32 io_read(u16, unsigned, u64) override { return value_; }
     void io_write(u16, unsigned, u32 value, u64) override;
     bool a20() const { return value_ & 0x02; }
+    void serialize(Archive& ar) { ar(value_); }
 
 private:
     std::function<void()> reset_;

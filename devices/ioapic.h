@@ -62,6 +62,10 @@ public:
     u64 entry(unsigned pin) const { return redir_[pin]; }
     u32 read_register(u8 index) const;
 
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    void serialize(Archive& ar) { ar(regsel_, id_, redir_, levels_); }
+
 private:
     void write_register(u8 index, u32 value);
     void service(unsigned pin);

@@ -172,6 +172,16 @@ public:
     bool isr_bit(u8 v) const { return test(isr_, v); }
     bool tmr_bit(u8 v) const { return test(tmr_, v); }
 
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    // (The APIC ID it was built with is configuration; tsc_offset_ is saved
+    // because the machine sets it only before each slice.)
+    void serialize(Archive& ar) {
+        ar(tsc_offset_, apic_base_, id_, tpr_, ldr_, dfr_, svr_, irr_, isr_, tmr_, esr_, esr_pending_, icr_lo_,
+           icr_hi_, lvt_, timer_init_, dcr_, counting_, seg_start_, seg_count_, timer_next_, tsc_deadline_,
+           nmi_pending_, extint_pending_, lint_level_);
+    }
+
 private:
     using Bits = std::array<u32, 8>;
     static bool test(const Bits& b, u8 v) { return b[v >> 5] >> (v & 31) & 1; }

@@ -46,6 +46,10 @@ public:
         unsigned init_step = 0;  // 0 = ready; 2, 3, 4 = expecting ICW2, ICW3, ICW4
         bool expect_icw4 = false;
 
+        void serialize(Archive& ar) {
+            ar(irr, isr, imr, line_levels, vector_base, icw3, lowest, level_mode, auto_eoi, sfnm, single,
+               rotate_on_aeoi, special_mask, read_isr, poll, init_step, expect_icw4);
+        }
         void set_line(unsigned ir, bool level);
         int highest_pending() const;  // IR to present, or -1
         void ack(unsigned ir);        // INTA: IRR -> ISR
@@ -71,6 +75,10 @@ public:
 
     const Chip& master() const { return master_; }
     const Chip& slave() const { return slave_; }
+
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    void serialize(Archive& ar) { ar(master_, slave_, out_level_); }
 
 private:
     void update();

@@ -59,6 +59,10 @@ public:
     bool peek_out(unsigned channel, u64 now) const;
     const ClockRatio& clock() const { return ratio_; }
 
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    void serialize(Archive& ar) { ar(ch_, port_b_, processed_, out0_reported_); }
+
 private:
     struct Channel {
         u8 mode = 0, rw = 3, bcd = 0;
@@ -82,6 +86,10 @@ private:
         bool latch_msb = false;
         u8 status = 0;
 
+        void serialize(Archive& ar) {
+            ar(mode, rw, bcd, programmed, running, gate, n, load_tick, start, tc_before, frozen, has_prev, prev_n,
+               prev_load, write_msb, read_msb, lsb, count_latched, status_latched, latch, latch_msb, status);
+        }
         u32 count_at(u64 t) const;  // 1..65536 or 0 (mode 0 wraps through 0)
         bool out_at(u64 t) const;
         u64 next_change(u64 after) const;  // first tick > after where OUT changes, or kNever

@@ -70,6 +70,13 @@ public:
     u64 char_time_cycles() const;
     u16 divisor() const { return u16(dll_ | (dlm_ << 8)); }
 
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    void serialize(Archive& ar) {
+        ar(rx_, rx_head_, rx_count_, last_rx_, ier_, lcr_, mcr_, scr_, fcr_, dll_, dlm_, lsr_errors_, msr_lines_,
+           msr_deltas_, ext_lines_, trigger_, thr_ipending_, timeout_pending_, rx_activity_, irq_level_);
+    }
+
 private:
     bool fifo_on() const { return fcr_ & 1; }
     u8 lsr() const;

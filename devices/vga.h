@@ -107,6 +107,13 @@ public:
     u16 start_address() const { return u16(cr_[0x0C] << 8 | cr_[0x0D]); }
     const std::vector<u8>& vram() const { return vram_; }
 
+    // The state a snapshot saves (cpu/archive.h): every field that changes while
+    // the machine runs; the configuration given to the constructor is not saved.
+    void serialize(Archive& ar) {
+        ar(vram_, latch_, cr_, sr_, gr_, ar_, cr_index_, sr_index_, gr_index_, ar_index_, ar_flip_, misc_, feature_,
+           status1_, pel_mask_, dac_, dac_read_, dac_write_, dac_sub_, dac_state_, dac_latch_);
+    }
+
 private:
     bool color() const { return misc_ & 1; }
     u8 read_byte(u32 offset);

@@ -265,7 +265,8 @@ Prepared prepare(const MachineOptions& o) {
     return p;
 }
 
-Launch start(const Prepared& p, std::function<void(u8)> serial_out, std::function<void(u8)> debugcon_out) {
+Launch start(const Prepared& p, std::function<void(u8)> serial_out, std::function<void(u8)> debugcon_out,
+             const DiskOpener& open_disk) {
     Launch l;
     l.kernel = p.kernel;
     MachineConfig cfg = p.config;
@@ -281,7 +282,7 @@ Launch start(const Prepared& p, std::function<void(u8)> serial_out, std::functio
         if (std::filesystem::is_directory(file, ec)) fail(file + ": is a directory, not a disk image");
         errno = 0;
         try {
-            l.machine->attach_disk(slot, std::make_unique<dev::FileDisk>(file));
+            l.machine->attach_disk(slot, open_disk ? open_disk(slot, file) : std::make_unique<dev::FileDisk>(file));
         } catch (const std::exception&) {
             fail(file + ": cannot open disk image for reading and writing" +
                  (errno ? std::string(": ") + std::strerror(errno) : std::string()));

@@ -51,9 +51,13 @@ struct Launch {
     std::unique_ptr<Machine> machine;
     std::function<void()> boot;  // loads the kernel and modules (again, after a reset)
 };
-// Builds the machine with the given output sinks, attaches the disks and
-// boots the kernel.
-Launch start(const Prepared& p, std::function<void(u8)> serial_out, std::function<void(u8)> debugcon_out);
+// Opens the disk image `file` for ATA slot `slot` (what the machine reads and
+// writes); may throw, as dev::FileDisk does.
+using DiskOpener = std::function<std::unique_ptr<dev::BlockBackend>(unsigned slot, const std::string& file)>;
+// Builds the machine with the given output sinks, attaches the disks (through
+// `open_disk`; empty: a dev::FileDisk on each image) and boots the kernel.
+Launch start(const Prepared& p, std::function<void(u8)> serial_out, std::function<void(u8)> debugcon_out,
+             const DiskOpener& open_disk = {});
 
 // One `switchyard:` line on stderr and exit(status).
 [[noreturn]] void fail(const std::string& msg, int status = kStatusBadImage);

@@ -113,12 +113,11 @@ Machine::Machine(MachineConfig cfg)
       ata_({&isa_irqs_, dev::AtaChannel::kIrq}),
       pit_(kCpuHz, {&isa_irqs_, dev::Pit8254::kIrq}),
       com1_(dev::Uart16550::kCom1Base, kCpuHz, {&isa_irqs_, dev::Uart16550::kCom1Irq},
-            [this](u8 b) {
-                if (cfg_.serial_out) cfg_.serial_out(b);
-            }),
+            [this](u8 b) { serial_output(b); }),
       rtc_(kCpuHz, cfg_.ram_bytes, 0, {&isa_irqs_, dev::CmosRtc::kIrq}),
       debugcon_([this](u8 b) {
-          if (cfg_.debugcon_out) cfg_.debugcon_out(b);
+          ++debugcon_out_count_;
+          if (!mute_output_ && cfg_.debugcon_out) cfg_.debugcon_out(b);
       }),
       fw_cfg_(cfg_.ram_bytes, u16(cfg_.cpus)),
       kbc_({&isa_irqs_, dev::I8042::kKbdIrq}, {&isa_irqs_, dev::I8042::kMouseIrq}, [this] { request_reset(); },
@@ -199,9 +198,7 @@ void Machine::reset() {
     isa_levels_ = 0;
     ata_.reset();
     pit_ = dev::Pit8254(kCpuHz, {&isa_irqs_, dev::Pit8254::kIrq});
-    com1_ = dev::Uart16550(dev::Uart16550::kCom1Base, kCpuHz, {&isa_irqs_, dev::Uart16550::kCom1Irq}, [this](u8 b) {
-        if (cfg_.serial_out) cfg_.serial_out(b);
-    });
+    com1_ = dev::Uart16550(dev::Uart16550::kCom1Base, kCpuHz, {&isa_irqs_, dev::Uart16550::kCom1Irq}, [this](u8 b) { serial_output(b); });
     vga_ = dev::Vga();
     kbc_ = dev::I8042({&isa_irqs_, dev::I8042::kKbdIrq}, {&isa_irqs_, dev::I8042::kMouseIrq}, [this] { request_reset(); },
                       [this](bool on) { set_a20(on); });
@@ -249,8 +246,40 @@ void Machine::attach_disk(unsigned slot, std::unique_ptr<dev::BlockBackend> disk
 
 size_t Machine::inject_serial(const u8* bytes, size_t n) {
     n = std::min(n, serial_room());
+    if (input_listener_ && n) input_listener_->serial(bytes, n);
     serial_queue_.insert(serial_queue_.end(), bytes, bytes + n);
     return n;
+}
+
+// ---- snapshots ----
+
+void Machine::serialize(Archive& ar) {
+    ar.section("machine");
+    ar(now_, device_time_, stopping_, reset_requested_, a20_, hpet_legacy_, isa_levels_, next_host_poll_, serial_queue_,
+       com1_lcr_, com1_ier_, serial_out_count_, debugcon_out_count_);
+    // A round a debugger stop interrupted: the next run() resumes it.
+    bool in_round = round_.has_value();
+    Round round = round_.value_or(Round{0, 0});
+    ar(in_round, round.end, round.next_cpu);
+    if (ar.loading()) round_ = in_round ? std::optional<Round>(round) : std::nullopt;
+    for (auto& p : cpus_) {
+        ar(p->wait_sipi);
+        p->cpu->serialize(ar);
+        ar.section("lapic");
+        ar.io(*p->lapic);
+    }
+    ar.section("devices");
+    ar(pic_, ioapic_, ata_, pit_, com1_, rtc_, debug_exit_, fw_cfg_, vga_, kbc_, port92_, hpet_);
+    ar.section("end");
+    // The decoded code may be of bytes the restored RAM no longer holds; the
+    // CPUs dropped their host caches in Cpu::serialize.
+    if (ar.loading()) code_->invalidate_all();
+}
+
+void Machine::watch_writes(PageWriteListener* l) {
+    write_listener_ = l;
+    written_.assign(l ? (cfg_.ram_bytes / 0x1000 + 63) / 64 : 0, 0);
+    for (auto& p : cpus_) p->cpu->drop_host_caches();
 }
 
 void Machine::sync_apic_base(Processor& p) { p.cpu->sys.apic_base = p.lapic->apic_base(); }
@@ -264,7 +293,18 @@ Machine::~Machine() {
 
 void Machine::write_phys(u64 pa, const void* src, size_t size) {
     if (pa > cfg_.ram_bytes || size > cfg_.ram_bytes - pa) throw std::out_of_range("write outside RAM");
+    if (write_listener_)
+        for (u64 page = pa >> 12; size && page <= (pa + size - 1) >> 12; ++page) note_write(page);
     std::memcpy(ram_ + pa, src, size);
+    if (code_)
+        for (u64 page = pa >> 12; size && page <= (pa + size - 1) >> 12; ++page) code_->invalidate_page(page);
+}
+
+void Machine::zero_phys(u64 pa, size_t size) {
+    if (pa > cfg_.ram_bytes || size > cfg_.ram_bytes - pa) throw std::out_of_range("write outside RAM");
+    if (write_listener_)
+        for (u64 page = pa >> 12; size && page <= (pa + size - 1) >> 12; ++page) note_write(page);
+    std::memset(ram_ + pa, 0, size);
     if (code_)
         for (u64 page = pa >> 12; size && page <= (pa + size - 1) >> 12; ++page) code_->invalidate_page(page);
 }
@@ -281,6 +321,12 @@ u8* Machine::ram_page(u64 paddr) {
     if (paddr >= cfg_.ram_bytes) return nullptr;
     if (paddr - dev::Vga::kWindowBase < dev::Vga::kWindowSize) return nullptr;  // the VGA window hides the RAM below
     return ram_ + (paddr & ~0xFFFull);
+}
+
+u8* Machine::ram_page_for_write(u64 paddr) {
+    u8* page = ram_page(paddr);
+    if (page && write_listener_) note_write(u64(page - ram_) >> 12);
+    return page;
 }
 
 u64 Machine::device_now() {
@@ -562,6 +608,7 @@ RunResult Machine::run(u64 cycle_limit) {
             first_cpu = round_->next_cpu;
             round_.reset();
         } else {
+            if (round_listener_) round_listener_->round_start(*this);
             advance_devices(now_);
             if (host_ && now_ >= next_host_poll_) {
                 host_->poll(*this);

@@ -96,6 +96,36 @@ public:
     virtual bool stop_requested() = 0;
 };
 
+// Told about every input that enters the machine from the host
+// (Machine::inject_serial, Machine::key_event), at the cycle it enters: a
+// recorder logs it (emu/replay/recording.h).
+class InputListener {
+public:
+    virtual ~InputListener() = default;
+    virtual void serial(const u8* bytes, size_t n) = 0;  // the bytes the machine took
+    virtual void key(dev::Key k, bool pressed) = 0;
+};
+
+// Told before the first write to each RAM page once watching starts
+// (Machine::watch_writes), while the page still holds what it held then: a
+// snapshot keeps that copy (copy on first write, emu/replay/timeline.h).
+class PageWriteListener {
+public:
+    virtual ~PageWriteListener() = default;
+    virtual void before_first_write(u64 page) = 0;  // RAM page number (address >> 12)
+};
+
+// Told at the start of each round of Machine::run() that does not resume an
+// interrupted one, before the devices advance: the state then is the state a
+// fresh run() call starts from, so a timeline can save it there and a later
+// run() from the restored state goes on exactly as this one does
+// (emu/replay/timeline.h).
+class RoundListener {
+public:
+    virtual ~RoundListener() = default;
+    virtual void round_start(Machine& m) = 0;
+};
+
 // Why Machine::run() returned.
 enum class RunEnd {
     GuestExit,    // the guest wrote the isa-debug-exit port
@@ -159,6 +189,7 @@ public:
 
     // ---- Bus (what the CPUs see) ----
     u8* ram_page(u64 paddr) override;
+    u8* ram_page_for_write(u64 paddr) override;
     u64 mmio_read(u64 paddr, unsigned size) override;
     void mmio_write(u64 paddr, unsigned size, u64 value) override;
     u32 io_in(u16 port, unsigned size) override;
@@ -203,6 +234,7 @@ public:
 
     // ---- the host side ----
     void set_host(HostIo* host) { host_ = host; }
+    HostIo* host() const { return host_; }
     // Host bytes for COM1's receiver, at the current cycle. They enter the UART
     // at moments the guest decides, as far as its receiver has room: when it
     // reads the line status register, and at the end of each round while it
@@ -211,7 +243,12 @@ public:
     size_t inject_serial(const u8* bytes, size_t n);
     size_t serial_room() const { return kSerialQueue - serial_queue_.size(); }
     // A key of the PS/2 keyboard going down or up, at the current cycle.
-    void key_event(dev::Key k, bool pressed) { kbc_.key(k, pressed); }
+    void key_event(dev::Key k, bool pressed) {
+        if (input_listener_) input_listener_->key(k, pressed);
+        kbc_.key(k, pressed);
+    }
+    // Input from the host is also told to `l` (nullptr: nobody).
+    void set_input_listener(InputListener* l) { input_listener_ = l; }
     // What the VGA shows (text mode), for the GUI and `run --screen`.
     dev::TextScreen screen() const { return vga_.screen(); }
 
@@ -232,6 +269,31 @@ public:
     void attach_disk(unsigned slot, std::unique_ptr<dev::BlockBackend> disk);
     dev::FwCfg& fw_cfg() { return fw_cfg_; }
     const dev::FirmwareTables& firmware_tables() const { return tables_; }
+    // Zeroes guest physical memory (the loader's bss), as write_phys writes it.
+    void zero_phys(u64 pa, size_t size);
+
+    // ---- snapshots (cpu/archive.h, docs/replay.md) ----
+    // Saves or restores the whole machine except RAM and the disks' contents:
+    // the clock, every CPU (Cpu::serialize) and LAPIC, every device, the A20
+    // gate, the queued host input and the host poll point. Call between runs.
+    // A restore drops the decode cache and the host caches; RAM is the
+    // caller's (watch_writes tells it which pages change).
+    void serialize(Archive& ar);
+    // From now on `l` hears of the first write to each RAM page (by a CPU, a
+    // page walk, or the host through write_phys/zero_phys) since this call,
+    // before it happens. Each call starts afresh: every page counts as
+    // unwritten again and the CPUs' write-TLB entries are dropped, so the next
+    // write to any page asks again. nullptr stops watching (no cost then).
+    void watch_writes(PageWriteListener* l);
+    // `l` hears of each round start (nullptr: nobody).
+    void set_round_listener(RoundListener* l) { round_listener_ = l; }
+    // Bytes the guest has written to COM1 and to port 0xE9 since power-on
+    // (saved by serialize(), so a restored machine says how much output it had
+    // made: a GUI cuts its console there). While muted, output is counted but
+    // not given to the sinks (a timeline re-running what was already shown).
+    u64 serial_output_count() const { return serial_out_count_; }
+    u64 debugcon_output_count() const { return debugcon_out_count_; }
+    void mute_output(bool on) { mute_output_ = on; }
 
 private:
     // ISA IRQ lines fan out to the PIC and the IOAPIC (IRQ 0 on pin 2). While
@@ -353,7 +415,24 @@ private:
     bool a20_ = true;
     bool reset_requested_ = false;
 
+    void note_write(u64 page) {
+        if (write_listener_ && !(written_[page >> 6] >> (page & 63) & 1)) [[unlikely]] {
+            written_[page >> 6] |= 1ull << (page & 63);
+            write_listener_->before_first_write(page);
+        }
+    }
+
     HostIo* host_ = nullptr;
+    InputListener* input_listener_ = nullptr;
+    PageWriteListener* write_listener_ = nullptr;
+    RoundListener* round_listener_ = nullptr;
+    u64 serial_out_count_ = 0, debugcon_out_count_ = 0;
+    bool mute_output_ = false;
+    void serial_output(u8 b) {
+        ++serial_out_count_;
+        if (!mute_output_ && cfg_.serial_out) cfg_.serial_out(b);
+    }
+    std::vector<u64> written_;  // one bit per RAM page: written since watch_writes()
     u64 next_host_poll_ = 0;
     std::deque<u8> serial_queue_;
     // What the guest last wrote to COM1's LCR and IER, to know when it listens.

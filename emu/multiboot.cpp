@@ -339,7 +339,7 @@ BootLayout load_multiboot(Machine& m, std::span<const u8> image, const BootParam
     for (const Segment& s : k.segments) {
         // check_segments() put every byte inside RAM.
         m.write_phys(s.paddr, image.data() + s.file_offset, s.file_size);
-        std::memset(m.ram() + s.paddr + s.file_size, 0, s.mem_size - s.file_size);
+        m.zero_phys(s.paddr + s.file_size, s.mem_size - s.file_size);
     }
     BootLayout layout = write_info(m, k, params, std::max<u64>(k.end(), 0x100000));
     enter_protected_mode(m.cpu(0), layout);

@@ -12,9 +12,12 @@
 #include "console.h"
 #include "check_run.h"
 #include "chrome_json.h"
+#include "hash.h"
+#include "hosts.h"
 #include "launch.h"
 #include "machine.h"
 #include "multiboot.h"
+#include "recording.h"
 #include "stub.h"
 #include "tcp.h"
 
@@ -25,6 +28,8 @@ namespace {
 // Exit statuses of `run` besides the guest's own (always odd: (v << 1) | 1)
 // and kStatusBadImage (launch.h).
 constexpr int kStatusTripleFault = 4, kStatusAllHalted = 6, kStatusCycleLimit = 8, kStatusCheck = 10;
+// A replay that left the recorded run (docs/replay.md).
+constexpr int kStatusDiverged = 12;
 // A reset with --no-reboot, and Ctrl-A X: QEMU exits with 0 for both.
 constexpr int kStatusReset = 0, kStatusQuit = 0;
 
@@ -35,6 +40,7 @@ struct RunOptions {
     std::string debugcon = "none";
     std::string input = "stdin";
     std::string screen;
+    std::string record, replay;  // --record FILE, --replay FILE (docs/replay.md)
     bool stats = false;
     bool check = false;
     std::string trace;  // --trace FILE.json
@@ -115,17 +121,84 @@ int run(const RunOptions& o) {
     Prepared prepared = prepare(o.machine);
     const u64 max_cycles = number_option(o.max_cycles, "--max-cycles", 0, ~0ull);
 
+    // What the run depends on besides its input, for --record and --replay.
+    if (!o.record.empty() && !o.replay.empty()) fail("--record and --replay: one or the other");
+    u64 limit = max_cycles;
+    std::optional<replay::Recording> recording;
+    std::unique_ptr<replay::RecordingWriter> writer;
+    if (!o.record.empty() || !o.replay.empty()) {
+        const boot::BootParams& params = *prepared.params;
+        replay::MachineIdentity id;
+        id.kernel = {prepared.kernel, prepared.image->size(), replay::hash64(prepared.image->data(), prepared.image->size())};
+        for (const auto& mod : params.modules)
+            id.modules.push_back({mod.cmdline, mod.data.size(), replay::hash64(mod.data.data(), mod.data.size())});
+        id.append = o.machine.append;
+        id.cmdline = params.cmdline;
+        id.ram_bytes = prepared.config.ram_bytes;
+        id.cpus = prepared.config.cpus;
+        id.quantum = prepared.config.quantum;
+        id.timing = o.machine.timing;
+        id.debugcon = o.debugcon != "none";
+        id.no_reboot = o.no_reboot;
+        id.max_cycles = max_cycles;
+        for (const auto& [slot, file] : prepared.disks) {
+            std::vector<u8> img = read_file(file, ~0ull, "a disk image");
+            img.resize(img.size() / dev::kSectorSize * dev::kSectorSize);
+            id.drives.push_back({slot, file, img.size() / dev::kSectorSize, replay::hash64(img.data(), img.size())});
+        }
+        try {
+            if (!o.record.empty()) {
+                writer = std::make_unique<replay::RecordingWriter>(o.record, id);
+            } else {
+                if (o.input != "stdin") fail("--input " + o.input + " with --replay: the input comes from the recording");
+                recording = replay::Recording::load(o.replay);
+                const replay::MachineIdentity& r = recording->machine;
+                if (std::string why = id.mismatch(r); !why.empty()) fail(o.replay + ": " + why);
+                if (max_cycles && max_cycles != r.max_cycles)
+                    fail(o.replay + ": --max-cycles is " + std::to_string(max_cycles) + ", the recording has " +
+                         std::to_string(r.max_cycles));
+                limit = r.max_cycles;
+                // The guest reads the command line and module strings it was recorded with.
+                prepared.params->cmdline = r.cmdline;
+                for (size_t k = 0; k < prepared.params->modules.size(); ++k)
+                    prepared.params->modules[k].cmdline = r.modules[k].name;
+            }
+        } catch (const replay::RecordingError& e) {
+            fail(e.what());
+        }
+    }
+
     std::optional<Console> console;
     try {
         Console::Options co;
         co.serial = o.serial.empty() ? "stdio" : o.serial;
         co.debugcon = o.debugcon;
-        co.input = o.input;
+        co.input = recording ? "none" : o.input;
         console.emplace(co);
     } catch (const ConsoleError& e) {
         fail(e.what());
     }
-    Launch l = start(prepared, console->serial_sink(), console->debugcon_sink());
+    // A replay runs on the images the recorded run started with, in memory; a
+    // recording keeps each sector from before its first write.
+    DiskOpener open_disk;
+    if (recording) {
+        open_disk = [&](unsigned slot, const std::string& file) -> std::unique_ptr<dev::BlockBackend> {
+            // mismatch() checked that the drives are in the recorded slots.
+            const replay::DriveId* drive = nullptr;
+            for (const replay::DriveId& d : recording->machine.drives)
+                if (d.slot == slot) drive = &d;
+            try {
+                return std::make_unique<dev::MemoryDisk>(replay::recorded_image(file, *drive, *recording));
+            } catch (const replay::RecordingError& e) {
+                fail(e.what());
+            }
+        };
+    } else if (writer) {
+        open_disk = [&](unsigned slot, const std::string& file) {
+            return replay::record_disk(std::make_unique<dev::FileDisk>(file), slot, *writer);
+        };
+    }
+    Launch l = start(prepared, console->serial_sink(), console->debugcon_sink(), open_disk);
     Machine* m = l.machine.get();
     auto& boot = l.boot;
     // --check and --trace run under the debugger; a plain run never sees it.
@@ -164,10 +237,23 @@ int run(const RunOptions& o) {
     if (o.paused && !gdb_at) fail("-S (start paused) needs the gdb stub: add -s or -gdb tcp::PORT");
     if (gdb_at && o.check) fail("--check and the gdb stub cannot be used together yet");
     if (gdb_at && !o.trace.empty()) fail("--trace and the gdb stub cannot be used together yet");
+    if (gdb_at && (writer || recording)) fail("--record/--replay and the gdb stub cannot be used together yet");
 
     Console::install_signal_handlers();
     if (console->interactive()) std::fprintf(stderr, "switchyard: serial console on this terminal; C-a x quits, C-a h helps\n");
-    m->set_host(&*console);
+    // The host: the console, or between it and the machine the recorder, or
+    // instead of its input the replayer.
+    std::optional<replay::Recorder> recorder;
+    std::optional<replay::Replayer> replayer;
+    if (writer) {
+        recorder.emplace(*console, *m, *writer, [&] { return console->stop_signal(); });
+        m->set_host(&*recorder);
+    } else if (recording) {
+        replayer.emplace(*recording, *console, [&] { return console->stop_requested(); });
+        m->set_host(&*replayer);
+    } else {
+        m->set_host(&*console);
+    }
     RunResult r;
     if (gdb_at) {
         // Guest awareness when the kernel has a debugger descriptor; without
@@ -201,7 +287,7 @@ int run(const RunOptions& o) {
         r = stub.result();
     }
     for (; !gdb_at;) {
-        r = checked ? checked->run(max_cycles ? max_cycles : ~0ull) : m->run(max_cycles ? max_cycles : ~0ull);
+        r = checked ? checked->run(limit ? limit : ~0ull) : m->run(limit ? limit : ~0ull);
         if (r.end != RunEnd::Reset || o.no_reboot) break;
         // A reset reboots, as QEMU does without -no-reboot: power-on state, the
         // kernel and modules loaded again.
@@ -225,7 +311,7 @@ int run(const RunOptions& o) {
         status = kStatusAllHalted;
         break;
     case RunEnd::CycleLimit:
-        std::fprintf(stderr, "switchyard: --max-cycles %llu reached\n%s", (unsigned long long)max_cycles, r.detail.c_str());
+        std::fprintf(stderr, "switchyard: --max-cycles %llu reached\n%s", (unsigned long long)limit, r.detail.c_str());
         status = kStatusCycleLimit;
         break;
     case RunEnd::Reset:
@@ -237,7 +323,7 @@ int run(const RunOptions& o) {
         status = kStatusCheck;
         break;
     case RunEnd::Stopped:
-        signal = console->stop_signal();
+        signal = replayer && replayer->recorded_stop() ? *replayer->recorded_stop() : console->stop_signal();
         if (signal) std::fprintf(stderr, "switchyard: terminated by %s at cycle %llu\n", signal_name(signal), cycle);
         else std::fprintf(stderr, "switchyard: terminated by C-a x at cycle %llu\n", cycle);
         status = kStatusQuit;
@@ -256,6 +342,35 @@ int run(const RunOptions& o) {
     }
     if (!o.screen.empty()) write_screen(o.screen, *m);
     if (!o.trace.empty()) write_trace(o.trace, trace_file, *checked->debugger().trace(), *m, l.kernel);
+    const int run_status = signal ? 128 + signal : status;
+    if (writer) {
+        try {
+            writer->end({m->now(), m->total_insns(), u8(r.end), run_status});
+        } catch (const replay::RecordingError& e) {
+            std::fprintf(stderr, "switchyard: %s\n", e.what());
+        }
+    }
+    if (replayer) {
+        // The replay must have been the recorded run: the same input in the
+        // same places, the same end.
+        std::string why = replayer->divergence();
+        const auto& end = recording->end;
+        if (why.empty() && replayer->events_left())
+            why = std::to_string(replayer->events_left()) + " recorded input event(s) were never reached";
+        if (why.empty() && !end)
+            std::fprintf(stderr, "switchyard: %s has no end record (the recorded run was killed): replayed its input\n",
+                         o.replay.c_str());
+        if (why.empty() && end && (end->cycle != m->now() || end->insns != m->total_insns() || end->status != run_status))
+            why = "the recorded run ended at cycle " + std::to_string(end->cycle) + " after " + std::to_string(end->insns) +
+                  " instructions with status " + std::to_string(end->status) + ", the replay at cycle " +
+                  std::to_string(m->now()) + " after " + std::to_string(m->total_insns()) + " with status " +
+                  std::to_string(run_status);
+        if (!why.empty()) {
+            console.reset();
+            std::fprintf(stderr, "switchyard: replay of %s diverged: %s\n", o.replay.c_str(), why.c_str());
+            return kStatusDiverged;
+        }
+    }
     console.reset();  // flush, close, restore the terminal
     if (signal) {     // end as the signal would have ended us
         std::fflush(nullptr);
@@ -289,6 +404,7 @@ Exit status:
   6              every CPU halted for good (interrupts off, or nothing can wake it)
   8              --max-cycles reached
   10             --check: an invariant of the context switch or a kernel entry broke
+  12             a --replay left the recorded run (the reason is printed)
   128+n          killed by signal n (SIGINT, SIGTERM, SIGHUP), output flushed
 
 QEMU spellings accepted (one dash): -kernel K, -smp N[,sockets=S,cores=C,threads=T],
@@ -350,6 +466,14 @@ void add_run(CLI::App& app) {
         ->type_name("FILE");
     cmd->add_flag("--nographic", o->nographic, "QEMU -nographic: no display, COM1 on the terminal (the default here)");
     cmd->add_flag("--no-reboot", o->no_reboot, "a guest reset ends the run (status 0, as QEMU) instead of rebooting");
+    cmd->add_option("--record", o->record,
+                    "record what the run takes from outside the guest (input, disk contents) in FILE, "
+                    "for --replay (docs/replay.md)")
+        ->type_name("FILE");
+    cmd->add_option("--replay", o->replay,
+                    "run a recording again exactly: the same output, cycles and exit status; give the options it "
+                    "was recorded with (the input comes from FILE)")
+        ->type_name("FILE");
     cmd->add_option("--gdb", o->gdb,
                     "the gdb remote stub on tcp::PORT or tcp:HOST:PORT (QEMU's -gdb; port 0 picks a free one and "
                     "prints it); docs/gdb.md")

@@ -107,15 +107,16 @@ std::string ini_path() {
 }
 
 // The debugger keys, whatever has the keyboard focus.
-std::optional<Command> key_command(SDL_Keycode key, bool shift) {
+// Shift reverses F5 and F6; F11's reverse is Ctrl+F11 (Shift+F11 is step out).
+std::optional<Command> key_command(SDL_Keycode key, bool shift, bool ctrl = false) {
     switch (key) {
-    case SDLK_F5: return Command::Continue;
+    case SDLK_F5: return shift ? Command::ReverseContinue : Command::Continue;
     case SDLK_F8:
     case SDLK_PAUSE: return Command::Pause;
-    case SDLK_F6: return Command::RunToSwitch;
+    case SDLK_F6: return shift ? Command::PreviousSwitch : Command::RunToSwitch;
     case SDLK_F9: return Command::ToggleBreakpoint;
     case SDLK_F10: return Command::StepOver;
-    case SDLK_F11: return shift ? Command::StepOut : Command::Step;
+    case SDLK_F11: return ctrl ? Command::ReverseStep : shift ? Command::StepOut : Command::Step;
     default: return std::nullopt;
     }
 }
@@ -128,12 +129,13 @@ std::vector<Command> parse_keys(const std::string& spec) {
         size_t comma = spec.find(',', start);
         std::string k = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         start = comma == std::string::npos ? spec.size() : comma + 1;
-        bool shift = k.rfind("S-", 0) == 0;
-        if (shift) k = k.substr(2);
+        bool shift = k.rfind("S-", 0) == 0, ctrl = k.rfind("C-", 0) == 0;
+        if (shift || ctrl) k = k.substr(2);
         SDL_Keycode code = k == "F5" ? SDLK_F5 : k == "F6" ? SDLK_F6 : k == "F8" ? SDLK_F8 : k == "F9" ? SDLK_F9
                          : k == "F10" ? SDLK_F10 : k == "F11" ? SDLK_F11 : SDLK_UNKNOWN;
-        auto c = key_command(code, shift);
-        if (!c) cli::fail("--keys " + spec + ": " + k + " is not a debugger key (F5 F6 F8 F9 F10 F11 S-F11)");
+        auto c = key_command(code, shift, ctrl);
+        if (!c)
+            cli::fail("--keys " + spec + ": " + k + " is not a debugger key (F5 F6 F8 F9 F10 F11 S-F11 S-F5 S-F6 C-F11)");
         out.push_back(*c);
     }
     return out;
@@ -279,7 +281,7 @@ int run_gui(const GuiOptions& o) {
             if (e.type == SDL_QUIT) quit = true;
             if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) quit = true;
             if (e.type == SDL_KEYDOWN && !headless)
-                if (auto c = key_command(e.key.keysym.sym, e.key.keysym.mod & KMOD_SHIFT)) s.command(*c);
+                if (auto c = key_command(e.key.keysym.sym, e.key.keysym.mod & KMOD_SHIFT, e.key.keysym.mod & KMOD_CTRL)) s.command(*c);
             any = SDL_PollEvent(&e);
         }
         if (o.frames && frames == 1)

@@ -1,6 +1,7 @@
 // The menu bar: the run controls as buttons (the keys do the same: F5
 // continue, F8 pause, F6 run to the next switch, F11 step, F10 step over,
-// Shift+F11 step out, F9 toggle a breakpoint), whether checks are on, and the
+// Shift+F11 step out, F9 toggle a breakpoint; Shift+F5, Shift+F6 and Ctrl+F11
+// go back), whether checks are on, and the
 // status line (the last stop, a check's sentence).
 #include "widgets.h"
 #include "windows.h"
@@ -22,6 +23,10 @@ void draw_controls(Session& s) {
     button("Step over F10", Command::StepOver, !run && !done);
     button("Step out Shift+F11", Command::StepOut, !run && !done);
     button("Breakpoint F9", Command::ToggleBreakpoint, !done);
+    // Reverse execution (docs/replay.md): back even from the end of the run.
+    button("Back to hit Shift+F5", Command::ReverseContinue, !run);
+    button("Prev switch Shift+F6", Command::PreviousSwitch, !run && s.kernel());
+    button("Step back Ctrl+F11", Command::ReverseStep, !run);
     bool checks = s.debugger().checks();
     if (ImGui::Checkbox("checks", &checks)) s.debugger().set_checks(checks);
     ImGui::Separator();

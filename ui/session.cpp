@@ -20,6 +20,8 @@ Session::Session(const cli::MachineOptions& o, bool checks) {
     dbg_->set_checks(checks);
     dbg_->record_trace();  // the Timeline panel's event list (emu/trace/)
     m.set_host(this);
+    // Snapshots every 10M cycles, at most 512 MiB of them (docs/replay.md).
+    dbg_->enable_reverse(debug::Debugger::kDefaultSnapshotInterval, size_t(512) << 20);
     status_ = kernel_ ? "stopped at the first instruction: F5 runs, F6 runs to the next context switch"
                       : "no guest awareness (" + kernel_note_ + "): F5 runs";
     refresh();
@@ -94,8 +96,24 @@ void Session::finish(const debug::Stop& s) {
     refresh();
 }
 
+// After a reverse command: the console shows what the guest had written by
+// then; the machine may have come back from its end.
+void Session::went_back(const debug::Stop& s) {
+    serial_.resize(std::min<size_t>(serial_.size(), machine().serial_output_count()));
+    if (s.kind == debug::StopKind::Limit) {  // nothing earlier: the machine stayed
+        status_ = s.message;
+        refresh();
+        return;
+    }
+    finished_ = false;
+    finish(s);
+    status_ = "back: " + status_;
+}
+
 void Session::command(Command c) {
-    if (finished_) return;
+    const bool reverse = c == Command::ReverseContinue || c == Command::PreviousSwitch || c == Command::ReverseStep;
+    if (reverse && running_) return;
+    if (finished_ && !reverse) return;
     Machine& m = machine();
     debug::Debugger& d = *dbg_;
     const u64 soon = m.now() + slice_;
@@ -131,6 +149,9 @@ void Session::command(Command c) {
         if (running_) return;
         start(c, d.step_out(cpu, soon));
         break;
+    case Command::ReverseContinue: went_back(d.reverse_continue()); break;
+    case Command::PreviousSwitch: went_back(d.previous_switch()); break;
+    case Command::ReverseStep: went_back(d.reverse_stepi(cpu)); break;
     case Command::ToggleBreakpoint: {
         u64 a = selected_addr ? *selected_addr : m.cpu(cpu).s.rip;
         bool on = d.toggle_breakpoint(a);

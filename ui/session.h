@@ -16,7 +16,12 @@
 
 namespace sy::ui {
 
-enum class Command { Continue, Pause, RunToSwitch, Step, StepOver, StepOut, ToggleBreakpoint };
+enum class Command {
+    Continue, Pause, RunToSwitch, Step, StepOver, StepOut, ToggleBreakpoint,
+    // Reverse execution (docs/replay.md): back to the previous breakpoint hit,
+    // the previous context switch, before the selected CPU's last instruction.
+    ReverseContinue, PreviousSwitch, ReverseStep,
+};
 
 class Session final : public HostIo {
 public:
@@ -70,6 +75,7 @@ public:
 
 private:
     void finish(const debug::Stop& s);
+    void went_back(const debug::Stop& s);
     std::string describe(const debug::Stop& s) const;
 
     cli::Launch launch_;

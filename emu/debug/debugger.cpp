@@ -206,7 +206,8 @@ bool Debugger::observing() const { return checks_ || goal_ == Goal::StepOne; }
 
 void Debugger::update_observer() {
     const bool on = observing();
-    for (unsigned n = 0; n < m_.cpu_count(); ++n) m_.cpu(n).observe_boundaries = on;
+    for (unsigned n = 0; n < m_.cpu_count(); ++n)
+        m_.cpu(n).observe_boundaries = replaying_ ? target_ && target_->cpu == n : on;
 }
 
 void Debugger::request_stop(unsigned cpu, StopKind kind, std::string message, bool at_trap) {
@@ -242,7 +243,7 @@ Stop Debugger::from_run_result(const RunResult& r) {
 Stop Debugger::run(u64 cycle_limit) {
     update_observer();
     pending_.reset();
-    RunResult r = m_.run(cycle_limit);
+    RunResult r = machine_run(cycle_limit);
     Stop s;
     if (r.end == RunEnd::Debug && pending_) {
         s = std::move(*pending_);
@@ -292,11 +293,12 @@ Stop Debugger::step(unsigned cpu, u64 cycle_limit) {
     if (m_.cpu(cpu).halted || m_.waiting_for_sipi(cpu)) {
         // It moves only when something wakes it: run until it does.
         set_goal(Goal::StepOne, cpu);
+        stepping_halted_ = cpu;
         return run(cycle_limit);
     }
     set_goal(Goal::None);
     pending_.reset();
-    StepResult r = m_.step_cpu(cpu);
+    StepResult r = machine_step(cpu);
     Stop s;
     s.cpu = cpu;
     last_cpu_ = cpu;
@@ -379,19 +381,12 @@ bool Debugger::trap(Cpu& c) {
         return false;
     }
     p.resume_past.reset();
+    if (replaying_) return replay_trap(c, i);
     bool stop = false;
     if (trace_) trace_trap(i, c);
     if (k_) {
-        if (k_->is_switch_begin(rip)) tracker_.entered(*k_, i, c);
-        // Under linux every ret of __switch_to ends a switch (attached mid-switch
-        // too). The other models' end routines also return elsewhere (xv6's
-        // swtch into the scheduler thread): only the first ret after a
-        // beginning ends one.
-        const auto& cur = tracker_.in_progress(i);
-        const bool ends = k_->is_switch_end(rip) &&
-                          (k_->switch_model() == SY_SWITCH_LINUX || (cur && !cur->at_ret));
-        if (ends) {
-            const SwitchRecord& r = tracker_.at_ret(*k_, i, c);
+        if (const SwitchRecord* sr = note_switch(c, i)) {
+            const SwitchRecord& r = *sr;
             if (trace_)
                 trace_->switched(i, c.cycles, r.prev, r.prev_pid, r.prev_name, r.next, r.next_pid, r.next_name,
                                  r.ret_addr, r.ret_sym);
@@ -505,6 +500,7 @@ bool Debugger::uses_gs(const Cpu& c) const {
 
 Observer::Action Debugger::before(Cpu& c) {
     const unsigned i = index_of(c);
+    if (replaying_) return replay_before(c, i);
     PerCpu& p = cpus_[i];
     if (goal_ == Goal::StepOne && goal_cpu_ == i) {
         request_stop(i, StopKind::Step, "", false);
@@ -538,6 +534,253 @@ Observer::Action Debugger::before(Cpu& c) {
             return Action::Stop;
         }
     return Action::Single;
+}
+
+// ---- reverse execution ----
+
+const SwitchRecord* Debugger::note_switch(Cpu& c, unsigned i) {
+    const u64 rip = c.s.rip;
+    if (k_->is_switch_begin(rip)) tracker_.entered(*k_, i, c);
+    // Under linux every ret of __switch_to ends a switch (attached mid-switch
+    // too). The other models' end routines also return elsewhere (xv6's swtch
+    // into the scheduler thread): only the first ret after a beginning ends one.
+    const auto& cur = tracker_.in_progress(i);
+    const bool ends = k_->is_switch_end(rip) && (k_->switch_model() == SY_SWITCH_LINUX || (cur && !cur->at_ret));
+    if (!ends) return nullptr;
+    const SwitchRecord& r = tracker_.at_ret(*k_, i, c);
+    if (tl_) switch_points_.push_back({tracker_.count() - 1, replay::Point{tl_->current_op(), position_of(i)}});
+    return &r;
+}
+
+replay::Position Debugger::position_of(unsigned cpu) const {
+    const Cpu& c = m_.cpu(cpu);
+    return replay::Position{cpu, c.insns, c.cycles, c.s.rip};
+}
+
+RunResult Debugger::machine_run(u64 cycle_limit) {
+    if (!tl_) return m_.run(cycle_limit);
+    tl_->begin(replay::Op::Kind::Run, stepping_halted_.value_or(0), cycle_limit, stepping_halted_.has_value());
+    stepping_halted_.reset();
+    RunResult r = m_.run(cycle_limit);
+    std::optional<replay::Position> end;
+    if (r.end == RunEnd::Debug && pending_) end = position_of(pending_->cpu);
+    tl_->end(end);
+    return r;
+}
+
+StepResult Debugger::machine_step(unsigned cpu) {
+    if (!tl_) return m_.step_cpu(cpu);
+    tl_->begin(replay::Op::Kind::Step, cpu, 0);
+    StepResult r = m_.step_cpu(cpu);
+    tl_->end(position_of(cpu), pending_.has_value());
+    return r;
+}
+
+bool Debugger::enable_reverse(u64 interval, size_t max_bytes) {
+    if (tl_) return true;
+    if (m_.timing()) return false;
+    tl_ = std::make_unique<replay::Timeline>(m_, interval, max_bytes);
+    tl_->on_snapshot = [this](u64 id) { saved_[id] = Saved{tracker_.save(), cpus_}; };
+    return true;
+}
+
+bool Debugger::armed_at(u64 addr) const { return std::find(armed_.begin(), armed_.end(), addr) != armed_.end(); }
+
+// A position with a clock is found by its clock and RIP: a trap runs inside a
+// block, where the CPU's instruction count is still the block's first (the
+// count is a lower bound then). One without is the first boundary at its count.
+bool Debugger::at_target(const Cpu& c) const {
+    const replay::Position& t = *target_;
+    if (t.cycles) return c.cycles == *t.cycles && (!t.rip || c.s.rip == *t.rip);
+    return c.insns == t.insns;
+}
+
+// Re-running: traps keep the switch log and collect breakpoint hits; the only
+// stop is the target (the point, or where the command being re-run stopped).
+bool Debugger::replay_trap(Cpu& c, unsigned i) {
+    if (k_) note_switch(c, i);
+    if (scanning_)
+        for (const Breakpoint& b : bps_)
+            if (b.enabled && b.addr == c.s.rip) {
+                hits_.push_back(replay::Point{tl_->current_op(), position_of(i)});
+                break;
+            }
+    if (step_trap_ || (target_ && target_->cpu == i && at_target(c))) {
+        request_stop(i, StopKind::Step, "");
+        reached_ = true;
+        return true;
+    }
+    return false;
+}
+
+Observer::Action Debugger::replay_before(Cpu& c, unsigned i) {
+    if (!target_ || target_->cpu != i) return Action::Run;
+    if (at_target(c)) {
+        // A trap here stops inside the instruction, after its bookkeeping, as
+        // the run that came here first did.
+        const PerCpu& p = cpus_[i];
+        if (armed_at(c.s.rip) && !(p.resume_past && *p.resume_past == c.s.rip)) return Action::Single;
+        request_stop(i, StopKind::Step, "", false);
+        reached_ = true;
+        return Action::Stop;
+    }
+    if (target_->cycles ? c.cycles > *target_->cycles : c.insns > target_->insns) {  // past it: the re-run is not the run
+        request_stop(i, StopKind::Step, "", false);
+        return Action::Stop;
+    }
+    // Whole blocks while no block can reach the target, then one at a time.
+    return c.insns + CodeCache::kMaxBlock >= target_->insns ? Action::Single : Action::Run;
+}
+
+void Debugger::restore_saved(const replay::Timeline::Restored& r) {
+    const Saved& sv = saved_.at(r.id);
+    tracker_.restore(sv.tracker);
+    cpus_ = sv.cpus;
+    saved_.erase(saved_.upper_bound(r.id), saved_.end());
+    while (!switch_points_.empty() && switch_points_.back().first >= tracker_.count()) switch_points_.pop_back();
+    pending_.reset();
+}
+
+bool Debugger::rerun_to(const replay::Timeline::Restored& r, const replay::Point& p) {
+    replaying_ = true;
+    tl_->set_replaying(true);
+    bool whole = true;
+    for (size_t j = r.op; j <= p.op && j < tl_->ops().size(); ++j) {
+        if (j != r.op || r.op_start) tl_->op_starting(j);
+        if (tl_->scan_ended()) {
+            whole = false;
+            break;
+        }
+        if (j == p.op && !p.at) break;
+        tl_->set_current_op(j);
+        const replay::Op op = tl_->ops()[j];
+        const bool last = j == p.op;
+        step_trap_ = !last && op.kind == replay::Op::Kind::Step && op.stopped_by_trap;
+        target_ = last ? p.at : op.kind == replay::Op::Kind::Run ? op.end : std::nullopt;
+        reached_ = false;
+        pending_.reset();
+        update_observer();
+        if (op.kind == replay::Op::Kind::Step) {
+            m_.step_cpu(op.cpu);
+            if (!pending_) cpus_[op.cpu].resume_past.reset();  // as step() does
+        } else {
+            m_.run(op.cycle_limit);
+        }
+        if (tl_->scan_ended()) {
+            whole = false;
+            break;
+        }
+        const bool ok = target_ ? reached_ : op.kind == replay::Op::Kind::Run || position_of(op.cpu) == *op.end;
+        if (!ok) {
+            replaying_ = false;
+            tl_->set_replaying(false);
+            target_.reset();
+            update_observer();
+            throw std::logic_error("reverse execution: running the history again from a snapshot did not reach "
+                                   "where it went the first time (op " + std::to_string(j) + ")");
+        }
+    }
+    pending_.reset();
+    target_.reset();
+    step_trap_ = false;
+    replaying_ = false;
+    tl_->set_replaying(false);
+    update_observer();
+    return whole;
+}
+
+Stop Debugger::no_history(const std::string& why) const {
+    Stop s;
+    s.kind = StopKind::Limit;
+    s.message = why;
+    return s;
+}
+
+Stop Debugger::go_back_to(const replay::Point& p, StopKind kind) {
+    auto r = tl_->restore_before(p);
+    if (!r) return no_history("that point is older than the oldest snapshot kept");
+    restore_saved(*r);
+    rerun_to(*r, p);
+    tl_->truncate(p);
+    Stop s;
+    s.kind = kind;
+    s.cpu = p.at ? p.at->cpu : last_cpu_.value_or(0);
+    last_cpu_ = s.cpu;
+    return s;
+}
+
+Stop Debugger::reverse_stepi(unsigned cpu) {
+    if (!tl_) return no_history("reverse execution is off");
+    cancel();
+    const auto& ops = tl_->ops();
+    for (size_t j = ops.size(); j-- > 0;) {
+        const replay::Op& op = ops[j];
+        if ((op.kind == replay::Op::Kind::Step || op.for_step) && op.cpu == cpu) {
+            Stop s = go_back_to(replay::Point{j, std::nullopt}, StopKind::Step);
+            s.cpu = cpu;
+            last_cpu_ = cpu;
+            return s;
+        }
+        const u64 after = j + 1 < ops.size() ? ops[j + 1].insns_before[cpu] : m_.cpu(cpu).insns;
+        if (op.kind == replay::Op::Kind::Run && op.insns_before[cpu] < after)
+            return go_back_to(replay::Point{j, replay::Position{cpu, after - 1, std::nullopt, std::nullopt}}, StopKind::Step);
+    }
+    return no_history("cpu" + std::to_string(cpu) + " executed nothing in the history kept");
+}
+
+Stop Debugger::previous_switch() {
+    if (!tl_) return no_history("reverse execution is off");
+    if (!k_) return no_history("no kernel descriptor: switches are not known");
+    cancel();
+    const auto& ops = tl_->ops();
+    for (auto it = switch_points_.rbegin(); it != switch_points_.rend(); ++it) {
+        const replay::Point& p = it->second;
+        // The switch the machine stands at does not count.
+        if (!ops.empty() && p.op == ops.size() - 1 && replay::same_place(p.at, ops.back().end)) continue;
+        const replay::Point target = p;
+        Stop s = go_back_to(target, StopKind::Switch);
+        if (tracker_.count()) {
+            const SwitchRecord& r = tracker_.log().back();
+            s.message = "cpu" + std::to_string(r.cpu) + ": back at switch " + std::to_string(tracker_.count()) + ", pid " +
+                        std::to_string(r.prev_pid) + " -> pid " + std::to_string(r.next_pid) + ", about to pop ret_addr " +
+                        hex(r.ret_addr) + " (" + r.ret_sym + ")";
+        }
+        return s;
+    }
+    return no_history("no earlier context switch in the history kept");
+}
+
+Stop Debugger::reverse_continue() {
+    if (!tl_) return no_history("reverse execution is off");
+    cancel();
+    const replay::Point end = tl_->now();
+    replay::Position here{~0u, 0, std::nullopt, std::nullopt};  // where the machine stands: the last op's stop
+    if (!tl_->ops().empty() && tl_->ops().back().end) here = *tl_->ops().back().end;
+    std::optional<replay::Point> found;
+    // One stretch between snapshots at a time, newest first: the latest hit in
+    // the newest stretch that has one.
+    for (size_t k = tl_->snapshot_count(); k-- > 0 && !found;) {
+        const bool newest = k + 1 == tl_->snapshot_count();
+        replay::Timeline::Restored r = tl_->restore_index(k);
+        restore_saved(r);
+        hits_.clear();
+        scanning_ = true;
+        tl_->end_scan_at_next_snapshot(!newest);
+        rerun_to(r, end);
+        scanning_ = false;
+        // The breakpoint the machine stands at does not count.
+        if (newest && !hits_.empty() && hits_.back().op + 1 == end.op && replay::same_place(hits_.back().at, here)) hits_.pop_back();
+        if (!hits_.empty()) found = hits_.back();
+    }
+    if (!found) {
+        Stop s = go_back_to(end, StopKind::Limit);
+        s.message = "no breakpoint hit earlier in the history kept";
+        return s;
+    }
+    Stop s = go_back_to(*found, StopKind::Breakpoint);
+    for (const Breakpoint& b : bps_)
+        if (b.addr == found->at->rip) s.message = "breakpoint " + std::to_string(b.id) + " at " + b.where;
+    return s;
 }
 
 }  // namespace sy::debug

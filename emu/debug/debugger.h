@@ -23,6 +23,7 @@
 // the stopping CPU before the instruction it stopped at.
 #pragma once
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,7 @@
 #include "switch_cost.h"
 #include "switches.h"
 #include "trace.h"
+#include "timeline.h"
 
 namespace sy::debug {
 
@@ -153,6 +155,37 @@ public:
     bool has_goal() const { return goal_ != Goal::None; }
     void cancel();
 
+    // ---- reverse execution (emu/replay/timeline.h, docs/replay.md) ----
+    // From now on the debugger keeps the history of every command it runs and
+    // a snapshot of the machine every `interval` cycles (the oldest go when
+    // they take more than `max_bytes`), so that the commands below can go
+    // back. Each goes back by restoring the latest snapshot before its target
+    // and running the history again from there, deterministically, to it; the
+    // machine is then exactly as it was there (registers, RAM, devices, the
+    // switch log), and history goes on from that point: what came after it is
+    // forgotten. Output is not shown again while re-running; the machine's
+    // output counts say how much of it was made by then.
+    // Each returns a stop like the forward command it undoes, or, when the
+    // history holds nothing earlier (or reverse execution is off), a Limit
+    // stop whose message says so, with the machine untouched.
+    static constexpr u64 kDefaultSnapshotInterval = 10'000'000;
+    // False (and off) with --timing detailed: the timing model's caches and
+    // predictors are state that snapshots do not save yet.
+    bool enable_reverse(u64 interval = kDefaultSnapshotInterval, size_t max_bytes = size_t(2) << 30);
+    bool reverse_enabled() const { return tl_ != nullptr; }
+    const replay::Timeline* timeline() const { return tl_.get(); }
+    // Back to just before the last instruction CPU `cpu` executed (gdb's
+    // reverse-stepi, the `bs` packet): a step on `cpu` undone, or the
+    // boundary before its last instruction in a run (Step stop).
+    Stop reverse_stepi(unsigned cpu);
+    // Back to the latest hit of an enabled breakpoint before now (gdb's
+    // reverse-continue, the `bc` packet): a Breakpoint stop, at the
+    // breakpoints as they are set now.
+    Stop reverse_continue();
+    // Back to the previous context switch: the ret of __switch_to before the
+    // one the machine stands at, where run_to_switch() stopped (Switch stop).
+    Stop previous_switch();
+
     // Which CPU stopped last (the GUI's selection follows it).
     std::optional<unsigned> last_cpu() const { return last_cpu_; }
     // The instruction at `addr` in the kernel's address space on `cpu`.
@@ -187,6 +220,22 @@ private:
     };
 
     Stop run(u64 cycle_limit);
+    // Every machine command goes through these: the timeline logs them.
+    RunResult machine_run(u64 cycle_limit);
+    StepResult machine_step(unsigned cpu);
+    replay::Position position_of(unsigned cpu) const;
+    // Trap bookkeeping shared by running and re-running: the switch tracker.
+    const SwitchRecord* note_switch(Cpu& c, unsigned i);
+    bool replay_trap(Cpu& c, unsigned i);
+    Action replay_before(Cpu& c, unsigned i);
+    bool at_target(const Cpu& c) const;
+    bool armed_at(u64 addr) const;
+    void restore_saved(const replay::Timeline::Restored& r);
+    // Re-runs the history from the restored snapshot `r` to `p`; false when a
+    // scan ended it at the next snapshot first.
+    bool rerun_to(const replay::Timeline::Restored& r, const replay::Point& p);
+    Stop go_back_to(const replay::Point& p, StopKind kind);
+    Stop no_history(const std::string& why) const;
     void set_goal(Goal g, std::optional<unsigned> cpu = std::nullopt, const Temp* temp = nullptr);
     CodeCache& code();
     Stop from_run_result(const RunResult& r);
@@ -224,6 +273,22 @@ private:
     std::unique_ptr<trace::Recorder> trace_;
     std::vector<u64> trace_exits_;  // the kernel's IRETs and SYSRETs (sorted)
     std::vector<std::string> syscall_names_;
+    // Reverse execution.
+    struct Saved {  // the debugger's part of a snapshot
+        SwitchTracker::Saved tracker;
+        std::vector<PerCpu> cpus;
+    };
+    std::unique_ptr<replay::Timeline> tl_;
+    std::map<u64, Saved> saved_;  // by snapshot id
+    // Where in the history each logged switch happened: (index in the log, point).
+    std::vector<std::pair<size_t, replay::Point>> switch_points_;
+    bool replaying_ = false;
+    std::optional<replay::Position> target_;  // re-running: stop there
+    std::optional<unsigned> stepping_halted_;  // step() of a halted CPU: the run it makes is that step
+    bool step_trap_ = false;  // re-running a step that a trap stopped before its instruction
+    bool reached_ = false;
+    bool scanning_ = false;   // reverse_continue: collect breakpoint hits
+    std::vector<replay::Point> hits_;
 };
 
 }  // namespace sy::debug

@@ -38,6 +38,7 @@ void SwitchTracker::entered(const guest::Kernel& k, unsigned cpu, const Cpu& c) 
 const SwitchRecord& SwitchTracker::at_ret(const guest::Kernel& k, unsigned cpu, const Cpu& c) {
     SwitchRecord r;
     r.cycle = c.cycles;
+    r.insns = c.insns;
     r.cpu = cpu;
     const u64 rsp = c.s.gpr[RSP];
     r.ret_addr = k.memory().get<u64>(c.sys.cr3 & ~0xFFFull, rsp).value_or(0);

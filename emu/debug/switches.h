@@ -49,6 +49,7 @@ struct SwitchCost {
 
 struct SwitchRecord {
     u64 cycle = 0;  // the CPU's cycle count at the ret
+    u64 insns = 0;  // and its instruction count (where reverse execution finds it again)
     unsigned cpu = 0;
     u64 prev = 0, next = 0;
     int prev_pid = -1, next_pid = -1;
@@ -74,6 +75,19 @@ public:
     const std::optional<SwitchInProgress>& in_progress(unsigned cpu) const { return current_[cpu]; }
     const std::vector<SwitchRecord>& log() const { return log_; }
     size_t count() const { return log_.size(); }
+
+    // What a snapshot keeps (reverse execution, emu/replay/timeline.h): the
+    // switches in progress and how long the log was. Restoring forgets the
+    // switches logged since; running forward again logs them again.
+    struct Saved {
+        std::vector<std::optional<SwitchInProgress>> current;
+        size_t log_size = 0;
+    };
+    Saved save() const { return Saved{current_, log_.size()}; }
+    void restore(const Saved& s) {
+        current_ = s.current;
+        log_.resize(s.log_size);
+    }
 
 private:
     std::vector<std::optional<SwitchInProgress>> current_;

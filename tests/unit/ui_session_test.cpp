@@ -83,3 +83,34 @@ TEST_CASE("gui session: what is typed into the console reaches the guest's shell
     CHECK(s.serial_text().find("hello from pid") != std::string::npos);
     CHECK(s.running());  // still running: the shell waits for the next line
 }
+
+TEST_CASE("gui session: Shift+F6 goes back a switch, Ctrl+F11 undoes a step, the console is cut back to its text then") {
+    ui::Session s(options(), false);
+    s.command(ui::Command::RunToSwitch);
+    run_frames(s);
+    s.command(ui::Command::RunToSwitch);
+    run_frames(s);
+    REQUIRE(s.last_stop()->kind == debug::StopKind::Switch);
+    const u64 rip1 = s.machine().cpu(s.cpu).s.rip, now1 = s.machine().now();
+    const std::string console1 = s.serial_text();
+    const size_t switches1 = s.debugger().switches().count();
+    // Further on: more switches, more output.
+    for (int k = 0; k < 6; ++k) {
+        s.command(ui::Command::RunToSwitch);
+        run_frames(s);
+    }
+    REQUIRE(s.debugger().switches().count() > switches1);
+    for (int k = 0; k < 6; ++k) s.command(ui::Command::PreviousSwitch);
+    CHECK(s.last_stop()->kind == debug::StopKind::Switch);
+    CHECK(s.debugger().switches().count() == switches1);
+    CHECK(s.machine().now() == now1);
+    CHECK(s.machine().cpu(s.cpu).s.rip == rip1);
+    CHECK(s.serial_text() == console1);
+    // Ctrl+F11 after F11: where the step began.
+    const unsigned cpu = s.cpu;
+    s.command(ui::Command::Step);
+    CHECK(s.machine().cpu(cpu).s.rip != rip1);
+    s.command(ui::Command::ReverseStep);
+    CHECK(s.last_stop()->kind == debug::StopKind::Step);
+    CHECK(s.machine().cpu(cpu).s.rip == rip1);
+}

@@ -179,8 +179,13 @@ void Cpu::set_accessed_dirty(const WalkPath& path, bool write) {
             continue;
         }
         if (code_->store(e.addr, e.size)) end_block = true;
-        if (e.size == 8) std::atomic_ref<u64>(*reinterpret_cast<u64*>(e.host)).fetch_or(bits);
-        else std::atomic_ref<u32>(*reinterpret_cast<u32*>(e.host)).fetch_or(static_cast<u32>(bits));
+        // The walk read through ram_page(); a write asks ram_page_for_write(),
+        // as every CPU write to RAM does, so that a machine sees the page
+        // change (snapshots, emu/replay: without it a restore misses A/D bits).
+        u8* page = bus_.ram_page_for_write(e.addr);
+        u8* host = page ? page + (e.addr & 0xFFF) : e.host;
+        if (e.size == 8) std::atomic_ref<u64>(*reinterpret_cast<u64*>(host)).fetch_or(bits);
+        else std::atomic_ref<u32>(*reinterpret_cast<u32*>(host)).fetch_or(static_cast<u32>(bits));
     }
 }
 

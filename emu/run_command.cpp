@@ -68,9 +68,14 @@ void write_screen(const std::string& path, const Machine& m) {
     if (!f) std::fprintf(stderr, "switchyard: --screen %s: cannot write the screen\n", path.c_str());
 }
 
-void write_trace(const std::string& path, std::ofstream& f, const trace::Recorder& r, Machine& m,
+void write_trace(const std::string& path, std::ofstream& f, debug::CheckedRun& run, Machine& m,
                  const std::string& kernel) {
+    const trace::Recorder& r = *run.debugger().trace();
     trace::ChromeTraceInfo info;
+    // The same per-switch breakdown as --stats prints (--timing detailed).
+    size_t n = 0;
+    for (const debug::SwitchRecord& s : run.switches().log())
+        if (s.cost) info.switch_costs[{s.cpu, s.cycle}] = debug::format_switch_cost(++n, s, run.kernel().symbols());
     info.machine = "switchyard: " + std::filesystem::path(kernel).filename().string() + ", " +
                    std::to_string(m.cpu_count()) + (m.cpu_count() == 1 ? " CPU" : " CPUs");
     info.cycles_per_us = Machine::kCpuHz / 1'000'000;
@@ -266,6 +271,9 @@ int run(const RunOptions& o) {
             std::fprintf(stderr, "switchyard: gdb stub: %s; gdb's threads are the CPUs\n", e.what());
         }
         debug::Debugger dbg(*m, kernel.get());
+        // gdb's reverse-stepi and reverse-continue (bs, bc): snapshots as the
+        // GUI takes them (docs/replay.md); off under --timing detailed.
+        dbg.enable_reverse(debug::Debugger::kDefaultSnapshotInterval, size_t(1) << 30);
         std::optional<gdb::TcpServer> server;
         try {
             server.emplace(*gdb_at);
@@ -341,7 +349,7 @@ int run(const RunOptions& o) {
         }
     }
     if (!o.screen.empty()) write_screen(o.screen, *m);
-    if (!o.trace.empty()) write_trace(o.trace, trace_file, *checked->debugger().trace(), *m, l.kernel);
+    if (!o.trace.empty()) write_trace(o.trace, trace_file, *checked, *m, l.kernel);
     const int run_status = signal ? 128 + signal : status;
     if (writer) {
         try {

@@ -376,12 +376,29 @@ std::optional<std::string> Stub::vcont(const std::string& p) {
 }
 
 std::optional<std::string> Stub::reverse(char kind) {
-    // Reverse execution (bs: reverse-stepi, bc: reverse-continue) plugs in
-    // here once the replay engine gives the debugger reverse_stepi() and
-    // reverse_continue(); until then the packets are unsupported (empty reply)
-    // and qSupported does not offer ReverseStep/ReverseContinue.
-    (void)kind;
-    return "";
+    // bs (reverse-stepi) and bc (reverse-continue) through the debugger's
+    // reverse execution (emu/replay, docs/replay.md): the machine goes back
+    // by restoring a snapshot and re-running its history. Without it (off
+    // under --timing detailed) the packets are unsupported: an empty reply.
+    if (!d_.reverse_enabled()) return "";
+    invalidate();
+    debug::Stop s;
+    if (kind == 's') {
+        unsigned cpu = cpu_for_step(c_thread_ ? c_thread_ : g_thread_);
+        if (cpu == ~0u) cpu = last_cpu_;
+        s = d_.reverse_stepi(cpu);
+    } else {
+        s = d_.reverse_continue();
+    }
+    invalidate();
+    state_ = State::Paused;
+    if (s.kind == debug::StopKind::Limit) {
+        // Nothing earlier in the history: gdb's "No more reverse-execution
+        // history" (the stop reply's replaylog:begin).
+        last_cpu_ = s.cpu;
+        return stop_reply_now(kSigTrap) + "replaylog:begin;";
+    }
+    return stop_reply(s);
 }
 
 // ---- qXfer ----
@@ -520,7 +537,8 @@ std::optional<std::string> Stub::handle(const std::string& p) {
     case 'q':
         if (p.rfind("qSupported", 0) == 0)
             return "PacketSize=" + hex_number(kPacketSize) +
-                   ";qXfer:features:read+;qXfer:threads:read+;vContSupported+;swbreak+;hwbreak+";
+                   ";qXfer:features:read+;qXfer:threads:read+;vContSupported+;swbreak+;hwbreak+" +
+                   (d_.reverse_enabled() ? ";ReverseStep+;ReverseContinue+" : "");
         if (p == "qC") {
             const Thread* t = selected(g_thread_);
             return t ? "QC" + hex_number(t->id) : "E01";

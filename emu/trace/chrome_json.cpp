@@ -81,6 +81,7 @@ size_t write_chrome_json(std::ostream& out, const Recorder& r, const ChromeTrace
                     {"ret_addr", hex(e.ret_addr)},
                     {"ret_sym", e.ret_sym},
                     {"cycle", e.begin}};
+            if (auto it = info.switch_costs.find({e.cpu, e.begin}); it != info.switch_costs.end()) args["cost"] = it->second;
         } else {
             j["ph"] = "X";
             j["dur"] = us(d);

@@ -6,14 +6,17 @@
 //     mean the kernel's swapper in Perfetto and are avoided);
 //   - a complete event ("X") per task stretch, "pid N name", depth 0;
 //   - an instant event ("i", thread scope) per switch, args prev, next,
-//     ret_addr, ret_sym;
+//     ret_addr, ret_sym, and with --timing detailed its cost (the key=value
+//     line `run --stats` prints for it, emu/debug/switch_cost.h);
 //   - complete events for interrupts, exceptions and system calls, nested
 //     inside the stretches (trace.h says why they nest);
 //   - ts and dur in microseconds with three decimals: cycles are converted to
 //     whole nanoseconds first (floor), so that a child never ends after its
 //     parent by rounding; "otherData" states the cycles per microsecond.
 #pragma once
+#include <map>
 #include <ostream>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -27,6 +30,9 @@ struct ChromeTraceInfo {
     u64 end_cycle = 0;    // the machine clock when the list was read
     // Each CPU's cycle counter then: open stretches and slices end there.
     std::vector<u64> cpu_now;
+    // With --timing detailed: each switch's cost line, by (CPU, the CPU's
+    // cycle count at the switch's ret), which is where the switch instant is.
+    std::map<std::pair<unsigned, u64>, std::string> switch_costs;
 };
 
 // The whole timeline (closed events and what is still open, closed at each

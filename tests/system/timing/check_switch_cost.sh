@@ -13,6 +13,9 @@
 #     ordinary switch and wrong into ret_from_fork; with rsb_fill every entry
 #     is one of __switch_to_asm's speculation traps, so every ret is wrong and
 #     predicts an address inside __switch_to_asm.
+#   - the run's --trace carries the same breakdown: each switch instant's
+#     args.cost is the line --stats printed for that switch (the trace's
+#     instants matched to them by order of the switch log).
 #   check_switch_cost.sh SWITCHYARD KERNEL INPUT [plain|rsb_fill]
 set -u
 sy=$1 kernel=$2 input=$3 mode=${4:-plain}
@@ -20,7 +23,8 @@ append=sh
 [ "$mode" = rsb_fill ] && append="sh rsb_fill"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-"$sy" run "$kernel" --timing detailed --stats --append "$append" --input "$input" --serial null 2> "$tmp/err"
+"$sy" run "$kernel" --timing detailed --stats --trace "$tmp/trace.json" --append "$append" --input "$input" \
+  --serial null 2> "$tmp/err"
 status=$?
 if [ "$status" != 7 ]; then
   echo "exit status: expected 7 (poweroff 3), got $status"; cat "$tmp/err"; exit 1
@@ -63,4 +67,19 @@ awk -v mode="$mode" '
     if (forks == 0 || ordinary == 0) { print "FAIL: both kinds of switch are needed"; bad = 1 }
     exit bad
   }
-' "$tmp/err"
+' "$tmp/err" || exit 1
+python3 - "$tmp/trace.json" "$tmp/err" <<'PY'
+import json, re, sys
+trace = json.load(open(sys.argv[1]))
+stats = [l.rstrip("\n") for l in open(sys.argv[2]) if re.match(r"^switch \d+ ", l)]
+costs = [e["args"].get("cost") for e in trace["traceEvents"] if e.get("ph") == "i" and e.get("cat") == "switch"]
+if len(costs) != len(stats) or not stats:
+    sys.exit("FAIL: the trace has %d switch instants, --stats %d switch lines" % (len(costs), len(stats)))
+if None in costs:
+    sys.exit("FAIL: %d switch instants carry no cost" % costs.count(None))
+by_n = {int(c.split()[1]): c for c in costs}
+for line in stats:
+    if by_n.get(int(line.split()[1])) != line:
+        sys.exit("FAIL: the trace's cost of %s differs:\n  stats: %s\n  trace: %s" % (line.split()[1], line, by_n.get(int(line.split()[1]))))
+print("the trace carries all %d switch costs" % len(costs))
+PY

@@ -158,8 +158,18 @@ void Debugger::load_watchpoints() {
 bool Debugger::watched(Cpu& c, size_t index, bool write) {
     if (index >= watches_.size()) return false;
     Watch& w = watches_[index];
-    ++w.hits;
     const unsigned i = index_of(c);
+    if (replaying_) {
+        // Re-running history: a hit is where reverse_continue may go back to
+        // (the machine stands after the instruction, as the forward stop left
+        // it); it never stops the re-run.
+        if (scanning_) {
+            hits_.push_back(replay::Point{tl_->current_op(), position_of(i)});
+            hit_watch_.push_back(w.id);
+        }
+        return false;
+    }
+    ++w.hits;
     request_stop(i, StopKind::Watchpoint,
                  std::string(write ? "write to " : "read of ") + hex(w.addr) + " (watchpoint " + std::to_string(w.id) + ")",
                  false);
@@ -603,6 +613,7 @@ bool Debugger::replay_trap(Cpu& c, unsigned i) {
         for (const Breakpoint& b : bps_)
             if (b.enabled && b.addr == c.s.rip) {
                 hits_.push_back(replay::Point{tl_->current_op(), position_of(i)});
+                hit_watch_.push_back(0);
                 break;
             }
     if (step_trap_ || (target_ && target_->cpu == i && at_target(c))) {
@@ -757,6 +768,7 @@ Stop Debugger::reverse_continue() {
     replay::Position here{~0u, 0, std::nullopt, std::nullopt};  // where the machine stands: the last op's stop
     if (!tl_->ops().empty() && tl_->ops().back().end) here = *tl_->ops().back().end;
     std::optional<replay::Point> found;
+    int found_watch = 0;
     // One stretch between snapshots at a time, newest first: the latest hit in
     // the newest stretch that has one.
     for (size_t k = tl_->snapshot_count(); k-- > 0 && !found;) {
@@ -764,17 +776,34 @@ Stop Debugger::reverse_continue() {
         replay::Timeline::Restored r = tl_->restore_index(k);
         restore_saved(r);
         hits_.clear();
+        hit_watch_.clear();
         scanning_ = true;
         tl_->end_scan_at_next_snapshot(!newest);
         rerun_to(r, end);
         scanning_ = false;
         // The breakpoint the machine stands at does not count.
-        if (newest && !hits_.empty() && hits_.back().op + 1 == end.op && replay::same_place(hits_.back().at, here)) hits_.pop_back();
-        if (!hits_.empty()) found = hits_.back();
+        if (newest && !hits_.empty() && hits_.back().op + 1 == end.op && replay::same_place(hits_.back().at, here)) {
+            hits_.pop_back();
+            hit_watch_.pop_back();
+        }
+        if (!hits_.empty()) {
+            found = hits_.back();
+            found_watch = hit_watch_.back();
+        }
     }
     if (!found) {
         Stop s = go_back_to(end, StopKind::Limit);
-        s.message = "no breakpoint hit earlier in the history kept";
+        s.message = "no breakpoint or watchpoint hit earlier in the history kept";
+        return s;
+    }
+    if (found_watch) {
+        Stop s = go_back_to(*found, StopKind::Watchpoint);
+        s.watch = found_watch;
+        for (const Watch& w : watches_)
+            if (w.id == found_watch) {
+                s.watch_write = w.kind == WatchKind::Write;
+                s.message = "back at a hit of watchpoint " + std::to_string(w.id) + " at " + hex(w.addr);
+            }
         return s;
     }
     Stop s = go_back_to(*found, StopKind::Breakpoint);

@@ -289,6 +289,7 @@ private:
     bool reached_ = false;
     bool scanning_ = false;   // reverse_continue: collect breakpoint hits
     std::vector<replay::Point> hits_;
+    std::vector<int> hit_watch_;  // beside hits_: the watchpoint's id, 0 for a breakpoint
 };
 
 }  // namespace sy::debug

@@ -180,3 +180,33 @@ TEST_CASE("reverse continue: back at the previous breakpoint hit, over slices an
     CHECK(r.d->reverse_continue().kind == debug::StopKind::Limit);
     CHECK_STATE(r, first);
 }
+
+TEST_CASE("reverse continue to a watchpoint: back at each earlier write of jiffies, the state the forward stop left") {
+    // Issue 12: reverse-continue goes back to the previous breakpoint *or
+    // watchpoint* hit. The oracle is the machine as the forward watchpoint
+    // stops left it (after the instruction that wrote jiffies).
+    Rig r(2);
+    r.d->enable_reverse(500'000);
+    const u64 jiffies = *r.k->symbols().address_of("jiffies");
+    const int id = r.d->add_watchpoint(jiffies, 8, debug::WatchKind::Write);
+    std::vector<State> hits;
+    for (int k = 0; k < 4; ++k) {
+        debug::Stop s = r.d->cont(r.m->now() + 400'000);
+        while (s.kind == debug::StopKind::Limit) s = r.d->resume(r.m->now() + 400'000);
+        REQUIRE(s.kind == debug::StopKind::Watchpoint);
+        REQUIRE(s.watch == id);
+        hits.push_back(state_of(r));
+    }
+    for (int k = 2; k >= 0; --k) {
+        const debug::Stop s = r.d->reverse_continue();
+        REQUIRE(s.kind == debug::StopKind::Watchpoint);
+        CHECK(s.watch == id);
+        CHECK_STATE(r, hits[size_t(k)]);
+    }
+    // With the watchpoint still set, stepping back re-runs past its hits
+    // without stopping there: one step forward, one back, the same machine.
+    const State here = state_of(r);
+    r.d->step(0);
+    CHECK(r.d->reverse_stepi(0).kind == debug::StopKind::Step);
+    CHECK_STATE(r, here);
+}

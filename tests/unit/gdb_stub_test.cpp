@@ -19,6 +19,7 @@
 #include "guest/kernel.h"
 #include "machine.h"
 #include "model.h"
+#include "guest_boot.h"
 #include "multiboot.h"
 #include "packet.h"
 #include "registers.h"
@@ -29,11 +30,6 @@ using namespace sy;
 
 namespace {
 
-std::vector<u8> kernel_image() {
-    std::ifstream f(SY_GUEST_KERNEL, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
 struct GdbRig {
     std::unique_ptr<Machine> m;
     std::unique_ptr<guest::CpuMemory> mem;
@@ -43,15 +39,9 @@ struct GdbRig {
     std::string out;
 
     explicit GdbRig(unsigned cpus = 2, const std::string& append = "sleeper 3", bool aware = true) {
-        MachineConfig c;
-        c.ram_bytes = 64 * mem::MiB;
-        c.cpus = cpus;
-        m = std::make_unique<Machine>(c);
-        boot::BootParams p;
-        p.cmdline = std::string(SY_GUEST_KERNEL) + " " + append;
-        boot::load_multiboot(*m, kernel_image(), p);
+        m = test::guest_machine(cpus, append);
         mem = std::make_unique<guest::CpuMemory>(m->cpu(0));
-        if (aware) k = std::make_unique<guest::Kernel>(guest::Kernel::load(Symbols::load(SY_GUEST_KERNEL), *mem));
+        if (aware) k = std::make_unique<guest::Kernel>(test::load_guest_kernel(*mem));
         d = std::make_unique<debug::Debugger>(*m, k.get());
         stub = std::make_unique<gdb::Stub>(*d, [this](const std::string& b) { out += b; });
         stub->connected();

@@ -15,16 +15,12 @@
 #include "hash.h"
 #include "machine.h"
 #include "model.h"
+#include "guest_boot.h"
 #include "multiboot.h"
 
 using namespace sy;
 
 namespace {
-
-std::vector<u8> kernel_image() {
-    std::ifstream f(SY_GUEST_KERNEL, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 
 struct Rig {
     std::unique_ptr<Machine> m;
@@ -32,15 +28,9 @@ struct Rig {
     std::unique_ptr<guest::Kernel> k;
     std::unique_ptr<debug::Debugger> d;
     explicit Rig(unsigned cpus = 2, const std::string& append = "") {
-        MachineConfig c;
-        c.ram_bytes = 64 * mem::MiB;
-        c.cpus = cpus;
-        m = std::make_unique<Machine>(c);
-        boot::BootParams p;
-        p.cmdline = std::string(SY_GUEST_KERNEL) + " " + append;
-        boot::load_multiboot(*m, kernel_image(), p);
+        m = test::guest_machine(cpus, append);
         mem = std::make_unique<guest::CpuMemory>(m->cpu(0));
-        k = std::make_unique<guest::Kernel>(guest::Kernel::load(Symbols::load(SY_GUEST_KERNEL), *mem));
+        k = std::make_unique<guest::Kernel>(test::load_guest_kernel(*mem));
         d = std::make_unique<debug::Debugger>(*m, k.get());
     }
 };

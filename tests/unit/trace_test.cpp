@@ -16,6 +16,7 @@
 #include "debugger.h"
 #include "guest/kernel.h"
 #include "machine.h"
+#include "guest_boot.h"
 #include "multiboot.h"
 #include "trace.h"
 
@@ -41,22 +42,15 @@ std::set<u64> objdump_exits(u64 lo, u64 hi) {
     return out;
 }
 
-std::vector<u8> kernel_image() {
-    std::ifstream f(SY_GUEST_KERNEL, std::ios::binary);
-    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
 }  // namespace
 
 TEST_CASE("trace: find_kernel_exits finds every IRET and SYSRET that objdump lists in the kernel's text") {
     MachineConfig c;
     c.ram_bytes = 64 * mem::MiB;
     Machine m(c);
-    boot::BootParams p;
-    p.cmdline = SY_GUEST_KERNEL;
-    boot::load_multiboot(m, kernel_image(), p);
+    test::boot_guest_kernel(m);
     guest::CpuMemory mem(m.cpu(0));
-    guest::Kernel k = guest::Kernel::load(Symbols::load(SY_GUEST_KERNEL), mem);
+    guest::Kernel k = test::load_guest_kernel(mem);
     const std::vector<u64> found = guest::find_kernel_exits(k);
     const std::set<u64> want = objdump_exits(k.d().text_start, k.d().text_end);
     CHECK(want.size() >= 4);  // sysretq, and the iretqs of the return to user mode, error_return, NMI/#DF
@@ -147,11 +141,9 @@ TEST_CASE("trace: a traced run of the bundled kernel records each switch the deb
     c.ram_bytes = 64 * mem::MiB;
     c.cpus = 2;
     Machine m(c);
-    boot::BootParams p;
-    p.cmdline = std::string(SY_GUEST_KERNEL) + " spin 2 100";
-    boot::load_multiboot(m, kernel_image(), p);
+    test::boot_guest_kernel(m, " spin 2 100");
     guest::CpuMemory mem(m.cpu(0));
-    guest::Kernel k = guest::Kernel::load(Symbols::load(SY_GUEST_KERNEL), mem);
+    guest::Kernel k = test::load_guest_kernel(mem);
     debug::Debugger d(m, &k);
     REQUIRE(d.record_trace());
     d.cont(400'000'000);
@@ -180,11 +172,9 @@ TEST_CASE("trace: a user page fault is a #PF slice from user mode in the task th
     std::string serial;
     c.serial_out = [&](u8 b) { serial.push_back(char(b)); };
     Machine m(c);
-    boot::BootParams p;
-    p.cmdline = std::string(SY_GUEST_KERNEL) + " utest fault";
-    boot::load_multiboot(m, kernel_image(), p);
+    test::boot_guest_kernel(m, " utest fault");
     guest::CpuMemory mem(m.cpu(0));
-    guest::Kernel k = guest::Kernel::load(Symbols::load(SY_GUEST_KERNEL), mem);
+    guest::Kernel k = test::load_guest_kernel(mem);
     debug::Debugger d(m, &k);
     REQUIRE(d.record_trace());
     const debug::Stop s = d.cont(2'000'000'000);

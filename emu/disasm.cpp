@@ -8,9 +8,10 @@
 
 namespace sy {
 
-Disassembler::Disassembler() {
+Disassembler::Disassembler(unsigned bits) {
     csh h;
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) throw std::runtime_error("capstone: cannot open x86-64");
+    if (cs_open(CS_ARCH_X86, bits == 32 ? CS_MODE_32 : CS_MODE_64, &h) != CS_ERR_OK)
+        throw std::runtime_error("capstone: cannot open x86");
     cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
     cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
     handle_ = h;

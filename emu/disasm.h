@@ -23,12 +23,13 @@ struct DisasmLine {
 
 class Disassembler {
 public:
-    Disassembler();
+    // `bits`: 64 (long mode) or 32 (protected mode: the i386 guest kernel).
+    explicit Disassembler(unsigned bits = 64);
     ~Disassembler();
     Disassembler(const Disassembler&) = delete;
     Disassembler& operator=(const Disassembler&) = delete;
 
-    // One instruction of 64-bit code from `code` (at most `n` bytes) at `addr`.
+    // One instruction (of 64-bit code, or 32-bit) from `code` (at most `n` bytes) at `addr`.
     DisasmLine decode(const u8* code, size_t n, u64 addr) const;
     // Consecutive instructions from `addr` while bytes last (`n` bytes).
     std::vector<DisasmLine> decode_all(const u8* code, size_t n, u64 addr) const;

@@ -1,12 +1,16 @@
-// Capstone 4 in x86-64 mode with details (groups and operands) for calls,
+// Capstone 4 in x86-64 (or 32-bit) mode with details (groups and operands) for calls,
 // returns and direct branch targets.
 #include "disasm.h"
+
+#include "cpu.h"
 
 #include <capstone/capstone.h>
 
 #include <stdexcept>
 
 namespace sy {
+
+unsigned code_bits(const Cpu& c) { return (c.sys.efer & efer::LMA) && c.sys.seg[CS].l() ? 64 : 32; }
 
 Disassembler::Disassembler(unsigned bits) {
     csh h;

@@ -12,6 +12,8 @@
 
 namespace sy {
 
+class Cpu;
+
 struct DisasmLine {
     u64 addr = 0;
     u8 len = 0;          // 0: the bytes do not decode
@@ -20,6 +22,10 @@ struct DisasmLine {
     std::optional<u64> target;  // direct call/jump target
     bool gs_memory = false;     // it accesses memory through GS (a %gs: operand)
 };
+
+// The code size a CPU executes now: 64 in long mode's 64-bit code, else 32
+// (16-bit code is listed as 32-bit).
+unsigned code_bits(const Cpu& c);
 
 class Disassembler {
 public:

@@ -336,7 +336,7 @@ DisasmLine Debugger::disassemble(unsigned cpu, u64 addr) const {
     const Cpu& c = m_.cpu(cpu);
     u8 buf[16] = {};
     size_t n = c.peek(addr, buf, sizeof buf);
-    return dis_.decode(buf, n, addr);
+    return (code_bits(c) == 32 ? dis32_ : dis_).decode(buf, n, addr);
 }
 
 Stop Debugger::step_over(unsigned cpu, u64 cycle_limit) {

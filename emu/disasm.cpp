@@ -1,6 +1,8 @@
-// Capstone 4 in x86-64 mode with details (groups and operands) for calls,
+// Capstone 4 in x86-64 (or 32-bit) mode with details (groups and operands) for calls,
 // returns and direct branch targets.
 #include "disasm.h"
+
+#include "cpu.h"
 
 #include <capstone/capstone.h>
 
@@ -8,9 +10,12 @@
 
 namespace sy {
 
-Disassembler::Disassembler() {
+unsigned code_bits(const Cpu& c) { return (c.sys.efer & efer::LMA) && c.sys.seg[CS].l() ? 64 : 32; }
+
+Disassembler::Disassembler(unsigned bits) {
     csh h;
-    if (cs_open(CS_ARCH_X86, CS_MODE_64, &h) != CS_ERR_OK) throw std::runtime_error("capstone: cannot open x86-64");
+    if (cs_open(CS_ARCH_X86, bits == 32 ? CS_MODE_32 : CS_MODE_64, &h) != CS_ERR_OK)
+        throw std::runtime_error("capstone: cannot open x86");
     cs_option(h, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
     cs_option(h, CS_OPT_DETAIL, CS_OPT_ON);
     handle_ = h;

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config
+  build-essential gcc-multilib cmake ninja-build pkg-config
   libzydis-dev libcapstone-dev libsdl2-dev libimgui-dev doctest-dev
   libcli11-dev nlohmann-json3-dev libelf-dev libpng-dev libgl-dev
   qemu-system-x86

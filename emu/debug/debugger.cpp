@@ -336,7 +336,7 @@ DisasmLine Debugger::disassemble(unsigned cpu, u64 addr) const {
     const Cpu& c = m_.cpu(cpu);
     u8 buf[16] = {};
     size_t n = c.peek(addr, buf, sizeof buf);
-    return dis_.decode(buf, n, addr);
+    return (code_bits(c) == 32 ? dis32_ : dis_).decode(buf, n, addr);
 }
 
 Stop Debugger::step_over(unsigned cpu, u64 cycle_limit) {
@@ -536,6 +536,7 @@ Observer::Action Debugger::before(Cpu& c) {
     if (cpl != 0) return Action::Run;
     // Kernel code with a GS base that is not this CPU's per-CPU area: every
     // instruction is looked at until SWAPGS (or a return to user mode) ends it.
+    if (k_->ptr_size() != 8) return Action::Run;  // no SWAPGS to miss: the i386 kernel's per-CPU area is FS's
     if (!p.percpu || (++p.percpu_retry & 0xFFF) == 0) p.percpu = checker_->percpu_of(c).value_or(0);
     if (!p.percpu || c.sys.seg[GS].base == p.percpu) return Action::Run;
     if (!resumed && uses_gs(c))

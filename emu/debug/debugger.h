@@ -257,6 +257,7 @@ private:
     SwitchTracker tracker_;
     std::unique_ptr<SwitchCostMeter> meter_;  // with --timing detailed: each logged switch's cost
     Disassembler dis_;
+    Disassembler dis32_{32};  // for a CPU in 32-bit code (the i386 kernel)
     std::vector<Breakpoint> bps_;
     std::vector<Watch> watches_;
     int next_id_ = 1;

@@ -16,7 +16,7 @@ std::vector<ListingRow> listing(const Debugger& d, unsigned cpu, u64 around, siz
     // Enough bytes for the rows before `around` and `count` after it.
     std::vector<u8> code((around - from) + count * 15 + 16);
     size_t got = c.peek(from, code.data(), code.size());
-    Disassembler dis;
+    Disassembler dis(code_bits(c));
     size_t off = 0;
     std::vector<ListingRow> rows;
     while (off < got) {

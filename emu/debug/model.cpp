@@ -52,7 +52,10 @@ CpuView cpu_view(Machine& m, unsigned n, const guest::Kernel* k) {
     // The 64-bit TSS: RSP0 at offset 4, IST1-7 at 36 (SDM Vol. 3A, Figure 8-11),
     // read through TR's base like the CPU does.
     guest::CpuMemory mem(c);
-    if (c.sys.tr.present() && c.sys.tr.limit >= 0x67) {
+    if (c.sys.tr.present() && c.sys.tr.limit >= 0x67 && !(c.sys.efer & efer::LMA)) {
+        // The 32-bit TSS (Figure 8-2): ESP0 at offset 4, no IST.
+        v.tss_rsp0 = mem.get<u32>(c.sys.cr3 & ~0xFFFull, c.sys.tr.base + 4);
+    } else if (c.sys.tr.present() && c.sys.tr.limit >= 0x67) {
         v.tss_rsp0 = mem.get<u64>(c.sys.cr3 & ~0xFFFull, c.sys.tr.base + 4);
         for (int i = 0; i < 7; ++i)
             v.tss_ist[i] = mem.get<u64>(c.sys.cr3 & ~0xFFFull, c.sys.tr.base + 36 + 8 * i).value_or(0);
@@ -192,7 +195,7 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         s.on_next_stack = next && next->stack_contains(s.rsp);
         if (next) {
             s.ret_slot = guest::switch_end_rsp(*k, *next);
-            s.ret_addr = k->u64_at(s.ret_slot);
+            s.ret_addr = k->ptr_at(s.ret_slot);
             s.ret_sym = k->symbols().format(s.ret_addr);
         }
         if (k->switch_model() != SY_SWITCH_LINUX) {

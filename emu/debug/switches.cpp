@@ -13,17 +13,19 @@ SwitchRegs sample_switch_regs(const guest::Kernel& k, const Cpu& cpu) {
     r.kernel_gs_base = cpu.sys.kernel_gs_base;
     if (auto kcpu = k.cpu_of_apic(cpu.apic_id)) {
         u64 pc = k.percpu(*kcpu);
-        r.current_task = k.u64_at(pc + k.d().percpu.current_task);
-        r.stack_canary = k.u64_at(pc + k.d().percpu.stack_canary);
-        r.top_of_stack = k.u64_at(pc + k.d().percpu.top_of_stack);
+        r.current_task = k.ptr_at(pc + k.d().percpu.current_task);
+        r.stack_canary = k.ptr_at(pc + k.d().percpu.stack_canary);
+        r.top_of_stack = k.ptr_at(pc + k.d().percpu.top_of_stack);
     }
     return r;
 }
 
 void SwitchTracker::entered(const guest::Kernel& k, unsigned cpu, const Cpu& c) {
     SwitchInProgress s;
-    s.prev = c.s.gpr[RDI];
-    s.next = c.s.gpr[RSI];
+    // RDI = prev, RSI = next; the i386 switch_to has them in EAX and EDX.
+    const bool i386 = k.ptr_size() == 4;
+    s.prev = i386 ? u32(c.s.gpr[RAX]) : c.s.gpr[RDI];
+    s.next = i386 ? u32(c.s.gpr[RDX]) : c.s.gpr[RSI];
     if (auto t = guest::read_task(k, s.prev)) s.prev_pid = t->pid, s.prev_name = t->name;
     if (auto t = guest::read_task(k, s.next)) s.next_pid = t->pid, s.next_name = t->name;
     s.entry_cycle = c.cycles;
@@ -41,7 +43,8 @@ const SwitchRecord& SwitchTracker::at_ret(const guest::Kernel& k, unsigned cpu, 
     r.insns = c.insns;
     r.cpu = cpu;
     const u64 rsp = c.s.gpr[RSP];
-    r.ret_addr = k.memory().get<u64>(c.sys.cr3 & ~0xFFFull, rsp).value_or(0);
+    r.ret_addr = k.ptr_size() == 4 ? k.memory().get<u32>(c.sys.cr3 & ~0xFFFull, rsp).value_or(0)
+                                   : k.memory().get<u64>(c.sys.cr3 & ~0xFFFull, rsp).value_or(0);
     r.ret_sym = k.symbols().format(r.ret_addr);
     if (!current_[cpu]) {
         // Attached in the middle of a switch: next is the task whose stack RSP

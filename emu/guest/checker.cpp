@@ -32,7 +32,9 @@ std::optional<u64> Checker::percpu_of(const Cpu& cpu) const {
 }
 
 std::optional<u64> Checker::tss_rsp0(const Cpu& cpu) const {
-    return k_.memory().get<u64>(cpu.sys.cr3 & ~0xFFFull, cpu.sys.tr.base + k_.d().percpu.tss_sp0);
+    const u64 cr3 = cpu.sys.cr3 & ~0xFFFull, at = cpu.sys.tr.base + k_.d().percpu.tss_sp0;
+    if (k_.ptr_size() == 4) return k_.memory().get<u32>(cr3, at);  // the i386 build's 32-bit TSS: ESP0
+    return k_.memory().get<u64>(cr3, at);
 }
 
 Violation Checker::at_switch_ret(const Cpu& cpu, u64 prev, u64 next) const {
@@ -48,15 +50,17 @@ Violation Checker::at_switch_ret(const Cpu& cpu, u64 prev, u64 next) const {
     if (!n->stack_contains(rsp))
         return "RSP " + hex(rsp) + " at the ret of " + end + " is not inside the stack of " + who + " [" +
                hex(n->stack) + ", " + hex(n->stack_top()) + ")";
-    if (model == SY_SWITCH_LINUX && rsp != n->saved_rsp + d.frame.ret_addr)
+    const bool x86_64 = k_.ptr_size() == 8;  // the i386 build: switch_end_rsp() knows its switch_to
+    if (model == SY_SWITCH_LINUX && x86_64 && rsp != n->saved_rsp + d.frame.ret_addr)
         return "RSP " + hex(rsp) + " at the ret of __switch_to is not at the ret_addr of the inactive_task_frame of " +
                who + " thread.sp + " + std::to_string(d.frame.ret_addr) + " = " + hex(n->saved_rsp + d.frame.ret_addr) +
                ": the pushes and pops of the switch do not balance";
-    if (model != SY_SWITCH_LINUX && rsp != switch_end_rsp(k_, *n))
+    if ((model != SY_SWITCH_LINUX || !x86_64) && rsp != switch_end_rsp(k_, *n))
         return "RSP " + hex(rsp) + " at the ret of " + end + " is not where the " + k_.switch_model_name() +
                " model keeps the resume PC of " + who + " " + hex(switch_end_rsp(k_, *n)) +
                ": the pushes and pops of the switch do not balance";
-    u64 ret = k_.memory().get<u64>(cpu.sys.cr3 & ~0xFFFull, rsp).value_or(0);
+    u64 ret = x86_64 ? k_.memory().get<u64>(cpu.sys.cr3 & ~0xFFFull, rsp).value_or(0)
+                     : k_.memory().get<u32>(cpu.sys.cr3 & ~0xFFFull, rsp).value_or(0);
     if (!canonical(ret) || !k_.in_kernel_text(ret))
         return "the ret_addr that " + end + "'s ret is about to pop, " + hex(ret) +
                (canonical(ret) ? ", is outside kernel text" : ", is not canonical");
@@ -72,16 +76,18 @@ Violation Checker::at_switch_ret(const Cpu& cpu, u64 prev, u64 next) const {
         return "TSS.RSP0 of cpu" + std::to_string(*kcpu) + " is " + (rsp0 ? hex(*rsp0) : "unreadable") +
                ", not the top of the stack of " + who + " " + hex(n->stack_top()) +
                ": the next interrupt from user mode would land on another task's stack";
-    u64 top = k_.u64_at(pc + d.percpu.top_of_stack);
+    u64 top = k_.ptr_at(pc + d.percpu.top_of_stack);
     if (top != n->stack_top())
         return "the per-CPU top_of_stack of cpu" + std::to_string(*kcpu) + " is " + hex(top) +
                ", not the top of the stack of " + who + " " + hex(n->stack_top()) +
                ": the next system call would run on another task's stack";
-    u64 canary = k_.u64_at(pc + d.percpu.stack_canary);
+    u64 canary = k_.ptr_at(pc + d.percpu.stack_canary);
     if (canary != n->stack_canary)
         return "the stack canary at %gs:" + std::to_string(d.percpu.stack_canary) + " is " + hex(canary) +
                ", not the stack_canary of " + who + " " + hex(n->stack_canary) +
                ": its stack-protected functions will fail their check when they return";
+    // FS/GS bases and SWAPGS are x86-64's; the i386 build's TLS is a GDT entry.
+    if (!x86_64) return std::nullopt;
     if (cpu.sys.seg[FS].base != n->fsbase)
         return "FS base is " + hex(cpu.sys.seg[FS].base) + ", not the thread.fsbase of " + who + " " + hex(n->fsbase) +
                ": its thread-local storage would be another task's";
@@ -111,7 +117,7 @@ Violation Checker::at_kernel_entry(const Cpu& cpu, int vector) const {
     if (!rsp0 || *rsp0 != t->stack_top())
         return "TSS.RSP0 of cpu" + std::to_string(*kcpu) + " is " + (rsp0 ? hex(*rsp0) : "unreadable") + " at " + what +
                " from user mode, not the top of the stack of " + who + " " + hex(t->stack_top());
-    u64 top = k_.u64_at(k_.percpu(*kcpu) + d.percpu.top_of_stack);
+    u64 top = k_.ptr_at(k_.percpu(*kcpu) + d.percpu.top_of_stack);
     if (top != t->stack_top())
         return "the per-CPU top_of_stack of cpu" + std::to_string(*kcpu) + " is " + hex(top) + " at " + what +
                " from user mode, not the top of the stack of " + who + " " + hex(t->stack_top());
@@ -120,7 +126,7 @@ Violation Checker::at_kernel_entry(const Cpu& cpu, int vector) const {
     if (vector >= 0 && !t->stack_contains(rsp)) {
         u64 gate[2] = {};
         k_.memory().read(cpu.sys.cr3 & ~0xFFFull, cpu.sys.idtr.base + 16 * u64(vector), gate, sizeof gate);
-        bool ist = (gate[0] >> 32) & 7;
+        bool ist = k_.ptr_size() == 8 && ((gate[0] >> 32) & 7);  // no IST in the i386 build
         if (!ist)
             return "RSP " + hex(rsp) + " after " + what + " from user mode is not on the stack of " + who + " [" +
                    hex(t->stack) + ", " + hex(t->stack_top()) + ")";
@@ -129,6 +135,7 @@ Violation Checker::at_kernel_entry(const Cpu& cpu, int vector) const {
 }
 
 Violation Checker::at_gs_access(const Cpu& cpu, u64 entry_rip) const {
+    if (k_.ptr_size() != 8) return std::nullopt;  // the i386 kernel reaches its per-CPU area through FS
     auto pc = percpu_of(cpu);
     if (!pc || cpu.sys.seg[GS].base == *pc) return std::nullopt;
     std::string where = k_.symbols().format(cpu.s.rip);

@@ -1,4 +1,4 @@
-// Frames on kernel stacks (include/switch_to.h and include/ptrace.h in the
+// Frames on kernel stacks (arch/x86/include/switch_to.h and ptrace.h, arch/i386/include/ for i386, in the
 // guest kernel; every offset below comes from the descriptor).
 #include "frames.h"
 
@@ -8,10 +8,34 @@ namespace sy::guest {
 
 namespace {
 
-u64 field_at(const std::vector<u8>& raw, u32 off) {
+// An n-byte field (8: x86-64's longs; 4: the i386 build's) at off, 0 when the
+// descriptor says the structure has no such field (an offset past its end).
+u64 field_at(const std::vector<u8>& raw, u32 off, size_t n = 8) {
     u64 v = 0;
-    if (off + 8 <= raw.size()) std::memcpy(&v, raw.data() + off, 8);
+    if (off <= raw.size() && n <= raw.size() - off) std::memcpy(&v, raw.data() + off, n);
     return v;
+}
+
+bool i386_model(const Kernel& k) { return k.d().models[k.switch_model()].saved == SY_SAVED_THREAD_IP; }
+
+// i386 (switch_to.h in the guest's arch/i386): EBP and EFLAGS at thread.sp,
+// the resume PC in thread.ip, which no stack holds.
+std::optional<InactiveFrame> read_thread_ip(const Kernel& k, const Task& t) {
+    const Descriptor& d = k.d();
+    auto bp = k.get_ptr(t.saved_rsp + d.ia32.bp);
+    auto flags = k.get_ptr(t.saved_rsp + d.ia32.flags);
+    auto ip = k.get_ptr(t.addr + d.ia32.task_thread_ip);
+    if (!bp || !flags || !ip) return std::nullopt;
+    InactiveFrame f;
+    f.addr = t.saved_rsp;
+    f.rbp = *bp;
+    f.rflags = *flags;
+    f.ret_addr = *ip;
+    f.ret_sym = k.symbols().format(f.ret_addr);
+    f.kind = "switch_to frame";
+    f.resume_slot = t.addr + d.ia32.task_thread_ip;  // in the task_struct: thread.ip
+    f.resume_sp = t.saved_rsp;                        // `1:` pops EBP and EFLAGS from here
+    return f;
 }
 
 }  // namespace
@@ -23,11 +47,14 @@ std::vector<std::pair<u32, std::string>> inactive_frame_fields(const Descriptor&
 
 std::vector<std::pair<u32, std::string>> pt_regs_fields(const Descriptor& d) {
     const auto& r = d.pt_regs;
-    return {{r.r15, "r15"}, {r.r14, "r14"}, {r.r13, "r13"}, {r.r12, "r12"},         {r.bp, "bp"},
+    std::vector<std::pair<u32, std::string>> all = {{r.r15, "r15"}, {r.r14, "r14"}, {r.r13, "r13"}, {r.r12, "r12"},         {r.bp, "bp"},
             {r.bx, "bx"},   {r.r11, "r11"}, {r.r10, "r10"}, {r.r9, "r9"},           {r.r8, "r8"},
             {r.ax, "ax"},   {r.cx, "cx"},   {r.dx, "dx"},   {r.si, "si"},           {r.di, "di"},
             {r.orig_ax, "orig_ax"}, {r.ip, "ip"}, {r.cs, "cs"}, {r.flags, "flags"}, {r.sp, "sp"},
             {r.ss, "ss"}};
+    // The i386 pt_regs have no r8-r15 (the descriptor's offset UINT32_MAX).
+    std::erase_if(all, [&](const auto& f) { return f.first >= r.size; });
+    return all;
 }
 
 std::optional<InactiveFrame> read_inactive_frame(const Kernel& k, u64 addr) {
@@ -111,6 +138,10 @@ std::optional<InactiveFrame> read_label(const Kernel& k, const Task& t) {
 }  // namespace
 
 std::optional<InactiveFrame> read_saved_state(const Kernel& k, const Task& t) {
+    if (i386_model(k)) {
+        if (!t.stack_contains(t.saved_rsp)) return std::nullopt;
+        return read_thread_ip(k, t);
+    }
     switch (k.switch_model()) {
     case SY_SWITCH_LINUX26:
         if (!t.stack_contains(t.saved_rsp)) return std::nullopt;
@@ -131,6 +162,7 @@ std::optional<InactiveFrame> read_saved_state(const Kernel& k, const Task& t) {
 
 u64 switch_end_rsp(const Kernel& k, const Task& t) {
     const Descriptor& d = k.d();
+    if (i386_model(k)) return t.saved_rsp - k.ptr_size();  // switch_to's pushl next->thread.ip
     switch (k.switch_model()) {
     case SY_SWITCH_LINUX26: return t.saved_rsp - 8;
     case SY_SWITCH_XV6: return t.saved_rsp + d.xv6.rip;
@@ -158,6 +190,7 @@ std::optional<PtRegs> read_pt_regs(const Kernel& k, u64 addr) {
     std::vector<u8> raw(d.pt_regs.size);
     if (!addr || k.read(addr, raw.data(), raw.size()) != raw.size()) return std::nullopt;
     const auto& o = d.pt_regs;
+    auto field_at = [&, L = size_t(k.ptr_size())](const std::vector<u8>& b, u32 off) { return ::sy::guest::field_at(b, off, L); };
     PtRegs r;
     r.addr = addr;
     r.r15 = field_at(raw, o.r15), r.r14 = field_at(raw, o.r14), r.r13 = field_at(raw, o.r13);
@@ -174,6 +207,9 @@ u64 pt_regs_addr(const Kernel& k, const Task& t) { return t.stack ? t.stack_top(
 
 bool is_fork_frame(const Kernel& k, const Task& t, const InactiveFrame& f) {
     const Descriptor& d = k.d();
+    if (i386_model(k))  // thread.ip = ret_from_fork or ret_from_kernel_thread, thread.sp = the pt_regs
+        return (f.ret_addr == d.ia32.sym_ret_from_fork || f.ret_addr == d.ia32.sym_ret_from_kernel_thread) &&
+               t.stack && f.addr == t.stack_top() - d.pt_regs.size;
     switch (k.switch_model()) {
     case SY_SWITCH_LINUX26:  // thread_return goes on to ret_from_fork
         return (t.ti_flags >> d.linux26.tif_fork) & 1;
@@ -201,7 +237,10 @@ TaskFrames read_frames(const Kernel& k, const Task& t, bool switched_out) {
 std::vector<Region> stack_regions(const Kernel& k, const Task& t, const TaskFrames& f) {
     const Descriptor& d = k.d();
     std::vector<Region> out;
-    if (f.frame) {
+    if (f.frame && i386_model(k)) {
+        if (!f.never_ran)
+            out.push_back({f.frame->addr, d.ia32.size, "switch_to frame", {{d.ia32.bp, "ebp"}, {d.ia32.flags, "eflags"}}});
+    } else if (f.frame) {
         const InactiveFrame& s = *f.frame;
         switch (k.switch_model()) {
         case SY_SWITCH_LINUX26:
@@ -230,15 +269,16 @@ std::vector<Region> stack_regions(const Kernel& k, const Task& t, const TaskFram
 
 std::vector<StackSlot> stack_slots(const Kernel& k, u64 from, u64 to, const std::vector<Region>& regions) {
     std::vector<StackSlot> out;
-    from &= ~7ull;
+    const u64 w = k.ptr_size();  // a stack word: 8 bytes, 4 in the i386 build
+    from &= ~(w - 1);
     if (to <= from) return out;
     std::vector<u8> raw(to - from);
     size_t got = k.read(from, raw.data(), raw.size());
-    for (u64 a = from; a + 8 <= to; a += 8) {
+    for (u64 a = from; a + w <= to; a += w) {
         StackSlot s;
         s.addr = a;
-        s.readable = a - from + 8 <= got;
-        if (s.readable) std::memcpy(&s.value, raw.data() + (a - from), 8);
+        s.readable = a - from + w <= got;
+        if (s.readable) std::memcpy(&s.value, raw.data() + (a - from), w);
         if (s.readable && k.in_kernel_text(s.value)) s.sym = k.symbols().format(s.value);
         for (const Region& r : regions) {
             if (a < r.start || a >= r.start + r.size) continue;

@@ -27,7 +27,8 @@ Kernel Kernel::load(Symbols syms, const GuestMemory& mem) {
     // linux model (zeroes below read as SY_SWITCH_LINUX).
     const size_t known = d.version >= 3 ? sizeof(Descriptor) : offsetof(Descriptor, switch_model);
     if (d.version < 3) std::memset(reinterpret_cast<char*>(&k.d_) + known, 0, sizeof(Descriptor) - known);
-    if (d.version < kMinDescriptorVersion || d.size < known || d.pointer_size != 8)
+    const bool pointers_ok = d.pointer_size == 8 || (d.pointer_size == 4 && d.version >= 4);
+    if (d.version < kMinDescriptorVersion || d.size < known || !pointers_ok)
         throw KernelError("the kernel's debugger descriptor is version " + std::to_string(d.version) + ", size " +
                           std::to_string(d.size) + "; this switchyard reads version " +
                           std::to_string(kMinDescriptorVersion) + " or later (rebuild the kernel)");
@@ -37,13 +38,14 @@ Kernel Kernel::load(Symbols syms, const GuestMemory& mem) {
     Symbols::Range r = k.routine(d.sym_switch_to);
     std::vector<u8> code(r.end - r.start);
     if (!code.empty() && k.read(r.start, code.data(), code.size()) == code.size())
-        k.switch_rets_ = find_returns(code.data(), code.size(), r.start);
+        k.switch_rets_ = find_returns(code.data(), code.size(), r.start, k.code_bits());
     if (k.switch_rets_.empty()) throw KernelError("cannot find the ret of __switch_to in the kernel's code");
 
     // Each model's beginnings and the rets of its end routine (version 3; a
     // version 2 kernel has the linux model only).
     for (unsigned m = 0; m < SY_DEBUG_NR_MODELS; ++m) {
         if (m != SY_SWITCH_LINUX && d.version < 3) continue;
+        if (d.version >= 3 && !d.models[m].name[0]) continue;  // not in this kernel (the i386 build has one)
         ModelTraps& t = k.traps_[m];
         if (m == SY_SWITCH_LINUX && d.version < 3) {
             t.begins = {d.sym_switch_to_asm};
@@ -55,7 +57,7 @@ Kernel Kernel::load(Symbols syms, const GuestMemory& mem) {
         Symbols::Range e = k.routine(d.models[m].end);
         std::vector<u8> bytes(e.end - e.start);
         if (!bytes.empty() && k.read(e.start, bytes.data(), bytes.size()) == bytes.size())
-            t.end_rets = find_returns(bytes.data(), bytes.size(), e.start);
+            t.end_rets = find_returns(bytes.data(), bytes.size(), e.start, k.code_bits());
         if (t.begins.empty() || t.end_rets.empty())
             throw KernelError(std::string("cannot find where the ") + d.models[m].name +
                               " switch model begins and ends in the kernel's code");
@@ -122,8 +124,8 @@ bool Kernel::in_switch_code(u64 rip) const {
     return false;
 }
 
-std::vector<u64> find_returns(const u8* code, size_t n, u64 start) {
-    Disassembler dis;
+std::vector<u64> find_returns(const u8* code, size_t n, u64 start, unsigned bits) {
+    Disassembler dis(bits);
     std::vector<u64> out;
     for (const DisasmLine& l : dis.decode_all(code, n, start))
         if (l.is_ret) out.push_back(l.addr);
@@ -131,7 +133,7 @@ std::vector<u64> find_returns(const u8* code, size_t n, u64 start) {
 }
 
 std::vector<u64> find_kernel_exits(const Kernel& k) {
-    Disassembler dis;
+    Disassembler dis(k.code_bits());
     std::vector<u64> out;
     const auto& all = k.symbols().all();
     for (size_t n = 0; n < all.size(); ++n) {
@@ -161,6 +163,10 @@ Symbols::Range Kernel::routine(u64 addr) const {
 }
 
 std::optional<u64> Kernel::direct_phys(u64 va) const {
+    if (ptr_size() == 4) {  // i386: the image is inside the direct map, which ends where the stacks begin
+        if (va >= d_.page_offset && va < d_.vmap_stack_start) return va - d_.page_offset;
+        return std::nullopt;
+    }
     if (va >= d_.start_kernel_map) return va - d_.start_kernel_map;
     if (va >= d_.page_offset && va - d_.page_offset < (u64(4) << 30)) return va - d_.page_offset;
     return std::nullopt;
@@ -169,7 +175,7 @@ std::optional<u64> Kernel::direct_phys(u64 va) const {
 u64 Kernel::kernel_cr3() const {
     auto pa = direct_phys(d_.init_mm + d_.mm.pgd);
     if (!pa) return 0;
-    u64 pgd = mem_->get_phys<u64>(*pa).value_or(0);
+    u64 pgd = ptr_size() == 4 ? mem_->get_phys<u32>(*pa).value_or(0) : mem_->get_phys<u64>(*pa).value_or(0);
     auto root = pgd ? direct_phys(pgd) : std::nullopt;
     return root.value_or(0);
 }
@@ -197,7 +203,7 @@ unsigned Kernel::nr_cpus() const {
 }
 
 std::optional<unsigned> Kernel::cpu_of_apic(u32 apic_id) const {
-    u64 online = get<u64>(d_.cpu_online_mask).value_or(1);
+    u64 online = ptr_at(d_.cpu_online_mask, 1);
     for (unsigned k = 0; k < d_.max_cpus && k < 64; ++k) {
         if (!(online & (1ull << k))) continue;
         auto id = get<u32>(percpu(k) + d_.percpu.apic_id);

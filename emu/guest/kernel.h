@@ -53,6 +53,17 @@ public:
         return v;
     }
     u64 u64_at(u64 va, u64 fallback = 0) const { return get<u64>(va).value_or(fallback); }
+    // A pointer or unsigned long of the kernel: 8 bytes, or 4 in the i386
+    // build (descriptor version 4, pointer_size).
+    u32 ptr_size() const { return d_.pointer_size; }
+    std::optional<u64> get_ptr(u64 va) const {
+        if (ptr_size() != 4) return get<u64>(va);
+        auto v = get<u32>(va);
+        return v ? std::optional<u64>(*v) : std::nullopt;
+    }
+    u64 ptr_at(u64 va, u64 fallback = 0) const { return get_ptr(va).value_or(fallback); }
+    // Its code is 32-bit (the i386 build): decode it so.
+    unsigned code_bits() const { return ptr_size() == 4 ? 32 : 64; }
     std::string string_at(u64 va, size_t max) const;
 
     // Code the debugger stops at, from the descriptor and the symbol sizes.
@@ -99,7 +110,7 @@ private:
 };
 
 // The `ret` (C3, C2 iw) instructions in [start, end), decoded from `code`.
-std::vector<u64> find_returns(const u8* code, size_t n, u64 start);
+std::vector<u64> find_returns(const u8* code, size_t n, u64 start, unsigned bits = 64);
 // Every IRET and SYSRET in kernel text, where interrupts, exceptions and
 // system calls end: decoded from guest memory one symbol at a time (from each
 // code symbol to the next), so data between routines cannot desynchronise it.

@@ -14,7 +14,7 @@ std::string Task::state_name(const Descriptor& d) const {
     return "state " + std::to_string(state);
 }
 
-u64 current_task(const Kernel& k, unsigned kcpu) { return k.u64_at(k.percpu(kcpu) + k.d().percpu.current_task); }
+u64 current_task(const Kernel& k, unsigned kcpu) { return k.ptr_at(k.percpu(kcpu) + k.d().percpu.current_task); }
 
 std::optional<Task> read_task(const Kernel& k, u64 addr) {
     const Descriptor& d = k.d();
@@ -25,30 +25,31 @@ std::optional<Task> read_task(const Kernel& k, u64 addr) {
         if (off + n <= raw.size()) std::memcpy(&v, raw.data() + off, n);
         return v;
     };
+    const size_t L = k.ptr_size();  // a long or a pointer: 8 bytes, 4 in the i386 build
     Task t;
     t.addr = addr;
     t.pid = int(field(d.task.pid, 4));
     size_t len = std::min<size_t>(d.task.comm_len, raw.size() - std::min<size_t>(d.task.comm, raw.size()));
     t.name.assign(reinterpret_cast<const char*>(raw.data() + d.task.comm), len);
     if (auto z = t.name.find('\0'); z != std::string::npos) t.name.resize(z);
-    t.state = long(field(d.task.state, 8));
+    t.state = long(i64(field(d.task.state, L) << (64 - 8 * L)) >> (64 - 8 * L));  // sign-extended
     t.exit_state = int(field(d.task.exit_state, 4));
     t.flags = u32(field(d.task.flags, 4));
     t.on_cpu = int(field(d.task.on_cpu, 4));
     t.cpu = int(field(d.task.cpu, 4));
-    t.stack = field(d.task.stack, 8);
+    t.stack = field(d.task.stack, L);
     t.stack_size = d.thread_size;
-    t.saved_rsp = field(d.task.thread_sp, 8);
-    t.mm = field(d.task.mm, 8);
-    t.active_mm = field(d.task.active_mm, 8);
-    t.stack_canary = field(d.task.stack_canary, 8);
-    t.fsbase = field(d.task.thread_fsbase, 8);
-    t.gsbase = field(d.task.thread_gsbase, 8);
-    t.ti_flags = field(d.task.ti_flags, 8);
-    t.nvcsw = field(d.task.nvcsw, 8);
-    t.nivcsw = field(d.task.nivcsw, 8);
-    if (u64 parent = field(d.task.parent, 8)) t.parent_pid = k.get<int>(parent + d.task.pid).value_or(-1);
-    if (u64 why = field(d.task.blocked_on, 8)) t.blocked_on = k.string_at(why, 32);
+    t.saved_rsp = field(d.task.thread_sp, L);
+    t.mm = field(d.task.mm, L);
+    t.active_mm = field(d.task.active_mm, L);
+    t.stack_canary = field(d.task.stack_canary, L);
+    t.fsbase = field(d.task.thread_fsbase, L);
+    t.gsbase = field(d.task.thread_gsbase, L);
+    t.ti_flags = field(d.task.ti_flags, L);
+    t.nvcsw = field(d.task.nvcsw, L);
+    t.nivcsw = field(d.task.nivcsw, L);
+    if (u64 parent = field(d.task.parent, L)) t.parent_pid = k.get<int>(parent + d.task.pid).value_or(-1);
+    if (u64 why = field(d.task.blocked_on, L)) t.blocked_on = k.string_at(why, 32);
     for (unsigned c = 0; c < k.nr_cpus(); ++c)
         if (current_task(k, c) == addr) t.current_on = c;
     return t;
@@ -58,12 +59,12 @@ std::vector<Task> read_tasks(const Kernel& k, size_t limit) {
     const Descriptor& d = k.d();
     std::vector<Task> out;
     u64 head = d.task_list;
-    u64 p = k.u64_at(head + d.list_next);
+    u64 p = k.ptr_at(head + d.list_next);
     while (p && p != head && out.size() < limit) {
         auto t = read_task(k, p - d.task.tasks);
         if (!t) break;
         out.push_back(std::move(*t));
-        p = k.u64_at(p + d.list_next);
+        p = k.ptr_at(p + d.list_next);
     }
     return out;
 }
@@ -90,7 +91,7 @@ u64 task_cr3(const Kernel& k, const Task& t) {
     const Descriptor& d = k.d();
     u64 mm = t.mm ? t.mm : t.active_mm;
     if (!mm) return k.kernel_cr3();
-    u64 pgd = k.u64_at(mm + d.mm.pgd);
+    u64 pgd = k.ptr_at(mm + d.mm.pgd);
     auto pa = pgd ? k.direct_phys(pgd) : std::nullopt;
     return pa.value_or(k.kernel_cr3());
 }

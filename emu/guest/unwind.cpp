@@ -7,17 +7,18 @@ namespace {
 
 // Follows the RBP chain from `fp` while it stays inside [lo, hi) and moves up.
 void walk_chain(const Kernel& k, u64 fp, u64 lo, u64 hi, size_t max_frames, Unwound& out) {
+    const u64 w = k.ptr_size();  // a stack word: 8 bytes, 4 in the i386 build
     while (out.frames.size() < max_frames) {
         if (fp == 0) {
             out.end = "rbp 0 (the outermost frame)";
             return;
         }
-        if (fp < lo || fp + 16 > hi || (fp & 7)) {
+        if (fp < lo || fp + 2 * w > hi || (fp & (w - 1))) {
             out.end = "rbp outside the stack";
             return;
         }
-        auto saved_fp = k.get<u64>(fp);
-        auto ret = k.get<u64>(fp + 8);
+        auto saved_fp = k.get_ptr(fp);
+        auto ret = k.get_ptr(fp + w);
         if (!saved_fp || !ret) {
             out.end = "unreadable stack";
             return;
@@ -26,7 +27,7 @@ void walk_chain(const Kernel& k, u64 fp, u64 lo, u64 hi, size_t max_frames, Unwo
             out.end = "return address outside kernel text";
             return;
         }
-        out.frames.push_back({*ret, fp + 16, *saved_fp, k.symbols().format_return(*ret), "return address"});
+        out.frames.push_back({*ret, fp + 2 * w, *saved_fp, k.symbols().format_return(*ret), "return address"});
         if (*saved_fp != 0 && *saved_fp <= fp) {
             out.end = "rbp chain does not go up";
             return;
@@ -95,12 +96,13 @@ Unwound unwind_live(const Kernel& k, const Task* t, u64 rip, u64 rsp, u64 rbp,
     k.read(rip, &op, 1);
     auto ref = k.symbols().lookup(rip);
     std::optional<u64> ret_slot;
+    const u64 w = k.ptr_size();
     if ((ref && ref->offset == 0) || op == 0xC3) ret_slot = rsp;
-    else if (ref && ref->offset == 1 && k.get<u8>(rip - 1).value_or(0) == 0x55) ret_slot = rsp + 8;
+    else if (ref && ref->offset == 1 && k.get<u8>(rip - 1).value_or(0) == 0x55) ret_slot = rsp + w;
     if (ret_slot) {
-        auto ret = k.get<u64>(*ret_slot);
+        auto ret = k.get_ptr(*ret_slot);
         if (ret && k.in_kernel_text(*ret))
-            out.frames.push_back({*ret, *ret_slot + 8, rbp, k.symbols().format_return(*ret), "return address"});
+            out.frames.push_back({*ret, *ret_slot + w, rbp, k.symbols().format_return(*ret), "return address"});
     }
     walk_chain(k, rbp, rsp, hi, max_frames, out);
     add_user_frame(k, user_regs, out);

@@ -29,7 +29,7 @@ static void io_apic_write(u32 reg, u32 v)
 void ioapic_init(void)
 {
     if (!acpi.ioapic_phys) panic("no I/O APIC in the MADT");
-    ioapic_base = __va(acpi.ioapic_phys);
+    ioapic_base = ioremap(acpi.ioapic_phys);
     ioapic_nr_pins = ((io_apic_read(IOAPIC_REG_VER) >> 16) & 0xff) + 1;
     if (ioapic_nr_pins < 16) panic("I/O APIC has %u pins, fewer than the 16 ISA IRQs", ioapic_nr_pins);
     for (unsigned int pin = 0; pin < ioapic_nr_pins; ++pin) {

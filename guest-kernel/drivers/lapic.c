@@ -67,7 +67,7 @@ static void pic_disable(void)
 void lapic_init(void)
 {
     if (!lapic_base) {
-        lapic_base = __va(acpi.lapic_phys ? acpi.lapic_phys : APIC_DEFAULT_PHYS_BASE);
+        lapic_base = ioremap(acpi.lapic_phys ? acpi.lapic_phys : APIC_DEFAULT_PHYS_BASE);
         pic_disable();
     }
     apic_write(APIC_TASKPRI, 0);

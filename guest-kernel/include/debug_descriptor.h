@@ -16,7 +16,9 @@
  * directly: an address a >= start_kernel_map is physical a - start_kernel_map
  * (the kernel image), an address in [page_offset, page_offset + 4 GiB) is
  * physical a - page_offset (the direct map). Kernel stacks are in the vmap
- * area and need the page tables.
+ * area and need the page tables. In the i386 build (pointer_size 4)
+ * start_kernel_map = page_offset, the image lies in the direct map, and the
+ * direct map is [page_offset, vmap_stack_start): above it, the page tables.
  *
  * Walking the tasks:
  *   head = task_list; for (p = *(u64 *)(head + list_next); p != head; p = *(u64 *)(p + list_next))
@@ -32,7 +34,7 @@
  *   [stack, stack + thread_size) with stack = *(u64 *)(task + task.stack);
  *   a user task's user registers are the pt_regs at stack + thread_size - pt_regs_size.
  *
- * That is the linux model. Version 3 adds the others (switch_model: an int,
+ * That is the linux model (the i386 build: version 4 below). Version 3 adds the others (switch_model: an int,
  * read it at run time; the command line sets it before the first switch);
  * for a switched-out task (on_cpu == 0) of each:
  *   SY_SAVED_FRAME      linux: as above
@@ -73,8 +75,12 @@
  *      this boot runs, models[] how each switch begins and ends and where it
  *      keeps a switched-out task's state, and the layouts below them. Under
  *      the linux model (the default, and what version 2 described) everything
- *      above still holds as written. */
-#define SY_DEBUG_VERSION 3
+ *      above still holds as written.
+ *   4  the i386 build (pointer_size 4: every pointer and unsigned long in the
+ *      kernel's structures is 4 bytes; the descriptor's own fields keep their
+ *      widths): models[SY_SWITCH_LINUX] is then "i386", saved
+ *      SY_SAVED_THREAD_IP, and ia32.* says where its state is. */
+#define SY_DEBUG_VERSION 4
 #define SY_DEBUG_MAX_CPUS 16
 
 /* Version 3: the switch models (switch_model, models[]). */
@@ -87,12 +93,13 @@
 #define SY_SAVED_CONTEXT26 1 /* SAVE_CONTEXT's RBP and RFLAGS at thread.sp; PC fixed */
 #define SY_SAVED_CONTEXT 2   /* xv6's struct context at thread.sp */
 #define SY_SAVED_LABEL 3     /* Solaris' label_t in the task */
+#define SY_SAVED_THREAD_IP 4 /* i386: EBP and EFLAGS at thread.sp; PC in thread.ip */
 
 struct sy_debug_descriptor {
     char magic[16];
     uint32_t version;
     uint32_t size;         /* sizeof(struct sy_debug_descriptor) */
-    uint32_t pointer_size; /* 8 */
+    uint32_t pointer_size; /* 8; 4 in the i386 build (version 4) */
     uint32_t max_cpus;     /* entries in gs_base[] (NR_CPUS) */
     uint64_t self;         /* this descriptor's virtual address */
 
@@ -199,6 +206,7 @@ struct sy_debug_descriptor {
     struct {
         uint32_t stride, curr, idle, nr_running, nr_switches;
     } rq;
+    uint32_t reserved_rq; /* where x86-64 pads before gs_base and i386 would not: one layout for both */
 
     uint64_t gs_base[SY_DEBUG_MAX_CPUS]; /* GS base of CPU n in the kernel */
 
@@ -232,6 +240,19 @@ struct sy_debug_descriptor {
         uint32_t size, pc, sp, rbp, rbx, r12, r13, r14, r15;
         uint64_t sym_resume_return;
     } solaris;
+
+    /* Version 4: the i386 build's switch_to (arch/i386/include/switch_to.h).
+     * A switched-out task: at thread.sp the two words switch_to pushed
+     * (i386.bp: its EBP; i386.flags: its EFLAGS), and its resume PC at
+     * task + ia32.task_thread_ip: models[].resume_pc (switch_to's `1:`, where
+     * ESP = thread.sp and EBP = the saved bp) for a task that ran before,
+     * sym_ret_from_fork or sym_ret_from_kernel_thread (ESP = thread.sp = its
+     * pt_regs) for one that never ran. No stack holds that PC. */
+    struct {
+        uint32_t task_thread_ip; /* offset of thread.ip in task_struct */
+        uint32_t size, bp, flags;
+        uint64_t sym_ret_from_fork, sym_ret_from_kernel_thread;
+    } ia32;
 };
 
 #endif

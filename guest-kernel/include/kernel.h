@@ -31,6 +31,15 @@ extern volatile int panic_in_progress;
 void smp_stop_other_cpus(void);
 /* smpboot.c */
 void smp_boot_cpus(void);
+/* What an AP's start-up code reads (smpboot.c fills it for one AP at a time). */
+struct smpboot_params {
+    unsigned long stack, gs_base, cr3;
+};
+extern struct smpboot_params smpboot_params;
+/* cpu.c (cpu_32.c): patches the trampoline copied to low memory `t` with its
+ * page tables and where it jumps to. */
+void prepare_trampoline(char *t);
+
 /* traps.c */
 unsigned long stack_guard_hits(void);
 

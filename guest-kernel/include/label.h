@@ -40,6 +40,7 @@ typedef struct label {
     unsigned long sp;
     unsigned long rbp, rbx, r12, r13, r14, r15;
 } label_t;
+#ifdef __x86_64__ /* resume.S's layout; no i386 assembly uses it */
 ASSERT_OFFSET(label_t, pc, LABEL_PC);
 ASSERT_OFFSET(label_t, sp, LABEL_SP);
 ASSERT_OFFSET(label_t, rbp, LABEL_RBP);
@@ -49,6 +50,7 @@ ASSERT_OFFSET(label_t, r13, LABEL_R13);
 ASSERT_OFFSET(label_t, r14, LABEL_R14);
 ASSERT_OFFSET(label_t, r15, LABEL_R15);
 ASSERT_SIZE(label_t, LABEL_SIZE);
+#endif
 
 struct task_struct;
 /* arch/x86/resume.S. Both return prev (switch_to's `last`) when prev runs again;

@@ -1,29 +1,20 @@
-/* Memory: the virtual layout, page tables, the page allocator, address spaces.
- *
- *   0000000000000000 - 00007ffffffff000  user space (TASK_SIZE_MAX), per process
- *   ffff888000000000 - ffff888100000000  direct map of physical 0 - 4 GiB (PAGE_OFFSET)
- *   ffffc90000000000 - ...               kernel stacks, THREAD_SIZE each with
- *                                        unmapped guard pages below (VMAP_STACK_START)
- *   ffffffff80000000 - ffffffffc0000000  the kernel image (__START_KERNEL_map + physical)
- *
- * The same three regions as Linux x86-64 with 4-level paging. The upper half
- * (PML4 entries 256-511) is shared by every address space: each process's PML4
- * copies those entries from init_mm's, and they never change after boot, so a
- * mapping added below them (a new kernel stack) is seen by every process. */
+/* Memory: page tables, the page allocator, address spaces, kernel stacks.
+ * The virtual layout and the page-table format are in pgtable.h: x86-64's
+ * (include/pgtable.h) or i386's (arch/i386/include/pgtable.h). */
 #ifndef _MM_H
 #define _MM_H
 
 #define PAGE_SHIFT 12
 #define PAGE_SIZE 4096
 #define THREAD_SIZE (4 * PAGE_SIZE) /* kernel stack, as Linux x86-64 (16 KiB) */
-#define __START_KERNEL_map 0xffffffff80000000
-#define PAGE_OFFSET 0xffff888000000000
-#define VMAP_STACK_START 0xffffc90000000000
-#define TASK_SIZE_MAX 0x00007ffffffff000
 #define USER_STACK_TOP TASK_SIZE_MAX
 #define USER_STACK_PAGES 16
 
-/* Page-table entry bits (SDM Vol. 3A 4.5, Tables 4-14 to 4-19). */
+/* The virtual layout and the page-table format: pgtable.h (the i386 build has its own). */
+#include "pgtable.h"
+
+/* Page-table entry bits, the same in 4-level and 32-bit paging (SDM Vol. 3A
+ * Tables 4-5 and 4-15 to 4-19); _PAGE_NX is pgtable.h's. */
 #define _PAGE_PRESENT 0x001
 #define _PAGE_RW 0x002
 #define _PAGE_USER 0x004
@@ -33,14 +24,10 @@
 #define _PAGE_DIRTY 0x040
 #define _PAGE_PSE 0x080
 #define _PAGE_GLOBAL 0x100
-#define _PAGE_NX (1UL << 63)
-#define PTE_ADDR_MASK 0x000ffffffffff000UL
 
 #ifndef __ASSEMBLER__
 #include "spinlock.h"
 #include "types.h"
-
-typedef u64 pgd_t; /* an entry of any level; a table is 512 of them */
 
 #define __va(pa) ((void *)((unsigned long)(pa) + PAGE_OFFSET))
 static inline unsigned long __pa(const void *va)
@@ -48,10 +35,11 @@ static inline unsigned long __pa(const void *va)
     unsigned long v = (unsigned long)va;
     return v >= __START_KERNEL_map ? v - __START_KERNEL_map : v - PAGE_OFFSET;
 }
-#define pgd_index(va) (((va) >> 39) & 511)
-#define pud_index(va) (((va) >> 30) & 511)
-#define pmd_index(va) (((va) >> 21) & 511)
-#define pte_index(va) (((va) >> 12) & 511)
+/* The index of va in a table of `level` (0: the top, PGTABLE_LEVELS - 1: the leaf table). */
+static inline unsigned int pt_index(unsigned long va, int level)
+{
+    return (unsigned int)(va >> (PAGE_SHIFT + (PGTABLE_LEVELS - 1 - level) * PT_INDEX_BITS)) & (PTRS_PER_TABLE - 1);
+}
 
 /* The physical page allocator (mm/page_alloc.c). Pages are zeroed. */
 void *alloc_page(void);
@@ -66,7 +54,7 @@ void page_alloc_init(void);
  * own, so the page tables outlive the last user until the last borrower has
  * switched away. Linux's rule. */
 struct mm_struct {
-    pgd_t *pgd;       /* the PML4, in the direct map */
+    pgd_t *pgd;       /* the top-level table (PML4; i386: page directory), in the direct map */
     int mm_users;     /* tasks with ->mm == this */
     int mm_count;     /* references to the struct and its PML4 */
     spinlock_t page_table_lock;
@@ -87,6 +75,9 @@ void *map_user_page(struct mm_struct *mm, unsigned long va, bool writable, bool 
 pgd_t *lookup_pte(pgd_t *pgd, unsigned long va, bool *large);
 struct task_struct;
 void switch_mm_irqs_off(struct mm_struct *prev, struct mm_struct *next, struct task_struct *tsk);
+/* A kernel address for device memory at physical pa (uncached): the direct
+ * map where it reaches, else a page of the fixmap area (i386). */
+void *ioremap(unsigned long pa);
 
 /* Kernel stacks (mm/vmap_stack.c). */
 void *alloc_thread_stack(void);

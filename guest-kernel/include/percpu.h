@@ -13,6 +13,10 @@
 
 #define NR_CPUS 16
 
+/* The fixed part is the same list of longs in both builds; the i386 build
+ * reaches it through FS (a GDT segment whose base is the area, as Linux
+ * i386's per-CPU segment), and gcc's canary is at %fs:20 there. */
+#ifdef __x86_64__
 #define PCPU_self 0
 #define PCPU_current_task 8
 #define PCPU_top_of_stack 16 /* Linux: cpu_current_top_of_stack */
@@ -21,6 +25,18 @@
 #define PCPU_stack_canary 40 /* gcc: %gs:40 */
 #define PCPU_preempt_count 48
 #define PCPU_hardirq_count 52
+#define __percpu_seg "gs"
+#else
+#define PCPU_self 0
+#define PCPU_current_task 4
+#define PCPU_top_of_stack 8
+#define PCPU_user_rsp_scratch 12 /* unused: int $0x80 switches stacks itself */
+#define PCPU_cpu_number 16
+#define PCPU_stack_canary 20 /* gcc -mstack-protector-guard-reg=fs: %fs:20 */
+#define PCPU_preempt_count 24
+#define PCPU_hardirq_count 28
+#define __percpu_seg "fs"
+#endif
 
 #ifndef __ASSEMBLER__
 #include "segment.h"
@@ -29,20 +45,7 @@
 struct task_struct;
 struct fpu;
 
-/* The 64-bit TSS (SDM Vol. 3A 8.7, Figure 8-11). */
-struct x86_hw_tss {
-    u32 reserved1;
-    u64 sp0; /* RSP0: the stack an interrupt from ring 3 switches to */
-    u64 sp1;
-    u64 sp2;
-    u64 reserved2;
-    u64 ist[7]; /* IST1..IST7 */
-    u32 reserved3;
-    u32 reserved4;
-    u16 reserved5;
-    u16 io_bitmap_base; /* past the limit: no I/O bitmap, user IN/OUT #GP */
-} __packed;
-ASSERT_SIZE(struct x86_hw_tss, 104);
+/* struct x86_hw_tss, the TSS of this build: segment.h. */
 
 struct percpu {
     /* --- fixed layout, used by assembly and by the stack protector --- */
@@ -82,7 +85,7 @@ extern int nr_online_cpus; /* CPUs that have come up */
 #define this_cpu_read_ulong(off)                                           \
     ({                                                                     \
         unsigned long __v;                                                 \
-        __asm__ volatile("movq %%gs:%c1, %0" : "=r"(__v) : "i"(off));      \
+        __asm__ volatile("mov %%" __percpu_seg ":%c1, %0" : "=r"(__v) : "i"(off));      \
         __v;                                                               \
     })
 
@@ -97,15 +100,15 @@ static inline struct task_struct *get_current(void)
 }
 #define current get_current()
 
-static inline void preempt_disable(void) { __asm__ volatile("incl %%gs:%c0" ::"i"(PCPU_preempt_count) : "memory"); }
+static inline void preempt_disable(void) { __asm__ volatile("incl %%" __percpu_seg ":%c0" ::"i"(PCPU_preempt_count) : "memory"); }
 static inline void preempt_enable_no_resched(void)
 {
-    __asm__ volatile("decl %%gs:%c0" ::"i"(PCPU_preempt_count) : "memory");
+    __asm__ volatile("decl %%" __percpu_seg ":%c0" ::"i"(PCPU_preempt_count) : "memory");
 }
 static inline int preempt_count(void)
 {
     int v;
-    __asm__ volatile("movl %%gs:%c1, %0" : "=r"(v) : "i"(PCPU_preempt_count));
+    __asm__ volatile("movl %%" __percpu_seg ":%c1, %0" : "=r"(v) : "i"(PCPU_preempt_count));
     return v;
 }
 void preempt_enable(void);         /* sched.c: may reschedule */
@@ -113,7 +116,7 @@ void preempt_check_resched(void); /* reschedule now if that is due and allowed *
 static inline bool in_interrupt(void)
 {
     int v;
-    __asm__ volatile("movl %%gs:%c1, %0" : "=r"(v) : "i"(PCPU_hardirq_count));
+    __asm__ volatile("movl %%" __percpu_seg ":%c1, %0" : "=r"(v) : "i"(PCPU_hardirq_count));
     return v != 0;
 }
 

@@ -25,6 +25,7 @@
 #define X86_CR0_NE (1 << 5)
 #define X86_CR0_WP (1 << 16)
 #define X86_CR0_PG (1 << 31)
+#define X86_CR4_PSE (1 << 4)
 #define X86_CR4_PAE (1 << 5)
 #define X86_CR4_PGE (1 << 7)
 #define X86_CR4_OSFXSR (1 << 9)
@@ -53,13 +54,13 @@ static inline void wrmsr(u32 msr, u64 v)
 }
 
 #define DEFINE_CR(n)                                                          \
-    static inline u64 read_cr##n(void)                                        \
+    static inline unsigned long read_cr##n(void)                              \
     {                                                                         \
-        u64 v;                                                                \
+        unsigned long v;                                                                \
         __asm__ volatile("mov %%cr" #n ", %0" : "=r"(v)::"memory");           \
         return v;                                                             \
     }                                                                         \
-    static inline void write_cr##n(u64 v) { __asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); }
+    static inline void write_cr##n(unsigned long v) { __asm__ volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); }
 DEFINE_CR(0)
 DEFINE_CR(2)
 DEFINE_CR(3)
@@ -92,7 +93,7 @@ static inline u64 rdtsc(void)
 static inline unsigned long native_save_fl(void)
 {
     unsigned long f;
-    __asm__ volatile("pushfq; popq %0" : "=r"(f)::"memory");
+    __asm__ volatile("pushf; pop %0" : "=r"(f)::"memory");
     return f;
 }
 static inline void local_irq_disable(void) { __asm__ volatile("cli" ::: "memory"); }

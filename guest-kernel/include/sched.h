@@ -73,7 +73,14 @@ struct fpu {
 /* The part of a task's state that is x86's own. */
 struct thread_struct {
     unsigned long sp;     /* switched out: RSP, pointing at its inactive_task_frame
-                           * (linux26: SAVE_CONTEXT's pushes; xv6: its struct context) */
+                           * (linux26: SAVE_CONTEXT's pushes; xv6: its struct context;
+                           * i386: ESP, pointing at the EBP and EFLAGS switch_to pushed) */
+#ifdef __i386__
+    unsigned long ip;     /* i386: EIP to resume at, switch_to's `$1f`, or ret_from_fork
+                           * (Linux 2.6.24 and older called these two esp and eip) */
+    u64 tls_desc;         /* i386: the GDT_ENTRY_TLS descriptor (set_thread_area) */
+    unsigned long gs;     /* i386: GS while switched out (Linux's lazy_save_gs) */
+#endif
     unsigned long fsbase; /* user FS base (arch_prctl(ARCH_SET_FS)): TLS */
     unsigned long gsbase; /* user GS base (ARCH_SET_GS) */
     struct fpu fpu;       /* user FPU/SSE registers while they are not in the CPU */
@@ -114,10 +121,12 @@ struct task_struct {
     struct thread_struct thread;    /* last, as in Linux */
 };
 
+#ifdef __x86_64__ /* the i386 switch_to takes its offsets from C operands */
 ASSERT_OFFSET(struct task_struct, thread.sp, TASK_threadsp);
 ASSERT_OFFSET(struct task_struct, stack_canary, TASK_stack_canary);
 ASSERT_OFFSET(struct task_struct, flags, TASK_flags);
 ASSERT_OFFSET(struct task_struct, thread.label, TASK_label);
+#endif
 
 /* A CPU's run queue. curr runs; queue holds the runnable tasks in the order
  * they will run (round robin); idle runs when the queue is empty. The lock
@@ -224,8 +233,9 @@ long do_wait(int pid, int *wstatus, int options);
 /* exec.c */
 long kernel_execve(const char *name, const char *const *argv);
 
-/* process_64.c */
+/* process_64.c (process_32.c) */
 long do_arch_prctl(int code, unsigned long addr);
+void flush_thread_tls(struct task_struct *tsk); /* execve: no TLS; interrupts off */
 void start_thread(struct pt_regs *regs, unsigned long ip, unsigned long sp);
 
 /* time.c */

@@ -52,6 +52,7 @@ struct context {
     unsigned long rbp;
     unsigned long rip; /* the return address of the call to swtch */
 };
+#ifdef __x86_64__ /* swtch.S's layout; no i386 assembly uses it */
 ASSERT_OFFSET(struct context, r15, CONTEXT_r15);
 ASSERT_OFFSET(struct context, r14, CONTEXT_r14);
 ASSERT_OFFSET(struct context, r13, CONTEXT_r13);
@@ -65,6 +66,7 @@ ASSERT_SIZE(struct context, CONTEXT_SIZE);
 _Static_assert(sizeof(struct context) == sizeof(struct inactive_task_frame), "context and inactive_task_frame differ");
 _Static_assert(CONTEXT_rip == FRAME_ret_addr && CONTEXT_rbx == FRAME_bx && CONTEXT_r12 == FRAME_r12,
                "context and inactive_task_frame differ");
+#endif
 
 /* xv6's struct cpu, the part the switch needs. */
 struct xv6_cpu {

@@ -41,6 +41,7 @@
 #include "types.h"
 extern int switch_model; /* SWITCH_*: set once, from the command line, before any switch */
 extern const char *const switch_model_names[SWITCH_NR_MODELS];
+extern const char switch_models_known[]; /* the words this build takes, for the message */
 /* Sets switch_model from a "switch=NAME" word; false if NAME is unknown. */
 bool switch_model_parse(const char *word);
 #endif

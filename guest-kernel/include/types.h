@@ -5,14 +5,14 @@
 typedef unsigned char u8;
 typedef unsigned short u16;
 typedef unsigned int u32;
-typedef unsigned long u64;
+typedef __UINT64_TYPE__ u64; /* unsigned long on x86-64, unsigned long long on i386 */
 typedef signed char s8;
 typedef short s16;
 typedef int s32;
-typedef long s64;
+typedef __INT64_TYPE__ s64;
 typedef unsigned long size_t;
 typedef long ssize_t;
-typedef unsigned long uintptr_t;
+typedef __UINTPTR_TYPE__ uintptr_t;
 typedef _Bool bool;
 
 #define true 1

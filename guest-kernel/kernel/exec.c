@@ -1,6 +1,7 @@
 /* execve of a bundled program (Linux: fs/exec.c and fs/binfmt_elf.c, for
  * static ELF64 executables only). The programs are in the kernel image
- * (user/programs.S), found by name. */
+ * (user/programs.S), found by name. ELF64 or, in the i386 build, ELF32: elf.h. */
+#include "elf.h"
 #include "fpu.h"
 #include "kernel.h"
 #include "mm.h"
@@ -10,24 +11,6 @@
 #include "uapi/switchyard.h"
 
 #define MAX_ARGS 15
-
-struct elf64_ehdr {
-    u8 ident[16];
-    u16 type, machine;
-    u32 version;
-    u64 entry, phoff, shoff;
-    u32 flags;
-    u16 ehsize, phentsize, phnum, shentsize, shnum, shstrndx;
-};
-struct elf64_phdr {
-    u32 type, flags;
-    u64 offset, vaddr, paddr, filesz, memsz, align;
-};
-#define PT_LOAD 1
-#define PF_X 1
-#define PF_W 2
-#define ET_EXEC 2
-#define EM_X86_64 62
 
 const struct user_program *find_user_program(const char *name)
 {
@@ -40,14 +23,14 @@ const struct user_program *find_user_program(const char *name)
 static unsigned long load_elf(struct mm_struct *mm, const struct user_program *prog)
 {
     size_t size = (size_t)(prog->end - prog->start);
-    const struct elf64_ehdr *eh = (const void *)prog->start;
-    if (size < sizeof *eh || memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != 2 || eh->type != ET_EXEC ||
-        eh->machine != EM_X86_64 || eh->phentsize != sizeof(struct elf64_phdr) ||
-        eh->phoff + (u64)eh->phnum * sizeof(struct elf64_phdr) > size)
+    const struct elf_ehdr *eh = (const void *)prog->start;
+    if (size < sizeof *eh || memcmp(eh->ident, "\177ELF", 4) || eh->ident[4] != ELF_CLASS || eh->type != ET_EXEC ||
+        eh->machine != ELF_ARCH || eh->phentsize != sizeof(struct elf_phdr) ||
+        eh->phoff + (u64)eh->phnum * sizeof(struct elf_phdr) > size)
         return 0;
-    const struct elf64_phdr *ph = (const void *)(prog->start + eh->phoff);
+    const struct elf_phdr *ph = (const void *)(prog->start + eh->phoff);
     for (int k = 0; k < eh->phnum; ++k) {
-        const struct elf64_phdr *p = &ph[k];
+        const struct elf_phdr *p = &ph[k];
         if (p->type != PT_LOAD || !p->memsz) continue;
         if (p->filesz > p->memsz || p->offset + p->filesz > size || p->vaddr + p->memsz < p->vaddr ||
             p->vaddr + p->memsz > USER_STACK_TOP - USER_STACK_PAGES * PAGE_SIZE)
@@ -62,8 +45,9 @@ static unsigned long load_elf(struct mm_struct *mm, const struct user_program *p
     return eh->entry;
 }
 
-/* The initial user stack (System V x86-64 ABI 3.4.1): argc, argv[], NULL,
- * envp NULL, auxv AT_NULL, then the strings. Returns the new RSP. */
+/* The initial user stack (System V x86-64 ABI 3.4.1; the i386 ABI's is the
+ * same in 4-byte words): argc, argv[], NULL, envp NULL, auxv AT_NULL, then the
+ * strings. Returns the new RSP. */
 static unsigned long setup_user_stack(struct mm_struct *mm, const char *const *argv, int argc)
 {
     u8 *top_page = NULL;
@@ -89,9 +73,9 @@ static unsigned long setup_user_stack(struct mm_struct *mm, const char *const *a
     words[n++] = 0; /* envp */
     words[n++] = 0; /* AT_NULL */
     words[n++] = 0;
-    if (n % 2) words[n++] = 0; /* keep RSP 16-byte aligned at entry */
-    off -= (unsigned long)n * 8;
-    memcpy(top_page + off, words, (size_t)n * 8);
+    while ((n * sizeof words[0]) % 16) words[n++] = 0; /* keep RSP 16-byte aligned at entry */
+    off -= (unsigned long)n * sizeof words[0];
+    memcpy(top_page + off, words, (size_t)n * sizeof words[0]);
     return base + off;
 }
 
@@ -124,9 +108,7 @@ static long do_execve(const char *name, const char *const *argv)
     tsk->active_mm = mm;
     switch_mm_irqs_off(active_mm, mm, tsk);
     tsk->flags &= ~PF_KTHREAD;
-    tsk->thread.fsbase = tsk->thread.gsbase = 0;
-    wrmsr(MSR_FS_BASE, 0);
-    wrmsr(MSR_KERNEL_GS_BASE, 0);
+    flush_thread_tls(tsk); /* no TLS in the new program */
     local_irq_restore(flags);
     if (old_mm) mmput(old_mm);
     else mmdrop(active_mm); /* a kernel thread's borrowed mm */

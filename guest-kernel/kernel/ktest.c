@@ -23,7 +23,7 @@
 #include "switch_to_linux26.h"
 #include "uapi/switchyard.h"
 
-extern char entry_SYSCALL_64[];
+extern char entry_SYSCALL_64[], entry_INT80_32[];
 extern const struct sy_debug_descriptor switchyard_debug_descriptor;
 
 static int nr_passed, nr_failed, nr_skipped;
@@ -116,11 +116,11 @@ static int run_user(const char *const *argv)
             FAIL("user program called exit(%d), expected exit(%d)", WEXITSTATUS(__s), (code)); \
     } while (0)
 
-static u64 sgdt_base(void)
+static unsigned long sgdt_base(void)
 {
     struct {
         u16 limit;
-        u64 base;
+        unsigned long base;
     } __packed d;
     __asm__ volatile("sgdt %0" : "=m"(d));
     return d.base;
@@ -185,17 +185,19 @@ static int t_paging(void)
 {
     u64 e;
     CHECK(mapped((unsigned long)_text, &e) && !(e & _PAGE_RW) && !(e & _PAGE_NX));
-    CHECK(mapped((unsigned long)_rodata, &e) && !(e & _PAGE_RW) && (e & _PAGE_NX));
-    CHECK(mapped((unsigned long)&nr_passed, &e) && (e & _PAGE_RW) && (e & _PAGE_NX));
+    /* (e & _PAGE_NX) == _PAGE_NX: set, where paging has the bit (not 2-level i386) */
+    CHECK(mapped((unsigned long)_rodata, &e) && !(e & _PAGE_RW) && (e & _PAGE_NX) == _PAGE_NX);
+    CHECK(mapped((unsigned long)&nr_passed, &e) && (e & _PAGE_RW) && (e & _PAGE_NX) == _PAGE_NX);
     CHECK(!mapped((unsigned long)__init_stack_guard, NULL));
     CHECK(mapped((unsigned long)init_stack, NULL));
-    CHECK(mapped(PAGE_OFFSET + 0x100000, &e) && (e & _PAGE_PSE));
-    for (int k = 0; k < 256; ++k) CHECK(init_mm.pgd[k] == 0); /* no user half, no identity map */
+    CHECK(mapped(PAGE_OFFSET + DIRECT_MAP_SIZE / 2, &e) && (e & _PAGE_PSE)); /* the direct map, large pages */
+    for (int k = 0; k < KERNEL_PGD_FIRST; ++k) CHECK(init_mm.pgd[k] == 0); /* no user half, no identity map */
     return 0;
 }
 
 /* ---- per-CPU state ---- */
 
+#ifdef __x86_64__
 static int gdt_fn(void *arg)
 {
     int cpu = (int)(long)arg;
@@ -250,6 +252,65 @@ static int gs_fn(void *arg)
 }
 static int t_percpu_gs(void) { return on_each_cpu(gs_fn, "kt-gs"); }
 
+#else
+static int gdt_fn(void *arg)
+{
+    struct percpu *pc = this_cpu();
+    const u64 accessed = 1ULL << 40;
+    u64 *gdt = (u64 *)sgdt_base();
+    CHECK(gdt == pc->gdt);
+    CHECK((gdt[GDT_ENTRY_KERNEL_CS] | accessed) == (GDT_KERNEL_CODE | accessed));
+    CHECK((gdt[GDT_ENTRY_KERNEL_DS] | accessed) == (GDT_KERNEL_DATA | accessed));
+    CHECK((gdt[GDT_ENTRY_DEFAULT_USER_CS] | accessed) == (GDT_USER_CODE | accessed));
+    CHECK((gdt[GDT_ENTRY_DEFAULT_USER_DS] | accessed) == (GDT_USER_DATA | accessed));
+    CHECK((gdt[GDT_ENTRY_PERCPU] | accessed) == (gdt_desc_with_base(GDT_PERCPU_DATA, (unsigned long)pc) | accessed));
+    CHECK(((gdt[GDT_ENTRY_TSS] >> 40) & 0xf) == 0xb); /* busy 32-bit TSS */
+    CHECK(str_selector() == GDT_TSS_SELECTOR);
+    /* int $0x80: an interrupt gate that ring 3 may use, to entry_INT80_32 */
+    struct {
+        u16 limit;
+        unsigned long base;
+    } __packed idtr;
+    __asm__ volatile("sidt %0" : "=m"(idtr));
+    const struct gate_struct *g = (const struct gate_struct *)idtr.base + IA32_SYSCALL_VECTOR;
+    CHECK((g->offset_low | ((unsigned long)g->offset_high << 16)) == (unsigned long)entry_INT80_32);
+    CHECK(g->segment == __KERNEL_CS && g->bits == ((GATE_INTERRUPT << 8) | (3 << 13) | (1 << 15)));
+    (void)arg;
+    return 0;
+}
+static int t_gdt_syscall(void) { return on_each_cpu(gdt_fn, "kt-gdt"); }
+
+static int tss_fn(void *arg)
+{
+    for (int round = 0; round < 3; ++round) {
+        struct percpu *pc = this_cpu();
+        CHECK(pc->tss.sp0 == task_top_of_stack(current));
+        CHECK(pc->tss.ss0 == __KERNEL_DS);
+        CHECK(pc->top_of_stack == task_top_of_stack(current));
+        msleep(10); /* switched out and in again */
+    }
+    return 0;
+}
+static int t_tss(void) { return on_each_cpu(tss_fn, "kt-tss"); }
+
+static int fs_fn(void *arg)
+{
+    int cpu = (int)(long)arg;
+    unsigned long flags = local_irq_save();
+    u16 fs;
+    __asm__ volatile("movw %%fs, %0" : "=r"(fs));
+    CHECK(fs == __KERNEL_PERCPU);
+    CHECK(this_cpu() == &cpu_data[cpu]);
+    CHECK(this_cpu_read_ulong(PCPU_current_task) == (unsigned long)current);
+    CHECK(smp_processor_id() == cpu);
+    CHECK(this_cpu()->gdt[GDT_ENTRY_TLS] == 0); /* a kernel thread's thread area */
+    local_irq_restore(flags);
+    return 0;
+}
+static int t_percpu_gs(void) { return on_each_cpu(fs_fn, "kt-fs"); }
+
+#endif
+
 static int canary_fn(void *arg)
 {
     for (int round = 0; round < 3; ++round) {
@@ -289,6 +350,7 @@ static int fork_frame_fn(void *arg)
     return 0;
 }
 
+#ifdef __x86_64__
 static int t_fork_frame(void)
 {
     fn_ran = 0;
@@ -316,6 +378,31 @@ static int t_fork_frame(void)
     return 0;
 }
 
+#else
+static int t_fork_frame(void)
+{
+    fn_ran = 0;
+    preempt_disable(); /* the new task, pinned here, cannot run before we look */
+    int cpu = smp_processor_id();
+    int pid = kernel_thread(fork_frame_fn, (void *)0x5a, "kt-new", 1UL << cpu);
+    struct task_struct *p = task_by_pid(pid);
+    int r = 0;
+    struct pt_regs *regs = p ? task_pt_regs(p) : NULL;
+    if (!p || p->on_cpu || !p->on_rq || fn_ran) r = 1;
+    else if (p->thread.sp != (unsigned long)regs) r = 2;
+    else if (p->thread.ip != (unsigned long)ret_from_kernel_thread) r = 3;
+    else if (regs->bx != (unsigned long)fork_frame_fn || regs->bp != 0x5a) r = 4;
+    else if (regs->ip != 0) r = 5;
+    preempt_enable();
+    int status;
+    do_wait(pid, &status, 0);
+    if (r) FAIL("the new task's first frame is wrong (check %d)", r);
+    CHECK(fn_ran == 0x5a && status == 0);
+    return 0;
+}
+
+#endif
+
 static volatile int sleeper_state;
 static int sleeper_fn(void *arg)
 {
@@ -328,6 +415,7 @@ static int sleeper_fn(void *arg)
 /* Where a switched-out task resumes and its first frame pointer, as its
  * switch model keeps them (switch_model.h): *saved = the address of what the
  * model saved (on the stack, or the label_t). */
+#ifdef __x86_64__
 static void saved_resume_point(struct task_struct *p, unsigned long *saved, unsigned long *pc, unsigned long *bp)
 {
     struct inactive_task_frame *f = (void *)p->thread.sp; /* xv6: its struct context, the same layout */
@@ -345,6 +433,17 @@ static void saved_resume_point(struct task_struct *p, unsigned long *saved, unsi
     }
 }
 
+#else
+static void saved_resume_point(struct task_struct *p, unsigned long *saved, unsigned long *pc, unsigned long *bp)
+{
+    /* i386: switch_to pushed EBP and EFLAGS at thread.sp; the PC is thread.ip */
+    struct inactive_task_frame *f = (void *)p->thread.sp;
+    *saved = p->thread.sp;
+    *pc = p->thread.ip;
+    *bp = f->bp;
+}
+
+#endif
 /* A sleeping task's stack: thread.sp -> inactive_task_frame, whose ret_addr
  * is in the scheduler (where __schedule called __switch_to_asm), not
  * ret_from_fork, and whose bp starts a frame chain inside the stack. The
@@ -365,6 +464,10 @@ static int t_switch_frame(void)
     if (saved < lo || saved + sizeof(struct inactive_task_frame) > hi) r = 1;
     else if (pc < (unsigned long)__sched_text_start || pc >= (unsigned long)__sched_text_end) r = 2;
     else if (switch_model == SWITCH_SOLARIS && pc != (unsigned long)resume_return) r = 2;
+#ifdef __i386__
+    else if (pc != (unsigned long)switch_to_resume) r = 2; /* switch_to's 1: */
+    else if (((struct inactive_task_frame *)saved)->flags & X86_EFLAGS_IF) r = 5; /* pushfl under the rq lock */
+#endif
     else if (bp < saved || bp >= hi) r = 3;
     else {
         /* follow the saved frame pointers: each frame is {saved rbp, return address} */
@@ -451,6 +554,9 @@ static int t_yield(void) { return on_each_cpu(yield_pair_fn, "kt-pair"); }
 
 static int t_rsb_fill(void)
 {
+#ifdef __i386__
+    SKIP_BECAUSE("the i386 switch_to has no FILL_RETURN_BUFFER; the rsb_fill word is ignored");
+#endif
     sched_rsb_fill = true;
     int r = on_each_cpu(yield_pair_fn, "kt-rsb");
     sched_rsb_fill = false;
@@ -630,6 +736,9 @@ static int t_user_exec(void)
 }
 static int t_user_gs(void)
 {
+#ifdef __i386__
+    SKIP_BECAUSE("i386 has no SWAPGS: every entry reloads FS, percpu_gs checks it; GS is the user's TLS, user_tls checks it");
+#endif
     CHECK_EXIT(RUN_USER("utest", "gs"), 0);
     return 0;
 }
@@ -736,6 +845,7 @@ static int t_serial_irq(void)
 
 /* ---- the debugger descriptor ---- */
 
+#ifdef __x86_64__
 static int descr_fn(void *arg)
 {
     int cpu = (int)(long)arg;
@@ -769,6 +879,49 @@ static int t_debug_descriptor(void)
     return on_each_cpu(descr_fn, "kt-descr");
 }
 
+#else
+static int descr_fn(void *arg)
+{
+    int cpu = (int)(long)arg;
+    const struct sy_debug_descriptor *d = &switchyard_debug_descriptor;
+    unsigned long pc = (unsigned long)this_cpu(); /* the base of FS */
+    CHECK(d->gs_base[cpu] == pc);
+    CHECK(*(unsigned long *)(pc + d->percpu.current_task) == (unsigned long)current);
+    CHECK(d->percpu_base + (u64)cpu * d->percpu.stride == pc);
+    return 0;
+}
+
+/* Finds the tasks the way a debugger would, using only the descriptor, with
+ * 4-byte pointers (pointer_size), and a sleeping task's resume PC where the
+ * i386 model keeps it: thread.ip. */
+static int t_debug_descriptor(void)
+{
+    const struct sy_debug_descriptor *d = &switchyard_debug_descriptor;
+    CHECK(!memcmp(d->magic, SY_DEBUG_MAGIC, 16));
+    CHECK(d->version == SY_DEBUG_VERSION && d->size == sizeof *d && d->pointer_size == 4);
+    CHECK(d->self == (unsigned long)d); /* tools/patch_descriptor.py did its work */
+    CHECK(((unsigned long)d & (PAGE_SIZE - 1)) == 0);
+    CHECK(d->thread_size == THREAD_SIZE && d->pt_regs.size == 68);
+    CHECK(!strcmp(d->models[SY_SWITCH_LINUX].name, "i386") && d->models[SY_SWITCH_LINUX].saved == SY_SAVED_THREAD_IP);
+    int found_me = 0, idles = 0, n = 0, sleeping_ok = 0;
+    unsigned long head = (unsigned long)d->task_list;
+    for (unsigned long p = *(unsigned long *)(head + d->list_next); p != head && n < 1000;
+         p = *(unsigned long *)(p + d->list_next), ++n) {
+        unsigned long task = p - d->task.tasks;
+        if (*(int *)(task + d->task.pid) == 1 && task == (unsigned long)current) found_me = 1;
+        if (*(unsigned int *)(task + d->task.flags) & d->pf_idle) idles++;
+        if (task != (unsigned long)current && !*(volatile int *)(task + d->task.on_cpu) &&
+            *(unsigned long *)(task + d->ia32.task_thread_ip) == d->models[SY_SWITCH_LINUX].resume_pc)
+            sleeping_ok++;
+    }
+    CHECK(found_me);
+    CHECK(idles == nr_online_cpus);
+    CHECK(sleeping_ok >= 1); /* at least one idle task sleeps at switch_to's 1: */
+    return on_each_cpu(descr_fn, "kt-descr");
+}
+
+#endif
+
 /* ---- the runner ---- */
 
 struct ktest {
@@ -782,13 +935,25 @@ static const struct ktest tests[] = {
     {"acpi_madt", t_acpi_madt, "CPUs and the I/O APIC from the MADT; COM1 routed"},
     {"smp_online", t_smp_online, "every CPU started by INIT-SIPI-SIPI, with its APIC ID"},
     {"paging", t_paging, "kernel W^X mappings, direct map, no identity map"},
+#ifdef __x86_64__
     {"gdt_syscall", t_gdt_syscall, "per-CPU GDT in SYSCALL/SYSRET order, STAR, LSTAR, TR"},
     {"tss_rsp0_ist", t_tss, "TSS.RSP0 = top of current's stack after switches; IST for #DF, NMI"},
     {"percpu_gs", t_percpu_gs, "GS base = this CPU's area, current_task, KERNEL_GS_BASE"},
     {"stack_canary", t_stack_canary, "%gs:40 holds the running task's canary across switches"},
+#else
+    {"gdt_int80", t_gdt_syscall, "per-CPU GDT in Linux i386 order, per-CPU segment, TR, int $0x80 gate"},
+    {"tss_esp0", t_tss, "TSS SS0:ESP0 = top of current's stack after switches"},
+    {"percpu_fs", t_percpu_gs, "FS = __KERNEL_PERCPU with this CPU's area as base, current_task"},
+    {"stack_canary", t_stack_canary, "%fs:20 holds the running task's canary across switches"},
+#endif
     {"guard_pages", t_guard_pages, "THREAD_SIZE stacks with unmapped guard pages below"},
+#ifdef __x86_64__
     {"fork_frame", t_fork_frame, "a new task: fork_frame with ret_addr = ret_from_fork"},
     {"switch_frame", t_switch_frame, "a sleeping task: inactive_task_frame, ret_addr in __schedule"},
+#else
+    {"fork_frame", t_fork_frame, "a new task: thread.sp = its pt_regs, thread.ip = ret_from_kernel_thread"},
+    {"switch_frame", t_switch_frame, "a sleeping task: EBP, EFLAGS at thread.sp, thread.ip = switch_to's 1:"},
+#endif
     {"zombie", t_zombie, "exit -> zombie, stack freed after the switch, reaped by wait"},
     {"yield", t_yield, "two kernel threads alternate through yield"},
     {"rsb_fill", t_rsb_fill, "the same with FILL_RETURN_BUFFER in __switch_to_asm"},
@@ -798,7 +963,11 @@ static const struct ktest tests[] = {
     {"idle_pull", t_idle_pull, "an idle CPU pulls a waiting task from a busy one"},
     {"resched_ipi", t_resched_ipi, "a remote wake-up sends a reschedule IPI"},
     {"lazy_mm", t_lazy_mm, "kernel threads borrow the mm; no CR3 write between them"},
+#ifdef __x86_64__
     {"user_syscall", t_user_syscall, "SYSCALL/SYSRETQ, getpid, -ENOSYS, -EFAULT"},
+#else
+    {"user_syscall", t_user_syscall, "int $0x80/IRET, getpid, -ENOSYS, -EFAULT"},
+#endif
     {"user_fork_wait", t_user_fork, "fork, exit codes, wait4, ECHILD"},
     {"user_exec", t_user_exec, "execve of a bundled program with arguments (IRETQ return)"},
     {"user_swapgs", t_user_gs, "user GS base vs the kernel's: swapgs on entry and exit"},
@@ -806,7 +975,11 @@ static const struct ktest tests[] = {
     {"user_faults", t_user_faults, "#GP, #PF, #UD, #DE in user mode kill only the task"},
     {"user_affinity", t_user_affinity, "sched_setaffinity moves a task; getcpu agrees"},
     {"user_bad_pointers", t_user_badptr, "bad user pointers are -EFAULT, not a kernel fault"},
+#ifdef __x86_64__
     {"user_tls", t_user_tls, "threads with their own FS base and __thread variables"},
+#else
+    {"user_tls", t_user_tls, "threads with their own thread area (GDT entry 6, GS) and __thread variables"},
+#endif
     {"user_fpu", t_user_fpu, "SSE and x87 registers survive preemption and migration"},
     {"fpu_lazy_restore", t_fpu_lazy, "TIF_NEED_FPU_LOAD: no reload when the CPU still holds them"},
     {"serial_irq", t_serial_irq, "a blocked console read woken by IRQ 4 via the I/O APIC"},

@@ -163,8 +163,7 @@ static __noreturn void start_kernel(void)
             printk("lab: unknown switch %s (known: break=rsp0 break=swapgs break=fsbase break=canary)\n", words[k]);
     for (int k = 0; k < nr_words; ++k)
         if (!strncmp(words[k], "switch=", 7) && !switch_model_parse(words[k]))
-            printk("switch: unknown model %s (known: switch=linux switch=linux26 switch=xv6 switch=solaris)\n",
-                   words[k]);
+            printk("switch: unknown model %s (known: %s)\n", words[k], switch_models_known);
 
     cpu_data[0].apic_id = acpi.cpu_apic_id[0];
     lapic_init();
@@ -189,7 +188,8 @@ static __noreturn void start_kernel(void)
     rest_init();
 }
 
-/* The first C function (startup_64), on init_task's stack, GS = cpu_data[0].
+/* The first C function (startup_64; i386: startup_32 in head_32.S, as
+ * i386_start_kernel), on init_task's stack, GS (i386: FS) = cpu_data[0].
  * Not stack-protected: it changes the canary, and never returns. */
 __no_stack_protector __noreturn void x86_64_start_kernel(u32 magic, unsigned long mbi_phys)
 {

@@ -19,17 +19,6 @@ void printk(const char *fmt, ...)
     console_write(buf, n < (int)sizeof buf ? (size_t)n : sizeof buf - 1);
 }
 
-void show_regs(const struct pt_regs *r)
-{
-    printk("RIP: %04lx:%016lx RSP: %04lx:%016lx RFLAGS: %08lx\n", r->cs, r->ip, r->ss, r->sp, r->flags);
-    printk("RAX: %016lx RBX: %016lx RCX: %016lx\n", r->ax, r->bx, r->cx);
-    printk("RDX: %016lx RSI: %016lx RDI: %016lx\n", r->dx, r->si, r->di);
-    printk("RBP: %016lx R08: %016lx R09: %016lx\n", r->bp, r->r8, r->r9);
-    printk("R10: %016lx R11: %016lx R12: %016lx\n", r->r10, r->r11, r->r12);
-    printk("R13: %016lx R14: %016lx R15: %016lx\n", r->r13, r->r14, r->r15);
-    printk("CR2: %016lx CR3: %016lx orig_ax: %lx\n", read_cr2(), read_cr3(), r->orig_ax);
-}
-
 static __noreturn void vpanic(const struct pt_regs *regs, const char *fmt, va_list ap)
 {
     local_irq_disable();

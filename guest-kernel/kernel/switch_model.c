@@ -9,10 +9,19 @@
 
 int switch_model = SWITCH_LINUX;
 const char *const switch_model_names[SWITCH_NR_MODELS] = {"linux", "linux26", "xv6", "solaris"};
+#ifdef __x86_64__
+const char switch_models_known[] = "switch=linux switch=linux26 switch=xv6 switch=solaris";
+#else
+const char switch_models_known[] = "switch=linux, the i386 switch_to; the others are x86-64 only";
+#endif
 
 bool switch_model_parse(const char *word)
 {
     if (strncmp(word, "switch=", 7)) return false;
+#ifdef __i386__
+    /* One model here: the i386 switch_to, under its x86-64 name's slot. */
+    if (strcmp(word + 7, "linux")) return false;
+#endif
     for (int m = 0; m < SWITCH_NR_MODELS; ++m)
         if (!strcmp(word + 7, switch_model_names[m])) {
             switch_model = m;

@@ -5,14 +5,14 @@
 #include "multiboot.h"
 #include "printk.h"
 
-#define MAX_PAGES (1UL << 20) /* 4 GiB */
+#define MAX_PAGES (DIRECT_MAP_SIZE >> PAGE_SHIFT) /* what the direct map reaches */
 
 static u64 page_bitmap[MAX_PAGES / 64];
 static unsigned long nr_free, nr_total, next_hint;
 static DEFINE_SPINLOCK(page_lock);
 
-static void set_used(unsigned long pfn) { page_bitmap[pfn / 64] |= 1UL << (pfn % 64); }
-static void set_free(unsigned long pfn) { page_bitmap[pfn / 64] &= ~(1UL << (pfn % 64)); }
+static void set_used(unsigned long pfn) { page_bitmap[pfn / 64] |= (u64)1 << (pfn % 64); }
+static void set_free(unsigned long pfn) { page_bitmap[pfn / 64] &= ~((u64)1 << (pfn % 64)); }
 static bool is_used(unsigned long pfn) { return (page_bitmap[pfn / 64] >> (pfn % 64)) & 1; }
 
 void page_alloc_init(void)

@@ -1,5 +1,6 @@
 /* Page tables and address spaces (Linux: arch/x86/mm/init_64.c, kernel/fork.c's
- * mm half, mm/mmap.c). 4-level paging, SDM Vol. 3A 4.5. */
+ * mm half, mm/mmap.c). 4-level paging (SDM Vol. 3A 4.5) or, in the i386 build,
+ * 2-level 32-bit paging (4.3): the walks below take the shape from pgtable.h. */
 #include "mm.h"
 #include "multiboot.h"
 #include "printk.h"
@@ -12,7 +13,7 @@ struct mm_struct init_mm = {
     .page_table_lock = SPINLOCK_INIT("init_mm.page_table_lock"),
 };
 
-static u64 nx_bit; /* _PAGE_NX when EFER.NXE is on */
+static u64 nx_bit; /* _PAGE_NX when EFER.NXE is on (never on i386: pgtable.h) */
 
 /* The table that entry `idx` of `table` points to, created if missing. */
 static pgd_t *walk_alloc(pgd_t *table, unsigned int idx, u64 flags)
@@ -22,86 +23,116 @@ static pgd_t *walk_alloc(pgd_t *table, unsigned int idx, u64 flags)
     return __va(table[idx] & PTE_ADDR_MASK);
 }
 
+/* The leaf table for va, with the tables on the way created (flags `tf`). */
+static pgd_t *walk_to_leaf_table(pgd_t *pgd, unsigned long va, u64 tf)
+{
+    pgd_t *t = pgd;
+    for (int level = 0; level < PGTABLE_LEVELS - 1; ++level) t = walk_alloc(t, pt_index(va, level), tf);
+    return t;
+}
+
 pgd_t *lookup_pte(pgd_t *pgd, unsigned long va, bool *large)
 {
     pgd_t *t = pgd;
-    unsigned int idx[4] = {pgd_index(va), pud_index(va), pmd_index(va), pte_index(va)};
     if (large) *large = false;
-    for (int level = 0; level < 3; ++level) {
-        pgd_t e = t[idx[level]];
+    for (int level = 0; level < PGTABLE_LEVELS - 1; ++level) {
+        pgd_t e = t[pt_index(va, level)];
         if (!(e & _PAGE_PRESENT)) return NULL;
-        if (level > 0 && (e & _PAGE_PSE)) {
+        if (e & _PAGE_PSE) { /* a large page (the bit is reserved in a PML4 entry) */
             if (large) *large = true;
-            return &t[idx[level]];
+            return &t[pt_index(va, level)];
         }
         t = __va(e & PTE_ADDR_MASK);
     }
-    return &t[idx[3]];
+    return &t[pt_index(va, PGTABLE_LEVELS - 1)];
 }
 
 static void map_kernel_page(unsigned long va, unsigned long pa, u64 flags)
 {
-    pgd_t *pud = walk_alloc(init_mm.pgd, pgd_index(va), _PAGE_PRESENT | _PAGE_RW);
-    pgd_t *pmd = walk_alloc(pud, pud_index(va), _PAGE_PRESENT | _PAGE_RW);
-    pgd_t *pt = walk_alloc(pmd, pmd_index(va), _PAGE_PRESENT | _PAGE_RW);
-    pt[pte_index(va)] = pa | flags;
+    walk_to_leaf_table(init_mm.pgd, va, _PAGE_PRESENT | _PAGE_RW)[pt_index(va, PGTABLE_LEVELS - 1)] = pa | flags;
 }
 
-/* Kernel mappings (vmap stacks) are added to init_mm below PML4 entries that
- * exist from boot, so every address space sees them. */
+/* Kernel mappings (vmap stacks) are added to init_mm below top-level entries
+ * that exist from boot, so every address space sees them. */
 void map_kernel_stack_page(unsigned long va, unsigned long pa)
 {
     map_kernel_page(va, pa, _PAGE_PRESENT | _PAGE_RW | _PAGE_GLOBAL | nx_bit);
 }
 
+/* The rights of a page of the kernel image: text read-only and executable,
+ * rodata read-only, data and bss writable. */
+static u64 kernel_image_flags(unsigned long va)
+{
+    u64 f = _PAGE_PRESENT | _PAGE_GLOBAL;
+    if (va >= (unsigned long)_text && va < (unsigned long)_etext) return f;
+    if (va >= (unsigned long)_rodata && va < (unsigned long)_erodata) return f | nx_bit;
+    return f | _PAGE_RW | (va >= (unsigned long)_text ? nx_bit : 0); /* .boot stays executable */
+}
+
 /* init_mm's page tables, replacing the boot ones:
- *   - the direct map of physical 0-4 GiB at PAGE_OFFSET, 2 MiB pages,
- *     uncached above 3 GiB (the APICs' MMIO);
- *   - the kernel image at __START_KERNEL_map + physical, 4 KiB pages: text
- *     read-only and executable, rodata read-only, data and bss writable, and
- *     init_task's stack guard page left out;
- *   - an empty third-level table for the vmap stack area, so its PML4 entry
- *     exists before the first user address space copies the kernel half.
+ *   - the direct map of physical 0 - DIRECT_MAP_SIZE at PAGE_OFFSET, large
+ *     pages, uncached from DIRECT_MAP_UNCACHED (x86-64: the APICs' MMIO);
+ *     where the kernel image lies inside it (i386), 4 KiB pages instead;
+ *   - the kernel image at __START_KERNEL_map + physical, 4 KiB pages with
+ *     kernel_image_flags(), and init_task's stack guard page left out;
+ *   - the tables for the vmap stack area and the fixmap, so their top-level
+ *     entries exist before the first user address space copies the kernel half.
  * No identity map: user space starts empty. */
 void paging_init(void)
 {
-    if (rdmsr(MSR_EFER) & EFER_NX) nx_bit = _PAGE_NX;
+    if (_PAGE_NX && (rdmsr(MSR_EFER) & EFER_NX)) nx_bit = _PAGE_NX; /* i386: no EFER to ask */
     init_mm.pgd = alloc_page();
 
-    pgd_t *pud = walk_alloc(init_mm.pgd, pgd_index(PAGE_OFFSET), _PAGE_PRESENT | _PAGE_RW);
-    for (unsigned long gb = 0; gb < 4; ++gb) {
-        pgd_t *pmd = walk_alloc(pud, pud_index(PAGE_OFFSET + (gb << 30)), _PAGE_PRESENT | _PAGE_RW);
-        for (unsigned long i = 0; i < 512; ++i) {
-            unsigned long pa = (gb << 30) | (i << 21);
-            u64 f = _PAGE_PRESENT | _PAGE_RW | _PAGE_PSE | _PAGE_GLOBAL | nx_bit;
-            if (pa >= 0xc0000000) f |= _PAGE_PCD | _PAGE_PWT;
-            pmd[i] = pa | f;
+    const unsigned long large = 1UL << LARGE_PAGE_SHIFT;
+    const unsigned long image_start = __START_KERNEL_map + 0x100000; /* .boot too: its GDT is in use */
+    const unsigned long image_end = (unsigned long)_end;
+    for (unsigned long pa = 0; pa < DIRECT_MAP_SIZE; pa += large) {
+        unsigned long va = PAGE_OFFSET + pa;
+        u64 f = _PAGE_PRESENT | _PAGE_RW | _PAGE_GLOBAL | nx_bit;
+        if (va + large > image_start && va < image_end) {
+            for (unsigned long v = va; v < va + large; v += PAGE_SIZE)
+                if (v < image_start || v >= image_end) map_kernel_page(v, v - PAGE_OFFSET, f);
+            continue;
         }
+        if (pa >= DIRECT_MAP_UNCACHED) f |= _PAGE_PCD | _PAGE_PWT;
+        pgd_t *t = init_mm.pgd;
+        for (int level = 0; level < PGTABLE_LEVELS - 2; ++level)
+            t = walk_alloc(t, pt_index(va, level), _PAGE_PRESENT | _PAGE_RW);
+        t[pt_index(va, PGTABLE_LEVELS - 2)] = pa | f | _PAGE_PSE;
     }
 
-    unsigned long start = __START_KERNEL_map + 0x100000; /* .boot too: its GDT is in use */
-    for (unsigned long va = start; va < (unsigned long)_end; va += PAGE_SIZE) {
+    for (unsigned long va = image_start; va < image_end; va += PAGE_SIZE) {
         if (va >= (unsigned long)__init_stack_guard && va < (unsigned long)init_stack) continue;
-        u64 f = _PAGE_PRESENT | _PAGE_GLOBAL;
-        if (va >= (unsigned long)_text && va < (unsigned long)_etext) {
-            /* text: read-only, executable */
-        } else if (va >= (unsigned long)_rodata && va < (unsigned long)_erodata) {
-            f |= nx_bit;
-        } else {
-            f |= _PAGE_RW | (va >= (unsigned long)_text ? nx_bit : 0); /* .boot stays executable */
-        }
-        map_kernel_page(va, va - __START_KERNEL_map, f);
+        map_kernel_page(va, va - __START_KERNEL_map, kernel_image_flags(va));
     }
 
-    walk_alloc(init_mm.pgd, pgd_index(VMAP_STACK_START), _PAGE_PRESENT | _PAGE_RW);
+    const unsigned long top_span = 1UL << (PAGE_SHIFT + (PGTABLE_LEVELS - 1) * PT_INDEX_BITS);
+    for (unsigned long va = VMAP_STACK_START; va < VMAP_STACK_END; va += top_span)
+        walk_alloc(init_mm.pgd, pt_index(va, 0), _PAGE_PRESENT | _PAGE_RW);
+    if (FIXMAP_START) walk_alloc(init_mm.pgd, pt_index(FIXMAP_START, 0), _PAGE_PRESENT | _PAGE_RW);
     write_cr3(__pa(init_mm.pgd));
+}
+
+/* Device memory: the direct map where it reaches (x86-64: all of the first
+ * 4 GiB, uncached from 3 GiB); else (i386) the next page of the fixmap,
+ * uncached. Called at boot only, before other address spaces exist. */
+void *ioremap(unsigned long pa)
+{
+    static unsigned long next_fixmap = FIXMAP_START;
+    if (pa < DIRECT_MAP_SIZE) return __va(pa);
+    if (!FIXMAP_START || next_fixmap >= FIXMAP_START + (1UL << LARGE_PAGE_SHIFT))
+        panic("ioremap(%lx): outside the direct map and no fixmap page left", pa);
+    unsigned long va = next_fixmap;
+    next_fixmap += PAGE_SIZE;
+    map_kernel_page(va, pa & ~(unsigned long)(PAGE_SIZE - 1), _PAGE_PRESENT | _PAGE_RW | _PAGE_PCD | _PAGE_PWT | nx_bit);
+    return (void *)(va + (pa & (PAGE_SIZE - 1)));
 }
 
 struct mm_struct *mm_alloc(void)
 {
     struct mm_struct *mm = alloc_page();
     mm->pgd = alloc_page();
-    for (int k = 256; k < 512; ++k) mm->pgd[k] = init_mm.pgd[k]; /* the shared kernel half */
+    for (int k = KERNEL_PGD_FIRST; k < PTRS_PER_TABLE; ++k) mm->pgd[k] = init_mm.pgd[k]; /* the shared kernel half */
     mm->mm_users = 1;
     mm->mm_count = 1;
     spin_lock_init(&mm->page_table_lock, "mm->page_table_lock");
@@ -113,10 +144,7 @@ void *map_user_page(struct mm_struct *mm, unsigned long va, bool writable, bool 
     if (va >= TASK_SIZE_MAX) panic("map_user_page(%lx): not a user address", va);
     const u64 tf = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER;
     unsigned long flags = spin_lock_irqsave(&mm->page_table_lock);
-    pgd_t *pud = walk_alloc(mm->pgd, pgd_index(va), tf);
-    pgd_t *pmd = walk_alloc(pud, pud_index(va), tf);
-    pgd_t *pt = walk_alloc(pmd, pmd_index(va), tf);
-    pgd_t *pte = &pt[pte_index(va)];
+    pgd_t *pte = &walk_to_leaf_table(mm->pgd, va, tf)[pt_index(va, PGTABLE_LEVELS - 1)];
     void *page;
     if (*pte & _PAGE_PRESENT) { /* two segments share this page: the union of their rights */
         if (writable) *pte |= _PAGE_RW;
@@ -131,33 +159,33 @@ void *map_user_page(struct mm_struct *mm, unsigned long va, bool writable, bool 
     return page;
 }
 
-/* Calls fn for every present user page (4 KiB leaves only: the kernel never
- * maps large user pages), and frees the tables on the way if `free_tables`. */
-static void walk_user(struct mm_struct *mm, bool free_tables, void (*fn)(void *, unsigned long, pgd_t), void *arg)
+/* Calls fn for every present leaf entry below `table` (a table of `level`
+ * mapping from `base`), in entries [first, end); frees the tables below it on
+ * the way if `free_tables`. The kernel never maps large user pages. */
+static void walk_user_level(pgd_t *table, int level, unsigned long base, unsigned int first, unsigned int end,
+                            bool free_tables, void (*fn)(void *, unsigned long, pgd_t), void *arg)
 {
-    for (unsigned int i = 0; i < 256; ++i) {
-        if (!(mm->pgd[i] & _PAGE_PRESENT)) continue;
-        pgd_t *pud = __va(mm->pgd[i] & PTE_ADDR_MASK);
-        for (unsigned int j = 0; j < 512; ++j) {
-            if (!(pud[j] & _PAGE_PRESENT)) continue;
-            pgd_t *pmd = __va(pud[j] & PTE_ADDR_MASK);
-            for (unsigned int k = 0; k < 512; ++k) {
-                if (!(pmd[k] & _PAGE_PRESENT)) continue;
-                pgd_t *pt = __va(pmd[k] & PTE_ADDR_MASK);
-                for (unsigned int l = 0; l < 512; ++l)
-                    if (pt[l] & _PAGE_PRESENT)
-                        fn(arg, ((unsigned long)i << 39) | ((unsigned long)j << 30) | ((unsigned long)k << 21) |
-                                    ((unsigned long)l << 12),
-                           pt[l]);
-                if (free_tables) free_page(pt);
-            }
-            if (free_tables) free_page(pmd);
+    const int shift = PAGE_SHIFT + (PGTABLE_LEVELS - 1 - level) * PT_INDEX_BITS;
+    for (unsigned int i = first; i < end; ++i) {
+        if (!(table[i] & _PAGE_PRESENT)) continue;
+        unsigned long va = base + ((unsigned long)i << shift);
+        if (level == PGTABLE_LEVELS - 1) {
+            fn(arg, va, table[i]);
+            continue;
         }
+        pgd_t *next = __va(table[i] & PTE_ADDR_MASK);
+        walk_user_level(next, level + 1, va, 0, PTRS_PER_TABLE, free_tables, fn, arg);
         if (free_tables) {
-            free_page(pud);
-            mm->pgd[i] = 0;
+            free_page(next);
+            table[i] = 0;
         }
     }
+}
+
+/* Every present user page of mm (the top-level entries below the kernel half). */
+static void walk_user(struct mm_struct *mm, bool free_tables, void (*fn)(void *, unsigned long, pgd_t), void *arg)
+{
+    walk_user_level(mm->pgd, 0, 0, 0, KERNEL_PGD_FIRST, free_tables, fn, arg);
 }
 
 static void copy_one(void *arg, unsigned long va, pgd_t pte)

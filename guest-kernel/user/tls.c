@@ -12,13 +12,6 @@ static char stacks[NTHREADS][8192] __attribute__((aligned(16)));
 static volatile int results[NTHREADS];
 static int quiet; /* -q: print only failures (the self-tests) */
 
-static unsigned long fs_self(void)
-{
-    unsigned long v;
-    __asm__ volatile("movq %%fs:0, %0" : "=r"(v));
-    return v;
-}
-
 static int thread_main(void *arg)
 {
     int id = (int)(long)arg;
@@ -32,11 +25,11 @@ static int thread_main(void *arg)
         cpus |= 1u << getcpu();
         if (k % 2) sched_yield();
         else msleep(5);
-        if (fs_self() != fsbase || tls_id != id || tls_counter != k * (id + 1)) bad++;
+        if (tls_self() != fsbase || tls_id != id || tls_counter != k * (id + 1)) bad++;
     }
     cpus |= 1u << getcpu();
     if (!quiet || bad)
-        printf("tls: thread %d (pid %d) FS base %lx: counter %d, id %d after 6 switches, on cpus%s%s%s: %s\n", id,
+        printf("tls: thread %d (pid %d) " TLS_REG " base %lx: counter %d, id %d after 6 switches, on cpus%s%s%s: %s\n", id,
            getpid(), fsbase, tls_counter, tls_id, cpus & 1 ? " 0" : "", cpus & 2 ? " 1" : "", cpus & ~3u ? " ..." : "",
            bad ? "WRONG" : "ok");
     results[id] = bad ? 2 : 1;
@@ -56,6 +49,6 @@ int main(int argc, char **argv)
     }
     if (tls_id != 100) failed = 1; /* the main thread's own copy */
     if (!quiet || failed)
-        printf("tls: %d threads, one address space, %d FS bases: %s\n", NTHREADS, NTHREADS + 1, failed ? "FAILED" : "ok");
+        printf("tls: %d threads, one address space, %d " TLS_REG " bases: %s\n", NTHREADS, NTHREADS + 1, failed ? "FAILED" : "ok");
     return failed;
 }

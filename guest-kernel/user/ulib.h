@@ -13,18 +13,9 @@ typedef _Bool bool;
 #define true 1
 #define false 0
 
-static inline long syscall6(long n, long a1, long a2, long a3, long a4, long a5, long a6)
-{
-    register long r10 __asm__("r10") = a4;
-    register long r8 __asm__("r8") = a5;
-    register long r9 __asm__("r9") = a6;
-    long ret;
-    __asm__ volatile("syscall"
-                     : "=a"(ret)
-                     : "a"(n), "D"(a1), "S"(a2), "d"(a3), "r"(r10), "r"(r8), "r"(r9)
-                     : "rcx", "r11", "memory");
-    return ret;
-}
+/* syscall6() (SYSCALL, or int $0x80 in the i386 build), tls_self() and the
+ * other differences of the two builds: arch/x86/user/ or arch/i386/user/. */
+#include <user_arch.h>
 #define syscall0(n) syscall6(n, 0, 0, 0, 0, 0, 0)
 #define syscall1(n, a) syscall6(n, (long)(a), 0, 0, 0, 0, 0)
 #define syscall2(n, a, b) syscall6(n, (long)(a), (long)(b), 0, 0, 0, 0)

@@ -40,6 +40,11 @@ for line in nm.splitlines():
     elif len(f) == 3:
         syms.setdefault(f[2], (int(f[0], 16), int(f[0], 16)))
 sched, rff = syms["__schedule"], syms["ret_from_fork"][0]
+# The i386 build (switch_to's `1:` is switch_to_resume, in __schedule): a new
+# task starts at ret_from_fork or ret_from_kernel_thread, and gdb is told the
+# stub's x86-64 register layout (the stub has no 32-bit one; docs/gdb.md).
+i386 = "switch_to_resume" in syms
+starts = {rff} | ({syms["ret_from_kernel_thread"][0]} if i386 else set())
 
 machine = subprocess.Popen([sy, "run", kernel, "--smp", "2", "--append", "sleeper 3", "--serial", "null",
                             "--input", "none", "-S", "-gdb", "tcp::0"],
@@ -54,7 +59,7 @@ if not port:
     machine.kill()
     fail("switchyard did not say where its stub listens")
 
-cmds = ["file " + kernel, "target remote :" + port, "break schedule_timeout", "ignore 1 2", "continue",
+cmds = (["set architecture i386:x86-64"] if i386 else []) + ["file " + kernel, "target remote :" + port, "break schedule_timeout", "ignore 1 2", "continue",
         "info threads", "thread apply all bt", "source " + os.path.join(here, "walk_tasks.py"), "kill"]
 args = ["gdb", "-batch", "-nx"]
 for c in cmds:
@@ -107,8 +112,10 @@ for tid, t in expected.items():
         continue
     sleeping += 1
     ret = t["ret"]
-    if not (sched[0] <= ret < sched[1] or ret == rff):
+    if not (sched[0] <= ret < sched[1] or ret in starts):
         fail("pid %d: ret_addr 0x%x in memory is neither in __schedule nor ret_from_fork" % (t["pid"], ret), out)
+    if i386 and sched[0] <= ret < sched[1] and ret != syms["switch_to_resume"][0]:
+        fail("pid %d: thread.ip 0x%x is in __schedule but not switch_to's 1:" % (t["pid"], ret), out)
     if threads[tid]["pc"] != "0x%x" % ret:
         fail("pid %d (%s): gdb's frame 0 is at %s, its saved ret_addr is 0x%x" % (t["pid"], t["comm"], threads[tid]["pc"], ret), out)
     if tid not in bt_first:
@@ -116,7 +123,7 @@ for tid, t in expected.items():
     addr, func = bt_first[tid]
     if addr is not None and int(addr, 16) != ret:
         fail("pid %d: bt frame #0 at %s, saved ret_addr 0x%x" % (t["pid"], addr, ret), out)
-    if addr is None and func != "ret_from_fork":
+    if addr is None and func not in ("ret_from_fork", "ret_from_kernel_thread"):
         fail("pid %d: bt frame #0 is %s" % (t["pid"], func), out)
 if sleeping < 3:
     fail("only %d switched-out tasks at the breakpoint: the check would prove little" % sleeping, out)

@@ -3,6 +3,8 @@
 # the kernel's DWARF types (struct task_struct, struct inactive_task_frame),
 # not with switchyard's descriptor reader, through memory reads of the
 # running thread; then it prints, for every gdb thread, the pc of its frame 0.
+# The i386 kernel keeps a sleeping task's resume PC in thread.ip (its
+# switch_to): printed as ret_addr there.
 import gdb
 
 
@@ -13,7 +15,12 @@ def u64(expr):
 def walk():
     head = u64("&task_list")
     off = u64("&((struct task_struct *)0)->tasks")
-    ret_off = u64("&((struct inactive_task_frame *)0)->ret_addr")
+    try:
+        gdb.parse_and_eval("&((struct task_struct *)0)->thread.ip")
+        i386 = True
+    except gdb.error:
+        i386 = False
+        ret_off = u64("&((struct inactive_task_frame *)0)->ret_addr")
     node = u64("task_list.next")
     seen = 0
     while node != head and seen < 1000:
@@ -26,7 +33,12 @@ def walk():
         flags = int(gdb.parse_and_eval(task + "->flags"))
         sp = u64(task + "->thread.sp")
         stack = u64("(unsigned long)" + task + "->stack")
-        ret = u64("*(unsigned long *)%d" % (sp + ret_off)) if stack and not on_cpu else 0
+        if not stack or on_cpu:
+            ret = 0
+        elif i386:
+            ret = u64("(unsigned long)" + task + "->thread.ip")
+        else:
+            ret = u64("*(unsigned long *)%d" % (sp + ret_off))
         print("TASK pid=%d cpu=%d on_cpu=%d flags=0x%x sp=0x%x ret_addr=0x%x comm=%s" % (pid, cpu, on_cpu, flags, sp, ret, comm))
         node = u64(task + "->tasks.next")
         seen += 1

@@ -23,9 +23,13 @@ import json
 import subprocess
 import sys
 
-END = {"linux": "__switch_to", "linux26": "__switch_to", "xv6": "swtch", "solaris": "spl0"}
+END = {"linux": "__switch_to", "linux26": "__switch_to", "xv6": "swtch", "solaris": "spl0", "i386": "__switch_to"}
 # Where a switched-out task that ran before resumes, by nm, and who it returns to.
-RESUME = {"linux": ("__schedule",), "linux26": ("thread_return",), "xv6": ("sched",), "solaris": ("resume_return",)}
+# i386: thread.ip = switch_to's `1:` (switch_to_resume), a label inside __schedule.
+RESUME = {"linux": ("__schedule",), "linux26": ("thread_return",), "xv6": ("sched",), "solaris": ("resume_return",),
+          "i386": ("__schedule",)}
+# Where a task that never ran starts.
+NEW = {"i386": ("ret_from_fork", "ret_from_kernel_thread")}
 
 
 def fail(msg):
@@ -124,11 +128,15 @@ def main():
             continue
         if not (mine["stack"] <= mine["resume_sp"] < mine["stack"] + 16384):
             continue
+        if model == "i386" and not mine["never_ran"] and symbol_of(syms, mine["resume_pc"]) == "__schedule" and \
+                mine["resume_pc"] != address_of(syms, "switch_to_resume"):
+            fail("pid %d resumes at %#x, in __schedule but not at switch_to's 1: (switch_to_resume)" %
+                 (t["pid"], mine["resume_pc"]))
         bt = t["backtrace"]
         pc = expected_pc(mine)
         name = symbol_of(syms, pc)
         if mine["never_ran"]:
-            if model != "linux26" and name != "ret_from_fork":
+            if model != "linux26" and name not in NEW.get(model, ("ret_from_fork",)):
                 fail("pid %d never ran but resumes at %s" % (t["pid"], name))
         elif name not in RESUME[model]:
             fail("pid %d resumes at %#x (%s), not %s" % (t["pid"], pc, name, " or ".join(RESUME[model])))
@@ -138,7 +146,8 @@ def main():
         if bt[0]["sp"] != mine["resume_sp"]:
             fail("pid %d: frame #0's rsp %#x is not the rsp it resumes with, %#x" % (t["pid"], bt[0]["sp"], mine["resume_sp"]))
         if not mine["never_ran"]:
-            caller = mine["caller_ret"] if model == "solaris" else read(mine["resume_rbp"] + 8)
+            word = 4 if model == "i386" else 8  # the return address is above the saved frame pointer
+            caller = mine["caller_ret"] if model == "solaris" else read(mine["resume_rbp"] + word)
             if len(bt) < 2 or bt[1]["pc"] != caller:
                 fail("pid %d: frame #1 is %s, not %#x (%s) from the dump" %
                      (t["pid"], bt[1]["sym"] if len(bt) > 1 else "missing", caller, symbol_of(syms, caller)))

@@ -17,6 +17,9 @@
  * more line per CPU: {"scheduler_cpu":N,"context":C,"rip":PC,"rbp":B}.
  * With `--read CR3 VA`, it prints the 8 bytes at virtual VA in the address
  * space rooted at CR3 instead: {"cr3":..,"va":..,"value":V}.
+ * The i386 build (descriptor version 4, pointer_size 4): pointers are 4
+ * bytes, the page walk is 2-level (SDM Vol. 3A 4.3), --read prints 4 bytes,
+ * and a task's resume PC is its thread.ip (model "i386").
  *
  * Usage: frame_reader DUMP [--read CR3 VA] */
 #include <fcntl.h>
@@ -33,6 +36,7 @@
 static const uint8_t *ram;
 static uint64_t ram_size;
 static const struct sy_debug_descriptor *d;
+static unsigned ptr_size = 8; /* the kernel's pointers and longs: 8, or 4 (i386) */
 
 static int phys_read(uint64_t pa, void *dst, size_t n)
 {
@@ -41,9 +45,24 @@ static int phys_read(uint64_t pa, void *dst, size_t n)
     return 1;
 }
 
+/* 2-level 32-bit paging (SDM Vol. 3A 4.3): PD (4 MiB pages), PT. */
+static int walk32(uint64_t cr3, uint64_t va, uint64_t *pa)
+{
+    uint32_t pde, pte;
+    if (!phys_read((cr3 & 0xfffff000) + 4 * ((va >> 22) & 1023), &pde, 4) || !(pde & 1)) return 0;
+    if (pde & 0x80) {
+        *pa = (pde & 0xffc00000) | (va & 0x3fffff);
+        return 1;
+    }
+    if (!phys_read((pde & 0xfffff000) + 4 * ((va >> 12) & 1023), &pte, 4) || !(pte & 1)) return 0;
+    *pa = (pte & 0xfffff000) | (va & 0xfff);
+    return 1;
+}
+
 /* 4-level paging (SDM Vol. 3A 4.5): PML4, PDPT (1 GiB pages), PD (2 MiB), PT. */
 static int walk(uint64_t cr3, uint64_t va, uint64_t *pa)
 {
+    if (ptr_size == 4) return walk32(cr3, va, pa);
     const uint64_t mask = 0x000ffffffffff000ull;
     uint64_t table = cr3 & mask;
     for (int level = 3; level >= 0; --level) {
@@ -71,8 +90,9 @@ static int kread(uint64_t va, void *dst, size_t n)
         size_t chunk = 0x1000 - (va & 0xfff);
         if (chunk > n) chunk = n;
         uint64_t pa;
-        if (va >= d->start_kernel_map) pa = va - d->start_kernel_map;
-        else if (va >= d->page_offset && va - d->page_offset < (4ull << 30)) pa = va - d->page_offset;
+        if (ptr_size == 4 && va >= d->page_offset && va < d->vmap_stack_start) pa = va - d->page_offset;
+        else if (ptr_size == 8 && va >= d->start_kernel_map) pa = va - d->start_kernel_map;
+        else if (ptr_size == 8 && va >= d->page_offset && va - d->page_offset < (4ull << 30)) pa = va - d->page_offset;
         else if (!kernel_cr3 || !walk(kernel_cr3, va, &pa)) return 0;
         if (!phys_read(pa, out, chunk)) return 0;
         out += chunk, va += chunk, n -= chunk;
@@ -80,10 +100,11 @@ static int kread(uint64_t va, void *dst, size_t n)
     return 1;
 }
 
+/* A pointer or long of the kernel (ptr_size bytes). */
 static uint64_t k64(uint64_t va)
 {
     uint64_t v = 0;
-    kread(va, &v, 8);
+    kread(va, &v, ptr_size);
     return v;
 }
 
@@ -96,7 +117,11 @@ static void print_model_state(uint64_t t, uint64_t sp)
     uint64_t pc = 0, rsp = 0, rbp = 0, caller = 0, end = 0;
     int have_pc = 1, have_caller = 0, never_ran = 0;
     uint64_t ti_flags = k64(t + d->task.ti_flags);
-    switch (model) {
+    switch (d->version >= 4 && d->models[model].saved == SY_SAVED_THREAD_IP ? -1 : model) {
+    case -1: /* i386: EBP, EFLAGS at thread.sp; the PC in thread.ip; switch_to pushed it at sp - 4 */
+        pc = k64(t + d->ia32.task_thread_ip), rsp = sp, rbp = k64(sp + d->ia32.bp), end = sp - 4;
+        never_ran = pc == d->ia32.sym_ret_from_fork || pc == d->ia32.sym_ret_from_kernel_thread;
+        break;
     case SY_SWITCH_LINUX26:
         have_pc = 0; /* thread_return: in no memory */
         rsp = sp, rbp = k64(sp + d->linux26.bp), end = sp - 8;
@@ -144,20 +169,21 @@ int main(int argc, char **argv)
         perror("mmap");
         return 2;
     }
+    for (uint64_t pa = 0x100000; pa + sizeof *d <= ram_size && pa < (64ull << 20); pa += 0x1000)
+        if (!memcmp(ram + pa, SY_DEBUG_MAGIC, 16)) {
+            d = (const void *)(ram + pa);
+            break;
+        }
+    if (d && d->version >= 4 && d->pointer_size == 4) ptr_size = 4;
     if (argc == 5) {
         uint64_t cr3 = strtoull(argv[3], NULL, 0), va = strtoull(argv[4], NULL, 0), pa, v = 0;
-        if (!walk(cr3, va, &pa) || !phys_read(pa, &v, 8)) {
+        if (!walk(cr3, va, &pa) || !phys_read(pa, &v, ptr_size)) {
             fprintf(stderr, "frame_reader: %#" PRIx64 " is not mapped under CR3 %#" PRIx64 "\n", va, cr3);
             return 1;
         }
         printf("{\"cr3\":%" PRIu64 ",\"va\":%" PRIu64 ",\"value\":%" PRIu64 "}\n", cr3, va, v);
         return 0;
     }
-    for (uint64_t pa = 0x100000; pa + sizeof *d <= ram_size && pa < (64ull << 20); pa += 0x1000)
-        if (!memcmp(ram + pa, SY_DEBUG_MAGIC, 16)) {
-            d = (const void *)(ram + pa);
-            break;
-        }
     if (!d) {
         fprintf(stderr, "frame_reader: no debugger descriptor in the dump\n");
         return 1;
@@ -187,7 +213,7 @@ int main(int argc, char **argv)
         uint64_t stack = k64(t + d->task.stack), sp = k64(t + d->task.thread_sp);
         printf("{\"task\":%" PRIu64 ",\"pid\":%d,\"name\":\"%s\",\"stack\":%" PRIu64 ",\"thread_sp\":%" PRIu64, t, pid,
                comm, stack, sp);
-        if (stack && sp >= stack && sp < stack + d->thread_size) {
+        if (ptr_size == 8 && stack && sp >= stack && sp < stack + d->thread_size) {
             printf(",\"frame\":%" PRIu64 ",\"ret_addr\":%" PRIu64 ",\"rbp\":%" PRIu64 ",\"rbx\":%" PRIu64
                    ",\"r12\":%" PRIu64,
                    sp, k64(sp + d->frame.ret_addr), k64(sp + d->frame.bp), k64(sp + d->frame.bx), k64(sp + d->frame.r12));

@@ -2,6 +2,7 @@
  * its IST stacks, the system-call MSRs, CR0/CR4 (Linux: arch/x86/kernel/cpu/common.c). */
 #include "desc.h"
 #include "fpu.h"
+#include "kernel.h"
 #include "mm.h"
 #include "percpu.h"
 #include "printk.h"
@@ -10,6 +11,8 @@
 #include "segment.h"
 
 extern char entry_SYSCALL_64[], entry_SYSCALL_compat[];
+extern char trampoline_start[], tr_pgd[], tr_efer[], tr_target[];
+extern char secondary_startup_64[];
 
 /* CPU 0's area is in use from the first instruction of startup_64 (GS base,
  * the canary, `current`), so its fixed part is filled in statically. The other
@@ -108,3 +111,22 @@ void cpu_init(int cpu)
  * ring 3. It is the top of the running task's kernel stack, so the hardware
  * frame lands where pt_regs belongs. */
 void update_task_stack(unsigned long top) { this_cpu()->tss.sp0 = top; }
+
+/* The trampoline's page tables: low memory identity-mapped (the trampoline
+ * runs there when paging turns on) plus the kernel half of init_mm. */
+static unsigned long trampoline_pgd(void)
+{
+    pgd_t *pgd = alloc_page(), *pud = alloc_page(), *pmd = alloc_page();
+    for (int i = 0; i < 512; ++i) pmd[i] = ((unsigned long)i << 21) | _PAGE_PRESENT | _PAGE_RW | _PAGE_PSE;
+    pud[0] = __pa(pmd) | _PAGE_PRESENT | _PAGE_RW;
+    pgd[0] = __pa(pud) | _PAGE_PRESENT | _PAGE_RW;
+    for (int k = 256; k < 512; ++k) pgd[k] = init_mm.pgd[k];
+    return __pa(pgd);
+}
+
+void prepare_trampoline(char *t)
+{
+    *(u32 *)(t + (tr_pgd - trampoline_start)) = (u32)trampoline_pgd();
+    *(u32 *)(t + (tr_efer - trampoline_start)) = (u32)rdmsr(MSR_EFER);
+    *(u64 *)(t + (tr_target - trampoline_start)) = (u64)secondary_startup_64;
+}

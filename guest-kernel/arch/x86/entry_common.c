@@ -30,6 +30,7 @@ static void exit_to_user_mode_prepare(struct pt_regs *regs)
 
 void syscall_exit_to_user_mode(struct pt_regs *regs) { exit_to_user_mode_prepare(regs); }
 
+#ifdef __x86_64__
 /* SYSRETQ restores RIP from RCX and RFLAGS from R11 and cannot restore RCX
  * and R11 themselves, nor CS/SS other than the STAR defaults; and on Intel
  * CPUs a non-canonical RCX makes it fault in ring 0 with the user's RSP. So it
@@ -59,6 +60,24 @@ bool do_syscall_64(struct pt_regs *regs, int nr)
     else this_cpu()->nr_iret_to_user++;
     return sysret;
 }
+#else
+/* Called by entry_INT80_32 (arch/i386/entry_32.S) with interrupts disabled:
+ * the call number is in pt_regs->orig_ax, the arguments in EBX, ECX, EDX,
+ * ESI, EDI, EBP (Linux i386's int $0x80 convention), the result goes to EAX.
+ * The return is always IRET. */
+void do_int80_syscall_32(struct pt_regs *regs)
+{
+    unsigned long nr = regs->orig_ax;
+    this_cpu()->nr_syscalls++;
+    local_irq_enable();
+    if (nr < NR_syscalls && sys_call_table[nr])
+        regs->ax = (unsigned long)sys_call_table[nr](regs->bx, regs->cx, regs->dx, regs->si, regs->di, regs->bp);
+    else
+        regs->ax = (unsigned long)-ENOSYS;
+    syscall_exit_to_user_mode(regs);
+    this_cpu()->nr_iret_to_user++;
+}
+#endif
 
 /* The end of every exception and interrupt (error_return), interrupts off.
  * To user mode: the same work as after a syscall. To the kernel: with kernel

@@ -25,8 +25,17 @@ void fpstate_init(struct fpu *fpu)
     fpu->last_cpu = -1;
 }
 
-static void save_fpregs_to_fpstate(struct fpu *fpu) { __asm__ volatile("fxsave64 %0" : "=m"(fpu->state)); }
-static void restore_fpregs_from_fpstate(struct fpu *fpu) { __asm__ volatile("fxrstor64 %0" ::"m"(fpu->state)); }
+/* The 64-bit format (FXSAVE64) keeps the full 64-bit FPU IP and data pointer;
+ * the i386 build has the 32-bit one, and XMM0-7 only. */
+#ifdef __x86_64__
+#define FXSAVE "fxsave64"
+#define FXRSTOR "fxrstor64"
+#else
+#define FXSAVE "fxsave"
+#define FXRSTOR "fxrstor"
+#endif
+static void save_fpregs_to_fpstate(struct fpu *fpu) { __asm__ volatile(FXSAVE " %0" : "=m"(fpu->state)); }
+static void restore_fpregs_from_fpstate(struct fpu *fpu) { __asm__ volatile(FXRSTOR " %0" ::"m"(fpu->state)); }
 
 /* Stage 1, in __switch_to on prev's behalf: its registers go to memory. The
  * CPU keeps holding them, and fpregs_owner_ctx keeps naming prev's state, so

@@ -97,6 +97,27 @@ int copy_thread(struct task_struct *p, const struct kernel_clone_args *args)
     return 0;
 }
 
+/* execve: the new program starts without TLS (Linux: flush_thread's part).
+ * Interrupts off: the MSRs and thread_struct change together. */
+void flush_thread_tls(struct task_struct *tsk)
+{
+    tsk->thread.fsbase = tsk->thread.gsbase = 0;
+    wrmsr(MSR_FS_BASE, 0);
+    wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+/* The registers of a panic (Linux: __show_regs). */
+void show_regs(const struct pt_regs *r)
+{
+    printk("RIP: %04lx:%016lx RSP: %04lx:%016lx RFLAGS: %08lx\n", r->cs, r->ip, r->ss, r->sp, r->flags);
+    printk("RAX: %016lx RBX: %016lx RCX: %016lx\n", r->ax, r->bx, r->cx);
+    printk("RDX: %016lx RSI: %016lx RDI: %016lx\n", r->dx, r->si, r->di);
+    printk("RBP: %016lx R08: %016lx R09: %016lx\n", r->bp, r->r8, r->r9);
+    printk("R10: %016lx R11: %016lx R12: %016lx\n", r->r10, r->r11, r->r12);
+    printk("R13: %016lx R14: %016lx R15: %016lx\n", r->r13, r->r14, r->r15);
+    printk("CR2: %016lx CR3: %016lx orig_ax: %lx\n", read_cr2(), read_cr3(), r->orig_ax);
+}
+
 /* Sets up pt_regs so that the return to user mode starts a new program. */
 void start_thread(struct pt_regs *regs, unsigned long ip, unsigned long sp)
 {

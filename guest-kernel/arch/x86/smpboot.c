@@ -17,25 +17,11 @@
 
 #define TRAMPOLINE_PHYS 0x7000
 
-extern char trampoline_start[], trampoline_end[], tr_pgd[], tr_efer[], tr_target[];
-extern char secondary_startup_64[];
+extern char trampoline_start[], trampoline_end[];
 
-/* Read by secondary_startup_64 (head64.S): offsets 0, 8, 16. */
-struct {
-    unsigned long stack, gs_base, cr3;
-} smpboot_params;
-
-/* The trampoline's page tables: low memory identity-mapped (the trampoline
- * runs there when paging turns on) plus the kernel half of init_mm. */
-static unsigned long trampoline_pgd(void)
-{
-    pgd_t *pgd = alloc_page(), *pud = alloc_page(), *pmd = alloc_page();
-    for (int i = 0; i < 512; ++i) pmd[i] = ((unsigned long)i << 21) | _PAGE_PRESENT | _PAGE_RW | _PAGE_PSE;
-    pud[0] = __pa(pmd) | _PAGE_PRESENT | _PAGE_RW;
-    pgd[0] = __pa(pud) | _PAGE_PRESENT | _PAGE_RW;
-    for (int k = 256; k < 512; ++k) pgd[k] = init_mm.pgd[k];
-    return __pa(pgd);
-}
+/* Read by secondary_startup_64 (head64.S; i386: secondary_startup_32 in
+ * head_32.S): offsets 0, 1 and 2 longs. gs_base is the per-CPU area. */
+struct smpboot_params smpboot_params;
 
 /* Busy-waits about ms milliseconds on jiffies (interrupts are on). */
 static void mdelay_jiffies(unsigned int ms)
@@ -80,10 +66,7 @@ void smp_boot_cpus(void)
     nr_cpu_ids = acpi.nr_cpus;
     if (nr_cpu_ids == 1) return;
     memcpy(__va(TRAMPOLINE_PHYS), trampoline_start, (size_t)(trampoline_end - trampoline_start));
-    char *t = __va(TRAMPOLINE_PHYS);
-    *(u32 *)(t + (tr_pgd - trampoline_start)) = (u32)trampoline_pgd();
-    *(u32 *)(t + (tr_efer - trampoline_start)) = (u32)rdmsr(MSR_EFER);
-    *(u64 *)(t + (tr_target - trampoline_start)) = (u64)secondary_startup_64;
+    prepare_trampoline(__va(TRAMPOLINE_PHYS));
     for (int cpu = 1; cpu < acpi.nr_cpus; ++cpu) do_boot_cpu(cpu, acpi.cpu_apic_id[cpu]);
 }
 

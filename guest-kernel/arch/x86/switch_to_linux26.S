@@ -1,5 +1,5 @@
 /* The Linux 2.6 x86-64 model's first return of a new task (switch=linux26,
- * include/switch_to_linux26.h). */
+ * arch/x86/include/switch_to_linux26.h). */
 #include "switch_to.h"
 
     .text

@@ -16,18 +16,6 @@
 #include "segment.h"
 #include "uapi/switchyard.h"
 
-struct gate_struct {
-    u16 offset_low;
-    u16 segment;
-    u16 bits; /* IST (2:0), type (11:8), DPL (14:13), P (15) */
-    u16 offset_middle;
-    u32 offset_high;
-    u32 reserved;
-} __packed;
-ASSERT_SIZE(struct gate_struct, 16);
-
-#define GATE_INTERRUPT 0xe
-
 static struct gate_struct idt_table[256] __aligned(4096);
 
 extern char irq_entries_start[];
@@ -51,18 +39,9 @@ DECLARE_ENTRY(asm_exc_alignment_check)
 DECLARE_ENTRY(asm_exc_machine_check)
 DECLARE_ENTRY(asm_exc_simd_coprocessor_error)
 DECLARE_ENTRY(asm_exc_reserved)
+DECLARE_ENTRY(entry_INT80_32)
 
-static void set_gate(int n, const void *addr, int ist, int dpl)
-{
-    u64 a = (u64)addr;
-    struct gate_struct *g = &idt_table[n];
-    g->offset_low = a & 0xffff;
-    g->segment = __KERNEL_CS;
-    g->bits = (u16)(ist | (GATE_INTERRUPT << 8) | (dpl << 13) | (1 << 15));
-    g->offset_middle = (a >> 16) & 0xffff;
-    g->offset_high = (u32)(a >> 32);
-    g->reserved = 0;
-}
+static void set_gate(int n, const void *addr, int ist, int dpl) { pack_gate(&idt_table[n], (unsigned long)addr, ist, dpl); }
 
 void idt_setup(void)
 {
@@ -87,14 +66,17 @@ void idt_setup(void)
     set_gate(X86_TRAP_XF, asm_exc_simd_coprocessor_error, 0, 0);
     for (int v = FIRST_EXTERNAL_VECTOR; v < 256; ++v)
         set_gate(v, irq_entries_start + (v - FIRST_EXTERNAL_VECTOR) * 16, 0, 0);
+#ifdef IA32_SYSCALL_VECTOR
+    set_gate(IA32_SYSCALL_VECTOR, entry_INT80_32, 0, 3); /* i386: int $0x80 from ring 3 */
+#endif
 }
 
 void load_idt(void)
 {
     struct {
         u16 size;
-        u64 address;
-    } __packed d = {sizeof idt_table - 1, (u64)idt_table};
+        unsigned long address;
+    } __packed d = {sizeof idt_table - 1, (unsigned long)idt_table};
     __asm__ volatile("lidt %0" ::"m"(d));
 }
 

@@ -36,4 +36,46 @@
 #define IST_INDEX_DF 1
 #define IST_INDEX_NMI 2
 
+#ifndef __ASSEMBLER__
+#include "types.h"
+
+/* The 64-bit TSS (SDM Vol. 3A 8.7, Figure 8-11). */
+struct x86_hw_tss {
+    u32 reserved1;
+    u64 sp0; /* RSP0: the stack an interrupt from ring 3 switches to */
+    u64 sp1;
+    u64 sp2;
+    u64 reserved2;
+    u64 ist[7]; /* IST1..IST7 */
+    u32 reserved3;
+    u32 reserved4;
+    u16 reserved5;
+    u16 io_bitmap_base; /* past the limit: no I/O bitmap, user IN/OUT #GP */
+} __packed;
+ASSERT_SIZE(struct x86_hw_tss, 104);
+
+/* A 16-byte IDT gate (SDM Vol. 3A 6.14.1, Figure 6-8). */
+struct gate_struct {
+    u16 offset_low;
+    u16 segment;
+    u16 bits; /* IST (2:0), type (11:8), DPL (14:13), P (15) */
+    u16 offset_middle;
+    u32 offset_high;
+    u32 reserved;
+} __packed;
+ASSERT_SIZE(struct gate_struct, 16);
+
+#define GATE_INTERRUPT 0xe
+
+static inline void pack_gate(struct gate_struct *g, unsigned long addr, int ist, int dpl)
+{
+    g->offset_low = addr & 0xffff;
+    g->segment = __KERNEL_CS;
+    g->bits = (u16)(ist | (GATE_INTERRUPT << 8) | (dpl << 13) | (1 << 15));
+    g->offset_middle = (addr >> 16) & 0xffff;
+    g->offset_high = (u32)(addr >> 32);
+    g->reserved = 0;
+}
+#endif
+
 #endif

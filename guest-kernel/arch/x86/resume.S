@@ -34,6 +34,9 @@
     movq LABEL_R15(\scratch), %r15
 .endm
 
+    /* gcc writes the C files' unwind tables to .debug_frame
+     * (-fno-asynchronous-unwind-tables); these go beside them. */
+    .cfi_sections .debug_frame
     /* With the scheduler's code, like Solaris' swtch.s: a debugger's "is this
      * task in the scheduler" covers resume_return. */
     .section .sched.text, "ax"
@@ -66,12 +69,19 @@ resume:
 
 /* Where a thread that switched out through resume() continues: spl0's ret
  * lands here with RSP = label.sp. Remove the frame SAVE_REGS made (RBP is
- * already the caller's, from the label_t) and return from resume(). */
+ * already the caller's, from the label_t) and return from resume(). Its
+ * unwind rules say where that frame is, so that a debugger's backtrace of a
+ * sleeping thread goes from here to resume()'s caller. */
     .globl resume_return
     .type resume_return, @function
 resume_return:
+    .cfi_startproc
+    .cfi_def_cfa %rsp, 16                   /* [label.sp + 8]: the return into resume()'s caller */
+    .cfi_offset %rbp, -16                   /* [label.sp]: the caller's RBP */
     addq $8, %rsp
+    .cfi_def_cfa_offset 8
     ret
+    .cfi_endproc
     .size resume_return, . - resume_return
 
 /* struct task_struct *resume_from_zombie(struct task_struct *prev, struct task_struct *t)

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Stock gdb's `thread apply all bt` under each switch model of the bundled
+kernel (docs/switch-models.md): every switched-out task's frame #0 is where
+its model resumes it, and frame #1 is where that frame returns to.
+
+Boots `switchyard run -S -gdb tcp::0 --append "switch=MODEL sleeper 3"` on 2
+CPUs, waits for the stub's "listening" line (no sleeps), stops at the third
+call of schedule_timeout (by then three sleepers have switched out) and checks,
+for every task not on a CPU:
+  linux26  frame #0 is thread_return, at the address nm gives the symbol (no
+           memory holds it), in the bt text too; frame #1 is at the return
+           address above the frame pointer SAVE_CONTEXT pushed at thread.sp
+           ([[thread.sp] + 8], read by gdb from guest memory), in a function
+           other than __schedule (its caller: gdb unwound through
+           thread_return's own CFI)
+  solaris  frame #0 is resume_return (nm) and label.pc; frame #1 at the
+           return address resume() left at label.sp + 8
+  xv6      frame #0 is context.rip, inside sched (nm); frame #1 at the return
+           address above context.rbp, in __schedule
+  linux    frame #0 is inactive_task_frame.ret_addr, inside __schedule (nm)
+           or ret_from_fork (gdb_threads.py checks the threads themselves)
+The saved state comes from walk_tasks.py: gdb reading the task list and each
+model's structures with the kernel's DWARF types, not the stub's registers.
+  gdb_switch_models.py SWITCHYARD KERNEL MODEL...
+"""
+import os
+import sys
+
+from stockgdb import Machine, bt_frames, fail, symbols, thread_id, walked
+
+sy, kernel, models = sys.argv[1], sys.argv[2], sys.argv[3:]
+here = os.path.dirname(os.path.abspath(__file__))
+syms = symbols(kernel)
+
+
+def inside(name, addr):
+    lo, hi = syms[name]
+    return lo <= addr < hi
+
+
+def check(model):
+    machine = Machine(sy, kernel, "switch=%s sleeper 3" % model)
+    out = machine.gdb(["break schedule_timeout", "ignore 1 2", "continue", "thread apply all bt",
+                       "source " + os.path.join(here, "walk_tasks.py"), "kill"])
+    if machine.status != 0:
+        fail("%s: switchyard exited with status %d after gdb's kill" % (model, machine.status), machine.stderr)
+    if "hit Breakpoint 1, schedule_timeout" not in out:
+        fail("%s: gdb did not stop at the breakpoint in schedule_timeout" % model, out)
+    running, tasks, threads = walked(out)
+    if running != model:
+        fail("the kernel runs switch model %s, not %s" % (running, model), out)
+    bts = bt_frames(out)
+    checked = resumed = 0
+    for t in tasks:
+        if t["on_cpu"]:
+            continue
+        tid = thread_id(t)
+        who = "%s: pid %d (%s)" % (model, t["pid"], t["comm"])
+        if tid not in threads or not bts.get(tid):
+            fail(who + ": no thread or no backtrace in gdb", out)
+        th, bt = threads[tid], bts[tid]
+        pc = int(th["pc"], 16) if th["pc"].startswith("0x") else None
+        pc1 = int(th["pc1"], 16) if th["pc1"].startswith("0x") else None
+        if model == "linux26":
+            expect = syms["thread_return"][0]
+            if pc != expect or th["func"] != "thread_return" or bt[0] != ("0x%x" % expect, "thread_return"):
+                fail(who + ": frame #0 is %s in %s (bt: %s), not thread_return at 0x%x" %
+                     (th["pc"], th["func"], bt[0], expect), out)
+        elif model == "solaris":
+            expect = syms["resume_return"][0]
+            if pc != t["resume"] or pc != expect or th["func"] != "resume_return":
+                fail(who + ": frame #0 is %s in %s, label.pc is 0x%x, resume_return 0x%x" %
+                     (th["pc"], th["func"], t["resume"], expect), out)
+        elif model == "xv6":
+            if pc != t["resume"] or not inside("sched", pc) or th["func"] != "sched":
+                fail(who + ": frame #0 is %s in %s, context.rip is 0x%x (in sched?)" % (th["pc"], th["func"], t["resume"]), out)
+        else:
+            if pc != t["ret"] or not (inside("__schedule", pc) or pc == syms["ret_from_fork"][0]):
+                fail(who + ": frame #0 is %s, ret_addr is 0x%x" % (th["pc"], t["ret"]), out)
+        checked += 1
+        if not t["caller"]:
+            continue  # linux, or a task that never ran: no caller frame to compare
+        if pc1 != t["caller"]:
+            fail(who + ": frame #1 is %s (%s), the return address its model left is 0x%x" %
+                 (th["pc1"], th["func1"], t["caller"]), out)
+        if model == "xv6" and th["func1"] != "__schedule":
+            fail(who + ": frame #1 is in %s, not __schedule" % th["func1"], out)
+        if model == "linux26" and th["func1"] in ("__schedule", "thread_return", "??"):
+            fail(who + ": frame #1 is in %s, not __schedule's caller" % th["func1"], out)
+        resumed += 1
+    if checked < 3 or (model != "linux" and resumed < 3):
+        fail("%s: only %d switched-out tasks (%d with a caller frame) at the breakpoint" % (model, checked, resumed), out)
+    return "%s: %d switched-out tasks, frame #1 checked for %d" % (model, checked, resumed)
+
+
+print("ok: " + "; ".join(check(m) for m in models))

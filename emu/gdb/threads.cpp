@@ -77,7 +77,17 @@ std::vector<Thread> read_threads(debug::Debugger& d) {
             t.regs = cpu_registers(c);
         } else if (tv.frames.frame) {
             const guest::InactiveFrame& f = *tv.frames.frame;
-            t.regs = frame_registers({f.ret_addr, f.sp_after(desc), f.rbx, f.rbp, f.r12, f.r13, f.r14, f.r15});
+            SavedFrame s{f.ret_addr, f.sp_after(desc), f.rbx, f.rbp, f.r12, f.r13, f.r14, f.r15};
+            if (k->switch_model() == SY_SWITCH_LINUX26) {
+                // 2.6 keeps only RBP and RFLAGS at thread.sp (popped after
+                // thread_return). At thread_return RBP is the task itself
+                // (the switching CPU's SAVE_CONTEXT moved next there) and the
+                // callee-saved registers are whatever __switch_to left: gdb
+                // finds the task's own in __schedule's frame by unwinding.
+                s.rbp = task.addr;
+                s.callee_saved = false;
+            }
+            t.regs = frame_registers(s);
         }
         t.extra = t.state + ", cpu " + std::to_string(t.core);
         if (tv.frames.never_ran) t.extra += ", never ran";

@@ -68,10 +68,10 @@ def walked(out):
     model = re.search(r"^MODEL (\S+)$", out, re.M)
     tasks = []
     for m in re.finditer(r"^TASK pid=(\d+) cpu=(\d+) on_cpu=(\d+) flags=(\S+) sp=(\S+) ret_addr=(\S+) resume=(\S+) "
-                         r"caller=(\S+) comm=(.*)$", out, re.M):
+                         r"caller=(\S+) fork=(\d) comm=(.*)$", out, re.M):
         tasks.append(dict(pid=int(m.group(1)), cpu=int(m.group(2)), on_cpu=int(m.group(3)), flags=int(m.group(4), 16),
                           sp=int(m.group(5), 16), ret=int(m.group(6), 16), resume=int(m.group(7), 16),
-                          caller=int(m.group(8), 16), comm=m.group(9)))
+                          caller=int(m.group(8), 16), fork=int(m.group(9)), comm=m.group(10)))
     threads = {}
     for m in re.finditer(r"^THREAD num=(\d+) tid=(\d+) pc=(\S+) func=(\S+) pc1=(\S+) func1=(\S+) name=(.*)$", out, re.M):
         threads[int(m.group(2))] = dict(num=int(m.group(1)), pc=m.group(3), func=m.group(4), pc1=m.group(5),

@@ -10,6 +10,8 @@
 #   caller    the return address its frame #1 must show: linux26 [[thread.sp] + 8]
 #             (the frame pointer SAVE_CONTEXT pushed), xv6 [context.rbp + 8],
 #             solaris [label.sp + 8]; 0 for a task that never ran, or linux
+#   fork      1 for a linux26 task that never ran (TIF_FORK: thread_return
+#             goes on to ret_from_fork_linux26)
 # Then, for every gdb thread, the pc and function of its frames #0 and #1.
 import gdb
 
@@ -26,20 +28,20 @@ def mem(addr):
 
 
 def saved_state(model, task, sp):
-    """(ret_addr, resume, caller) of a switched-out task."""
+    """(ret_addr, resume, caller, fork) of a switched-out task."""
     ret = mem(sp + u64("&((struct inactive_task_frame *)0)->ret_addr")) if model == "linux" else 0
     if model == "linux":
-        return ret, ret, 0
+        return ret, ret, 0, 0
     if model == "linux26":
         never_ran = (u64(task + "->thread_info.flags") >> TIF_FORK) & 1
-        return 0, 0, 0 if never_ran else mem(mem(sp) + 8)
+        return 0, 0, 0 if never_ran else mem(mem(sp) + 8), never_ran
     if model == "xv6":
         ctx = "((struct context *)%d)" % sp
         rip, rbp = u64(ctx + "->rip"), u64(ctx + "->rbp")
-        return 0, rip, mem(rbp + 8) if rbp else 0
+        return 0, rip, mem(rbp + 8) if rbp else 0, 0
     label = task + "->thread.label"
     pc, lsp = u64(label + ".pc"), u64(label + ".sp")
-    return 0, pc, mem(lsp + 8) if pc == u64("(unsigned long)&resume_return") else 0
+    return 0, pc, mem(lsp + 8) if pc == u64("(unsigned long)&resume_return") else 0, 0
 
 
 def walk():
@@ -59,9 +61,9 @@ def walk():
         flags = int(gdb.parse_and_eval(task + "->flags"))
         sp = u64(task + "->thread.sp")
         stack = u64("(unsigned long)" + task + "->stack")
-        ret, resume, caller = saved_state(model, task, sp) if stack and not on_cpu else (0, 0, 0)
-        print("TASK pid=%d cpu=%d on_cpu=%d flags=0x%x sp=0x%x ret_addr=0x%x resume=0x%x caller=0x%x comm=%s" %
-              (pid, cpu, on_cpu, flags, sp, ret, resume, caller, comm))
+        ret, resume, caller, fork = saved_state(model, task, sp) if stack and not on_cpu else (0, 0, 0, 0)
+        print("TASK pid=%d cpu=%d on_cpu=%d flags=0x%x sp=0x%x ret_addr=0x%x resume=0x%x caller=0x%x fork=%d comm=%s" %
+              (pid, cpu, on_cpu, flags, sp, ret, resume, caller, fork, comm))
         node = u64(task + "->tasks.next")
         seen += 1
 

@@ -24,7 +24,7 @@
  *
  * The statement is a jump to its instructions, which jump back to its end:
  * they sit out of line, in subsection 1 of __schedule's section (after the
- * functions of sched.c, still between __sched_text_start and _end), as two
+ * functions of sched.c, before __sched_text_end), as two
  * routines with their own symbols, sizes and unwind rules: linux26_switch_to
  * (the start, prev in RDI and next in RSI: where a debugger sees a switch
  * begin) and thread_return. In 2.6 they were inline and thread_return a label

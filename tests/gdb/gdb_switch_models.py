@@ -23,6 +23,12 @@ Under linux26 a second stop, just after the fourth wake_up_new_task, has tasks
 that never ran: frame #0 thread_return too, and the backtrace ends at frame
 #1 with PC 0 (thread_return's CFI reads the 0 that starts their fork_frame),
 not with a read of unmapped memory.
+And inside each model's switch routine, stopped at its first call (the xv6
+scheduler thread's, which is no gdb thread, come later) and
+stepped over its pushes (RSP still on prev's stack): gdb's frame #1 is the
+return address the routine was entered with, read by gdb at the breakpoint
+([RSP]; linux26, entered by a jump: [RBP + 8]). That needs the routines' own
+unwind rules: gdb's guess from the prologue took a pushed register for it.
 The saved state comes from walk_tasks.py: gdb reading the task list and each
 model's structures with the kernel's DWARF types, not the stub's registers.
   gdb_switch_models.py SWITCHYARD KERNEL MODEL...
@@ -111,7 +117,31 @@ def check(model, stop=SLEEPING):
     return "%s: %d switched-out tasks, frame #1 checked for %d" % (model, checked, resumed)
 
 
-results = [check(m) for m in models]
+# The routine each model's switch starts with, what gives its return address at
+# entry, and how many instructions save the registers.
+IN_SWITCH = {"linux": ("__switch_to_asm", "$rsp", 6), "xv6": ("swtch", "$rsp", 6),
+             "solaris": ("resume", "$rsp", 10), "linux26": ("linux26_switch_to", "$rbp + 8", 3)}
+
+
+def check_in_switch(model):
+    routine, entry, pushes = IN_SWITCH[model]
+    machine = Machine(sy, kernel, "switch=%s sleeper 3" % model)
+    out = machine.gdb(["break " + routine, "continue",
+                       'printf "ENTRY 0x%%lx\\n", *(unsigned long *)(%s)' % entry, "stepi %d" % pushes,
+                       "python f = gdb.newest_frame(); print('FRAMES 0x%x %s 0x%x %s' % "
+                       "(f.pc(), f.name(), f.older().pc(), f.older().name()))", "bt 3", "kill"])
+    m, f = re.search(r"^ENTRY (0x[0-9a-f]+)$", out, re.M), re.search(r"^FRAMES (\S+) (\S+) (\S+) (\S+)$", out, re.M)
+    if not m or not f:
+        fail("%s: gdb did not stop in %s and step over its pushes" % (model, routine), out)
+    if f.group(2) != routine or not inside(routine, int(f.group(1), 16)):
+        fail("%s: %d steps into %s gdb is at %s in %s" % (model, pushes, routine, f.group(1), f.group(2)), out)
+    if f.group(3) != m.group(1) or f.group(4) == "None":
+        fail("%s: %d steps into %s frame #1 is %s (%s), entered with return address %s" %
+             (model, pushes, routine, f.group(3), f.group(4), m.group(1)), out)
+    return "%s: frame #1 from inside %s is %s" % (model, routine, f.group(4))
+
+
+results = [check(m) for m in models] + [check_in_switch(m) for m in models]
 if "linux26" in models:
     results.append(check("linux26", FORKED))
 print("ok: " + "; ".join(results))

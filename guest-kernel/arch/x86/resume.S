@@ -15,6 +15,8 @@
     movq %r14, LABEL_R14(\lbl)
     movq %r15, LABEL_R15(\lbl)
     pushq %rbp                              /* the frame tracebacks start from */
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbp, 0
     movq %rsp, %rbp
     movq %rsp, LABEL_SP(\lbl)
     movq \retaddr, LABEL_PC(\lbl)
@@ -46,10 +48,14 @@
  * queue locked, t's address space loaded. RDI = prev (Solaris takes it from
  * curthread), RSI = t. Saves prev in its label_t with resume_return as the PC,
  * runs t. Returns (through resume_return) when some CPU resumes prev, with
- * RAX = the thread that CPU ran before. */
+ * RAX = the thread that CPU ran before. Both stacks hold SAVE_REGS' frame at
+ * RSP while RSP is switched: the unwind rules (CFA = RSP + 16) take a
+ * debugger stopped in here into whichever thread's caller the CPU's stack
+ * belongs to. */
     .globl resume
     .type resume, @function
 resume:
+    .cfi_startproc
     leaq resume_return(%rip), %r11
     leaq TASK_label(%rdi), %rax
     SAVE_REGS %rax, %r11
@@ -64,7 +70,9 @@ resume:
     call __switch_to                        /* current = t, TSS.RSP0, FS/GS, FPU; RAX = prev */
     RESTORE_REGS %r11
     pushq LABEL_PC(%r11)                    /* the return address for spl0() */
+    .cfi_adjust_cfa_offset 8
     jmp spl0
+    .cfi_endproc
     .size resume, . - resume
 
 /* Where a thread that switched out through resume() continues: spl0's ret
@@ -93,10 +101,13 @@ resume_return:
     .globl resume_from_zombie
     .type resume_from_zombie, @function
 resume_from_zombie:
+    .cfi_startproc
     movq %rdi, %r13                         /* prev */
     movq %rsi, %r12                         /* t */
     leaq TASK_label(%r12), %r11
     movq LABEL_SP(%r11), %rsp               /* switch to t's stack */
+    .cfi_def_cfa_offset 16                  /* t's SAVE_REGS frame: its RBP, its return into resume()'s caller */
+    .cfi_offset %rbp, -16
     movq TASK_stack_canary(%r12), %rbx
     movq %rbx, %gs:PCPU_stack_canary
     movq %r13, %rdi
@@ -108,7 +119,9 @@ resume_from_zombie:
     movq %r13, %rax
     RESTORE_REGS %r11
     pushq LABEL_PC(%r11)
+    .cfi_adjust_cfa_offset 8
     jmp spl0
+    .cfi_endproc
     .size resume_from_zombie, . - resume_from_zombie
 
 /* int spl0(void) in Solaris: lower the interrupt priority level to 0, with

@@ -69,7 +69,13 @@ std::vector<Thread> read_threads(debug::Debugger& d) {
         for (const debug::CpuView& v : model.cpus)
             if (v.kcpu && int(*v.kcpu) == task.cpu) t.core = int(v.index);
         t.cr3 = tv.cr3;
-        if (tv.on_cpu >= 0 && !tv.switched_out) {
+        // A task being switched to, once the CPU's RSP is in its stack (from
+        // the load of next's RSP to the ret that ends the switch), runs on
+        // that CPU too: it gets the CPU's registers, so that a stop there
+        // names a thread and gdb unwinds the stack the CPU is on. (prev, its
+        // frame saved, is switched out from that instruction on.)
+        const bool switching_in = tv.switched_out && tv.on_cpu >= 0 && tv.rsp_cpu == tv.on_cpu;
+        if (tv.on_cpu >= 0 && (!tv.switched_out || switching_in)) {
             const Cpu& c = m.cpu(unsigned(tv.on_cpu));
             t.cpu = tv.on_cpu;
             t.core = tv.on_cpu;

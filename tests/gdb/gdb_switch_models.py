@@ -29,6 +29,11 @@ stepped over its pushes (RSP still on prev's stack): gdb's frame #1 is the
 return address the routine was entered with, read by gdb at the breakpoint
 ([RSP]; linux26, entered by a jump: [RBP + 8]). That needs the routines' own
 unwind rules: gdb's guess from the prologue took a pushed register for it.
+And a breakpoint in __switch_to (linux, linux26, solaris: called with RSP
+already on next's stack) stops, in the thread of next (RSI), whose frame #1
+is the return address at [RSP]: the stub gives the CPU to the task being
+switched to once RSP is in its stack (before, no thread had that CPU, the
+stop named none, and gdb resumed silently past every hit).
 The saved state comes from walk_tasks.py: gdb reading the task list and each
 model's structures with the kernel's DWARF types, not the stub's registers.
   gdb_switch_models.py SWITCHYARD KERNEL MODEL...
@@ -141,7 +146,27 @@ def check_in_switch(model):
     return "%s: frame #1 from inside %s is %s" % (model, routine, f.group(4))
 
 
+def check_switch_to(model):
+    machine = Machine(sy, kernel, "switch=%s sleeper 3" % model)
+    out = machine.gdb(["break __switch_to", "ignore 1 3", "continue",
+                       'printf "NEXT %d\\n", ((struct task_struct *)$rsi)->pid',
+                       'printf "ENTRY 0x%lx\\n", *(unsigned long *)$rsp',
+                       "python t = gdb.selected_thread(); f = gdb.newest_frame().older(); "
+                       "print('STOPPED %d 0x%x' % (t.ptid[1] or t.ptid[2], f.pc()))", "bt 3", "kill"])
+    n, e = re.search(r"^NEXT (\d+)$", out, re.M), re.search(r"^ENTRY (0x[0-9a-f]+)$", out, re.M)
+    st = re.search(r"^STOPPED (\d+) (0x[0-9a-f]+)$", out, re.M)
+    if "hit Breakpoint 1, __switch_to" not in out or not (n and e and st):
+        fail("%s: gdb did not stop at the fourth call of __switch_to" % model, out)
+    if int(st.group(1)) != int(n.group(1)) + 1:
+        fail("%s: the stop in __switch_to is thread %s, next is pid %s (thread %d)" %
+             (model, st.group(1), n.group(1), int(n.group(1)) + 1), out)
+    if st.group(2) != e.group(1):
+        fail("%s: frame #1 from __switch_to is %s, [RSP] is %s" % (model, st.group(2), e.group(1)), out)
+    return "%s: __switch_to stops in next's thread (pid %s)" % (model, n.group(1))
+
+
 results = [check(m) for m in models] + [check_in_switch(m) for m in models]
+results += [check_switch_to(m) for m in models if m != "xv6"]
 if "linux26" in models:
     results.append(check("linux26", FORKED))
 print("ok: " + "; ".join(results))

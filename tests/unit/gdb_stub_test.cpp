@@ -25,6 +25,7 @@
 #include "registers.h"
 #include "stub.h"
 #include "tcp.h"
+#include "threads.h"
 
 using namespace sy;
 
@@ -326,6 +327,27 @@ TEST_CASE("gdb stub: switch=linux26: a sleeping task resumes at thread_return wi
     for (int n = 0; n < 3; ++n) REQUIRE(r.run("vCont;c").rfind("T05", 0) == 0);
     CHECK(r.cmd("z0," + r.addr_of("schedule_timeout") + ",1") == "OK");
     check_resume_registers(r, false);
+}
+
+TEST_CASE("gdb stub: at the ret that ends a switch the CPU is next's thread, with the CPU's registers") {
+    // From the load of next's RSP on, current_task still names prev (saved by
+    // then) and next's frame is being popped: the CPU belongs to next, or a
+    // stop there would name no thread (gdb then ignores a breakpoint hit).
+    for (const char* model : {"linux", "linux26", "solaris"}) {
+        INFO("switch=", model);
+        GdbRig r(2, std::string("switch=") + model + " sleeper 3");
+        for (int n = 0; n < 12; ++n) {
+            debug::Stop s = r.d->run_to_switch();
+            REQUIRE(s.kind == debug::StopKind::Switch);
+            const int next = r.d->switches().log().back().next_pid;
+            const std::vector<gdb::Thread> ts = gdb::read_threads(*r.d);
+            const gdb::Thread* t = gdb::thread_on_cpu(ts, s.cpu);
+            REQUIRE(t != nullptr);
+            CHECK(t->pid == next);
+            CHECK(t->regs.get(gdb::register_number("rip")) == r.m->cpu(s.cpu).s.rip);
+            CHECK(t->regs.get(gdb::register_number("rsp")) == r.m->cpu(s.cpu).s.gpr[RSP]);
+        }
+    }
 }
 
 TEST_CASE("gdb stub: memory through the thread's address space, never faulting: E14 where nothing is mapped") {

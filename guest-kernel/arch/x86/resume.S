@@ -36,6 +36,25 @@
     movq LABEL_R15(\scratch), %r15
 .endm
 
+/* Unwind rules once on t's stack: t's non-volatile registers are in its
+ * label_t until RESTORE_REGS loads them, not in the registers (which hold
+ * prev's, or scratch values), so a debugger says "not saved" rather than show
+ * prev's values as t's caller's. RBP's rule (the SAVE_REGS frame) holds. */
+.macro UNSAVED_UNTIL_RESTORE_REGS
+    .cfi_undefined %rbx
+    .cfi_undefined %r12
+    .cfi_undefined %r13
+    .cfi_undefined %r14
+    .cfi_undefined %r15
+.endm
+.macro SAVED_AGAIN
+    .cfi_same_value %rbx
+    .cfi_same_value %r12
+    .cfi_same_value %r13
+    .cfi_same_value %r14
+    .cfi_same_value %r15
+.endm
+
     /* gcc writes the C files' unwind tables to .debug_frame
      * (-fno-asynchronous-unwind-tables); these go beside them. */
     .cfi_sections .debug_frame
@@ -61,14 +80,18 @@ resume:
     SAVE_REGS %rax, %r11
     movq %rdi, %r13                         /* prev: r12/r13 are saved, free */
     movq %rsi, %r12                         /* t */
+    .cfi_undefined %r12                     /* (in the label_t, not in a register) */
+    .cfi_undefined %r13
     leaq TASK_label(%r12), %r11
     movq LABEL_SP(%r11), %rsp               /* switch to t's stack */
+    UNSAVED_UNTIL_RESTORE_REGS
     movq TASK_stack_canary(%r12), %rbx      /* and to its stack canary */
     movq %rbx, %gs:PCPU_stack_canary
     movq %r13, %rdi
     movq %r12, %rsi
     call __switch_to                        /* current = t, TSS.RSP0, FS/GS, FPU; RAX = prev */
     RESTORE_REGS %r11
+    SAVED_AGAIN
     pushq LABEL_PC(%r11)                    /* the return address for spl0() */
     .cfi_adjust_cfa_offset 8
     jmp spl0
@@ -104,10 +127,13 @@ resume_from_zombie:
     .cfi_startproc
     movq %rdi, %r13                         /* prev */
     movq %rsi, %r12                         /* t */
+    .cfi_undefined %r12
+    .cfi_undefined %r13
     leaq TASK_label(%r12), %r11
     movq LABEL_SP(%r11), %rsp               /* switch to t's stack */
     .cfi_def_cfa_offset 16                  /* t's SAVE_REGS frame: its RBP, its return into resume()'s caller */
     .cfi_offset %rbp, -16
+    UNSAVED_UNTIL_RESTORE_REGS
     movq TASK_stack_canary(%r12), %rbx
     movq %rbx, %gs:PCPU_stack_canary
     movq %r13, %rdi
@@ -118,6 +144,7 @@ resume_from_zombie:
     call resume_reap_zombie                 /* free prev's stack */
     movq %r13, %rax
     RESTORE_REGS %r11
+    SAVED_AGAIN
     pushq LABEL_PC(%r11)
     .cfi_adjust_cfa_offset 8
     jmp spl0

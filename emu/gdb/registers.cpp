@@ -177,8 +177,9 @@ RegisterValues frame_registers(const SavedFrame& f) {
     RegisterValues v;
     v.set(kRip, f.rip);
     v.set(kRsp, f.rsp);
-    v.set(kRbx, f.rbx);
     v.set(kRbp, f.rbp);
+    if (!f.callee_saved) return v;
+    v.set(kRbx, f.rbx);
     v.set(kR8 + 4, f.r12);
     v.set(kR8 + 5, f.r13);
     v.set(kR8 + 6, f.r14);

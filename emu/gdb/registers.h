@@ -57,6 +57,7 @@ RegisterValues cpu_registers(const Cpu& c);
 // from the frame; everything else unavailable.
 struct SavedFrame {
     u64 rip = 0, rsp = 0, rbx = 0, rbp = 0, r12 = 0, r13 = 0, r14 = 0, r15 = 0;
+    bool callee_saved = true;  // false: rbx and r12-r15 unavailable too (linux26 keeps none of them)
 };
 RegisterValues frame_registers(const SavedFrame& f);
 

@@ -69,7 +69,13 @@ std::vector<Thread> read_threads(debug::Debugger& d) {
         for (const debug::CpuView& v : model.cpus)
             if (v.kcpu && int(*v.kcpu) == task.cpu) t.core = int(v.index);
         t.cr3 = tv.cr3;
-        if (tv.on_cpu >= 0 && !tv.switched_out) {
+        // A task being switched to, once the CPU's RSP is in its stack (from
+        // the load of next's RSP to the ret that ends the switch), runs on
+        // that CPU too: it gets the CPU's registers, so that a stop there
+        // names a thread and gdb unwinds the stack the CPU is on. (prev, its
+        // frame saved, is switched out from that instruction on.)
+        const bool switching_in = tv.switched_out && tv.on_cpu >= 0 && tv.rsp_cpu == tv.on_cpu;
+        if (tv.on_cpu >= 0 && (!tv.switched_out || switching_in)) {
             const Cpu& c = m.cpu(unsigned(tv.on_cpu));
             t.cpu = tv.on_cpu;
             t.core = tv.on_cpu;
@@ -77,7 +83,17 @@ std::vector<Thread> read_threads(debug::Debugger& d) {
             t.regs = cpu_registers(c);
         } else if (tv.frames.frame) {
             const guest::InactiveFrame& f = *tv.frames.frame;
-            t.regs = frame_registers({f.ret_addr, f.sp_after(desc), f.rbx, f.rbp, f.r12, f.r13, f.r14, f.r15});
+            SavedFrame s{f.ret_addr, f.sp_after(desc), f.rbx, f.rbp, f.r12, f.r13, f.r14, f.r15};
+            if (k->switch_model() == SY_SWITCH_LINUX26) {
+                // 2.6 keeps only RBP and RFLAGS at thread.sp (popped after
+                // thread_return). At thread_return RBP is the task itself
+                // (the switching CPU's SAVE_CONTEXT moved next there) and the
+                // callee-saved registers are whatever __switch_to left: gdb
+                // finds the task's own in __schedule's frame by unwinding.
+                s.rbp = task.addr;
+                s.callee_saved = false;
+            }
+            t.regs = frame_registers(s);
         }
         t.extra = t.state + ", cpu " + std::to_string(t.core);
         if (tv.frames.never_ran) t.extra += ", never ran";

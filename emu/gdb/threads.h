@@ -8,8 +8,9 @@
 //   - a processor (no descriptor): its index + 1.
 // Registers (registers.h): a task on a CPU has that CPU's; a switched-out task
 // has what its inactive_task_frame gives back when it resumes (and a task that
-// never ran, what its fork_frame's frame gives: rip = ret_from_fork); the rest
-// unavailable. Memory is read and written through the thread's address space.
+// never ran, what its fork_frame's frame gives: rip = ret_from_fork), or what
+// the boot's other switch model saved (linux26: only rip = thread_return, rsp
+// and rbp); the rest unavailable. Memory is read and written through the thread's address space.
 #pragma once
 #include <optional>
 #include <string>

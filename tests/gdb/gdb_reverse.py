@@ -13,51 +13,23 @@ equal those recorded at the first hit.
   gdb_reverse.py SWITCHYARD KERNEL
 """
 import re
-import subprocess
 import sys
+
+from stockgdb import Machine, fail
 
 sy, kernel = sys.argv[1], sys.argv[2]
 N = 12
 
-
-def fail(msg, out=""):
-    print("FAIL: " + msg)
-    if out:
-        print(out[-6000:])
-    sys.exit(1)
-
-
-machine = subprocess.Popen([sy, "run", kernel, "--smp", "2", "--append", "sleeper 3", "--serial", "null",
-                            "--input", "none", "-S", "-gdb", "tcp::0"],
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-port = None
-for line in machine.stderr:
-    m = re.search(r"gdb stub listening on tcp:[^:]*:(\d+)", line)
-    if m:
-        port = m.group(1)
-        break
-if not port:
-    machine.kill()
-    fail("switchyard did not say where its stub listens")
-
+machine = Machine(sy, kernel, "sleeper 3")
 REGS = "info registers rip rsp rbp rax rbx rcx rdx rsi rdi r8 r9 r10 r11 r12 r13 r14 r15 eflags"
-cmds = ["file " + kernel, "target remote :" + port, "break schedule_timeout", "continue",
-        "echo MARK first\\n", REGS, "continue", "echo MARK at 0\\n", REGS]
+cmds = ["break schedule_timeout", "continue", "echo MARK first\\n", REGS, "continue", "echo MARK at 0\\n", REGS]
 for k in range(1, N + 1):
     cmds += ["stepi", "echo MARK at %d\\n" % k, REGS]
 for k in range(N - 1, -1, -1):
     cmds += ["reverse-stepi", "echo MARK back %d\\n" % k, REGS]
 cmds += ["reverse-continue", "echo MARK revcont\\n", REGS, "kill"]
-args = ["gdb", "-batch", "-nx"]
-for c in cmds:
-    args += ["-ex", c]
-try:
-    g = subprocess.run(args, capture_output=True, text=True, timeout=240)
-except subprocess.TimeoutExpired:
-    machine.kill()
-    fail("gdb did not finish")
-out = g.stdout + g.stderr
-machine.communicate(timeout=60)
+out = machine.gdb(cmds)
+tail = 6000
 
 states = {}
 for m in re.finditer(r"^MARK (.*)\n((?:(?!MARK ).*\n)*)", out, re.M):
@@ -65,14 +37,14 @@ for m in re.finditer(r"^MARK (.*)\n((?:(?!MARK ).*\n)*)", out, re.M):
     states[m.group(1)] = regs
 for need in ["first", "at 0", "revcont"] + ["at %d" % k for k in range(1, N + 1)] + ["back %d" % k for k in range(N)]:
     if len(states.get(need, {})) < 18:
-        fail("no registers recorded at '%s'" % need, out)
+        fail("no registers recorded at '%s'" % need, out, tail)
 if states["at 0"]["rip"] == states["at %d" % N]["rip"] and states["at 0"]["rsp"] == states["at %d" % N]["rsp"]:
-    fail("stepi did not move the machine", out)
+    fail("stepi did not move the machine", out, tail)
 for k in range(N):
     if states["back %d" % k] != states["at %d" % k]:
         diff = {r: (states["at %d" % k][r], states["back %d" % k].get(r)) for r in states["at %d" % k]
                 if states["at %d" % k][r] != states["back %d" % k].get(r)}
-        fail("after reverse-stepi to step %d the registers differ from the forward run's: %s" % (k, diff), out)
+        fail("after reverse-stepi to step %d the registers differ from the forward run's: %s" % (k, diff), out, tail)
 if states["revcont"] != states["first"]:
-    fail("reverse-continue did not come back to the first hit of schedule_timeout", out)
+    fail("reverse-continue did not come back to the first hit of schedule_timeout", out, tail)
 print("gdb_reverse.py: ok: %d reverse-steps and a reverse-continue matched the forward run" % N)

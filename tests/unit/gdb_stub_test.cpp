@@ -25,6 +25,7 @@
 #include "registers.h"
 #include "stub.h"
 #include "tcp.h"
+#include "threads.h"
 
 using namespace sy;
 
@@ -230,6 +231,64 @@ TEST_CASE("gdb stub: a third-party kernel (no descriptor): threads are the CPUs,
     CHECK(reg(r.cmd("g"), "rip") == r.m->cpu(1).s.rip);
 }
 
+// Each switched-out user task: predict its registers from `g`, then run until
+// a CPU switches back to it and compare with what that CPU holds. Under
+// linux26 only rip, rsp and rbp are known (the rest is __schedule's business,
+// in its frame): rbp is the task itself, SAVE_CONTEXT's `movq %rsi, %rbp`.
+static void check_resume_registers(GdbRig& r, bool callee_saved) {
+    std::vector<guest::Task> tasks = guest::read_tasks(*r.k);
+    struct Prediction {
+        int pid;
+        u64 addr, rip, rsp, rbx, rbp, r12, r13, r14, r15;
+    };
+    std::vector<Prediction> predicted;
+    for (const guest::Task& t : tasks) {
+        if (t.current_on || t.pid == 0 || t.exit_state) continue;
+        CHECK(r.cmd("Hg" + gdb::hex_number(u64(t.pid) + 1)) == "OK");
+        const std::string g = r.cmd("g");
+        CHECK(unavailable(g, "rax"));
+        CHECK(unavailable(g, "cr3"));
+        CHECK(unavailable(g, "xmm0"));
+        CHECK_FALSE(unavailable(g, "rip"));
+        for (const char* n : {"rbx", "r12", "r13", "r14", "r15"}) CHECK(unavailable(g, n) == !callee_saved);
+        if (callee_saved)
+            predicted.push_back({t.pid, t.addr, reg(g, "rip"), reg(g, "rsp"), reg(g, "rbx"), reg(g, "rbp"), reg(g, "r12"),
+                                 reg(g, "r13"), reg(g, "r14"), reg(g, "r15")});
+        else
+            predicted.push_back({t.pid, t.addr, reg(g, "rip"), reg(g, "rsp"), 0, reg(g, "rbp"), 0, 0, 0, 0});
+        // p agrees with g.
+        CHECK(r.cmd("p" + gdb::hex_number(u64(gdb::register_number("rax")))) == std::string(16, 'x'));
+    }
+    REQUIRE(predicted.size() >= 3);
+    int confirmed = 0;
+    for (int n = 0; n < 400 && confirmed < int(predicted.size()); ++n) {
+        debug::Stop s = r.d->run_to_switch();
+        REQUIRE(s.kind == debug::StopKind::Switch);
+        const int next = r.d->switches().log().back().next_pid;
+        auto it = std::find_if(predicted.begin(), predicted.end(), [&](const Prediction& p) { return p.pid == next; });
+        r.d->step(s.cpu);
+        if (it == predicted.end() || it->rip == 0) continue;
+        const Cpu& c = r.m->cpu(s.cpu);
+        INFO("pid ", next);
+        CHECK(c.s.rip == it->rip);
+        CHECK(c.s.gpr[RSP] == it->rsp);
+        CHECK(c.s.gpr[RBP] == it->rbp);
+        if (callee_saved) {
+            CHECK(c.s.gpr[RBX] == it->rbx);
+            CHECK(c.s.gpr[R12] == it->r12);
+            CHECK(c.s.gpr[R13] == it->r13);
+            CHECK(c.s.gpr[R14] == it->r14);
+            CHECK(c.s.gpr[R15] == it->r15);
+        } else {
+            CHECK(c.s.rip == *r.k->symbols().address_of("thread_return"));
+            CHECK(c.s.gpr[RBP] == it->addr);
+        }
+        it->rip = 0;
+        ++confirmed;
+    }
+    CHECK(confirmed == int(predicted.size()));
+}
+
 TEST_CASE("gdb stub: every task is a thread, a switched-out task's registers are what the CPU resumes it with") {
     GdbRig r(2);
     const std::string bp = "Z0," + r.addr_of("schedule_timeout") + ",1";
@@ -259,48 +318,36 @@ TEST_CASE("gdb stub: every task is a thread, a switched-out task's registers are
     CHECK(xml[0] == 'l');
     CHECK(xml.find("<thread id=\"" + gdb::hex_number(tid) + "\" core=\"" + std::to_string(core) + "\"") != std::string::npos);
 
-    // Each switched-out user task: predict from `g`, then run until it resumes.
-    struct Prediction {
-        int pid;
-        u64 rip, rsp, rbx, rbp, r12, r13, r14, r15;
-    };
-    std::vector<Prediction> predicted;
-    for (const guest::Task& t : tasks) {
-        if (t.current_on || t.pid == 0 || t.exit_state) continue;
-        CHECK(r.cmd("Hg" + gdb::hex_number(u64(t.pid) + 1)) == "OK");
-        const std::string g = r.cmd("g");
-        CHECK(unavailable(g, "rax"));
-        CHECK(unavailable(g, "cr3"));
-        CHECK(unavailable(g, "xmm0"));
-        CHECK_FALSE(unavailable(g, "rip"));
-        predicted.push_back({t.pid, reg(g, "rip"), reg(g, "rsp"), reg(g, "rbx"), reg(g, "rbp"), reg(g, "r12"),
-                             reg(g, "r13"), reg(g, "r14"), reg(g, "r15")});
-        // p agrees with g.
-        CHECK(r.cmd("p" + gdb::hex_number(u64(gdb::register_number("rax")))) == std::string(16, 'x'));
+    check_resume_registers(r, true);
+}
+
+TEST_CASE("gdb stub: switch=linux26: a sleeping task resumes at thread_return with rsp = thread.sp, rbp = itself") {
+    GdbRig r(2, "switch=linux26 sleeper 3");
+    CHECK(r.cmd("Z0," + r.addr_of("schedule_timeout") + ",1") == "OK");
+    for (int n = 0; n < 3; ++n) REQUIRE(r.run("vCont;c").rfind("T05", 0) == 0);
+    CHECK(r.cmd("z0," + r.addr_of("schedule_timeout") + ",1") == "OK");
+    check_resume_registers(r, false);
+}
+
+TEST_CASE("gdb stub: at the ret that ends a switch the CPU is next's thread, with the CPU's registers") {
+    // From the load of next's RSP on, current_task still names prev (saved by
+    // then) and next's frame is being popped: the CPU belongs to next, or a
+    // stop there would name no thread (gdb then ignores a breakpoint hit).
+    for (const char* model : {"linux", "linux26", "solaris"}) {
+        INFO("switch=", model);
+        GdbRig r(2, std::string("switch=") + model + " sleeper 3");
+        for (int n = 0; n < 12; ++n) {
+            debug::Stop s = r.d->run_to_switch();
+            REQUIRE(s.kind == debug::StopKind::Switch);
+            const int next = r.d->switches().log().back().next_pid;
+            const std::vector<gdb::Thread> ts = gdb::read_threads(*r.d);
+            const gdb::Thread* t = gdb::thread_on_cpu(ts, s.cpu);
+            REQUIRE(t != nullptr);
+            CHECK(t->pid == next);
+            CHECK(t->regs.get(gdb::register_number("rip")) == r.m->cpu(s.cpu).s.rip);
+            CHECK(t->regs.get(gdb::register_number("rsp")) == r.m->cpu(s.cpu).s.gpr[RSP]);
+        }
     }
-    REQUIRE(predicted.size() >= 3);
-    int confirmed = 0;
-    for (int n = 0; n < 400 && confirmed < int(predicted.size()); ++n) {
-        debug::Stop s = r.d->run_to_switch();
-        REQUIRE(s.kind == debug::StopKind::Switch);
-        const int next = r.d->switches().log().back().next_pid;
-        auto it = std::find_if(predicted.begin(), predicted.end(), [&](const Prediction& p) { return p.pid == next; });
-        r.d->step(s.cpu);
-        if (it == predicted.end() || it->rip == 0) continue;
-        const Cpu& c = r.m->cpu(s.cpu);
-        INFO("pid ", next);
-        CHECK(c.s.rip == it->rip);
-        CHECK(c.s.gpr[RSP] == it->rsp);
-        CHECK(c.s.gpr[RBX] == it->rbx);
-        CHECK(c.s.gpr[RBP] == it->rbp);
-        CHECK(c.s.gpr[R12] == it->r12);
-        CHECK(c.s.gpr[R13] == it->r13);
-        CHECK(c.s.gpr[R14] == it->r14);
-        CHECK(c.s.gpr[R15] == it->r15);
-        it->rip = 0;
-        ++confirmed;
-    }
-    CHECK(confirmed == int(predicted.size()));
 }
 
 TEST_CASE("gdb stub: memory through the thread's address space, never faulting: E14 where nothing is mapped") {

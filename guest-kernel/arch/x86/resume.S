@@ -15,6 +15,8 @@
     movq %r14, LABEL_R14(\lbl)
     movq %r15, LABEL_R15(\lbl)
     pushq %rbp                              /* the frame tracebacks start from */
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbp, 0
     movq %rsp, %rbp
     movq %rsp, LABEL_SP(\lbl)
     movq \retaddr, LABEL_PC(\lbl)
@@ -34,6 +36,28 @@
     movq LABEL_R15(\scratch), %r15
 .endm
 
+/* Unwind rules once on t's stack: t's non-volatile registers are in its
+ * label_t until RESTORE_REGS loads them, not in the registers (which hold
+ * prev's, or scratch values), so a debugger says "not saved" rather than show
+ * prev's values as t's caller's. RBP's rule (the SAVE_REGS frame) holds. */
+.macro UNSAVED_UNTIL_RESTORE_REGS
+    .cfi_undefined %rbx
+    .cfi_undefined %r12
+    .cfi_undefined %r13
+    .cfi_undefined %r14
+    .cfi_undefined %r15
+.endm
+.macro SAVED_AGAIN
+    .cfi_same_value %rbx
+    .cfi_same_value %r12
+    .cfi_same_value %r13
+    .cfi_same_value %r14
+    .cfi_same_value %r15
+.endm
+
+    /* gcc writes the C files' unwind tables to .debug_frame
+     * (-fno-asynchronous-unwind-tables); these go beside them. */
+    .cfi_sections .debug_frame
     /* With the scheduler's code, like Solaris' swtch.s: a debugger's "is this
      * task in the scheduler" covers resume_return. */
     .section .sched.text, "ax"
@@ -43,35 +67,52 @@
  * queue locked, t's address space loaded. RDI = prev (Solaris takes it from
  * curthread), RSI = t. Saves prev in its label_t with resume_return as the PC,
  * runs t. Returns (through resume_return) when some CPU resumes prev, with
- * RAX = the thread that CPU ran before. */
+ * RAX = the thread that CPU ran before. Both stacks hold SAVE_REGS' frame at
+ * RSP while RSP is switched: the unwind rules (CFA = RSP + 16) take a
+ * debugger stopped in here into whichever thread's caller the CPU's stack
+ * belongs to. */
     .globl resume
     .type resume, @function
 resume:
+    .cfi_startproc
     leaq resume_return(%rip), %r11
     leaq TASK_label(%rdi), %rax
     SAVE_REGS %rax, %r11
     movq %rdi, %r13                         /* prev: r12/r13 are saved, free */
     movq %rsi, %r12                         /* t */
+    .cfi_undefined %r12                     /* (in the label_t, not in a register) */
+    .cfi_undefined %r13
     leaq TASK_label(%r12), %r11
     movq LABEL_SP(%r11), %rsp               /* switch to t's stack */
+    UNSAVED_UNTIL_RESTORE_REGS
     movq TASK_stack_canary(%r12), %rbx      /* and to its stack canary */
     movq %rbx, %gs:PCPU_stack_canary
     movq %r13, %rdi
     movq %r12, %rsi
     call __switch_to                        /* current = t, TSS.RSP0, FS/GS, FPU; RAX = prev */
     RESTORE_REGS %r11
+    SAVED_AGAIN
     pushq LABEL_PC(%r11)                    /* the return address for spl0() */
+    .cfi_adjust_cfa_offset 8
     jmp spl0
+    .cfi_endproc
     .size resume, . - resume
 
 /* Where a thread that switched out through resume() continues: spl0's ret
  * lands here with RSP = label.sp. Remove the frame SAVE_REGS made (RBP is
- * already the caller's, from the label_t) and return from resume(). */
+ * already the caller's, from the label_t) and return from resume(). Its
+ * unwind rules say where that frame is, so that a debugger's backtrace of a
+ * sleeping thread goes from here to resume()'s caller. */
     .globl resume_return
     .type resume_return, @function
 resume_return:
+    .cfi_startproc
+    .cfi_def_cfa %rsp, 16                   /* [label.sp + 8]: the return into resume()'s caller */
+    .cfi_offset %rbp, -16                   /* [label.sp]: the caller's RBP */
     addq $8, %rsp
+    .cfi_def_cfa_offset 8
     ret
+    .cfi_endproc
     .size resume_return, . - resume_return
 
 /* struct task_struct *resume_from_zombie(struct task_struct *prev, struct task_struct *t)
@@ -83,10 +124,16 @@ resume_return:
     .globl resume_from_zombie
     .type resume_from_zombie, @function
 resume_from_zombie:
+    .cfi_startproc
     movq %rdi, %r13                         /* prev */
     movq %rsi, %r12                         /* t */
+    .cfi_undefined %r12
+    .cfi_undefined %r13
     leaq TASK_label(%r12), %r11
     movq LABEL_SP(%r11), %rsp               /* switch to t's stack */
+    .cfi_def_cfa_offset 16                  /* t's SAVE_REGS frame: its RBP, its return into resume()'s caller */
+    .cfi_offset %rbp, -16
+    UNSAVED_UNTIL_RESTORE_REGS
     movq TASK_stack_canary(%r12), %rbx
     movq %rbx, %gs:PCPU_stack_canary
     movq %r13, %rdi
@@ -97,8 +144,11 @@ resume_from_zombie:
     call resume_reap_zombie                 /* free prev's stack */
     movq %r13, %rax
     RESTORE_REGS %r11
+    SAVED_AGAIN
     pushq LABEL_PC(%r11)
+    .cfi_adjust_cfa_offset 8
     jmp spl0
+    .cfi_endproc
     .size resume_from_zombie, . - resume_from_zombie
 
 /* int spl0(void) in Solaris: lower the interrupt priority level to 0, with

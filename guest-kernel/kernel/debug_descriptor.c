@@ -151,7 +151,8 @@ const struct sy_debug_descriptor switchyard_debug_descriptor = {
         [SWITCH_XV6] = {.name = "xv6", .begin = {(uint64_t)__switch_to}, .end = (uint64_t)swtch,
                         .saved = SY_SAVED_CONTEXT},
         [SWITCH_SOLARIS] = {.name = "solaris", .begin = {(uint64_t)resume, (uint64_t)resume_from_zombie},
-                            .end = (uint64_t)spl0, .saved = SY_SAVED_LABEL},
+                            .end = (uint64_t)spl0, .saved = SY_SAVED_LABEL,
+                            .flags = SY_MODEL_DEAD_UNSAVED}, /* resume_from_zombie */
     },
     .linux26 = {.size = LINUX26_CTX_SIZE, .bp = LINUX26_CTX_bp, .flags = LINUX26_CTX_flags, .tif_fork = TIF_FORK},
     .xv6 = {

@@ -11,11 +11,6 @@ shift 6
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-# The kernel's path is the first word of its command line, and the command
-# line's length moves the boot information and with it the run's timing: a
-# copy at a path of fixed length makes the scene the same in every checkout.
-cp "$kernel" "$tmp/kernel.elf"
-kernel=$tmp/kernel.elf
 timeout 280 "$sy" gui "$kernel" --mem 64M --until-switch "$n" --append "switch=$model $words" \
   --dump-state "$tmp/s.json" --dump-memory "$tmp/s.ram" "$@" > "$tmp/out" 2>&1
 got=$?

@@ -207,7 +207,7 @@ void add_machine_options(CLI::App* cmd, MachineOptions& o) {
                     "prediction, in-order issue: docs/timing.md)")
         ->check(CLI::IsMember({"fast", "detailed"}))
         ->capture_default_str();
-    cmd->add_option("--append", o.append, "kernel command line (Multiboot cmdline is \"KERNEL STR\", as in QEMU)")
+    cmd->add_option("--append", o.append, "kernel command line (Multiboot cmdline is \"NAME STR\", NAME the kernel's file name)")
         ->type_name("STR");
     cmd->add_option("--module", o.modules,
                     "load FILE as a Multiboot module (repeatable, in order); \"FILE args\" sets its string")
@@ -251,7 +251,7 @@ Prepared prepare(const MachineOptions& o) {
     // Everything the guest gets from the host is read before the machine
     // starts, except the console input.
     p.params = std::make_shared<boot::BootParams>();
-    p.params->cmdline = p.kernel + " " + o.append;
+    p.params->cmdline = boot::boot_name(p.kernel) + " " + o.append;
     std::vector<std::string> mods;
     for (const auto& i : o.initrd)
         for (auto& s : split_initrd(i)) mods.push_back(s);

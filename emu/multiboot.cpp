@@ -334,6 +334,11 @@ KernelImage parse_multiboot(std::span<const u8> image, u64 ram_size) {
     return k;
 }
 
+std::string boot_name(const std::string& kernel_path) {
+    const size_t slash = kernel_path.find_last_of('/');
+    return slash == std::string::npos ? kernel_path : kernel_path.substr(slash + 1);
+}
+
 BootLayout load_multiboot(Machine& m, std::span<const u8> image, const BootParams& params) {
     KernelImage k = parse_multiboot(image, m.ram_size());
     for (const Segment& s : k.segments) {

@@ -96,7 +96,7 @@ struct Module {
 };
 
 struct BootParams {
-    std::string cmdline;
+    std::string cmdline;  // the kernel's: boot_name(KERNEL) + " " + --append
     std::vector<Module> modules;
     std::string loader_name = "switchyard";
 };
@@ -109,6 +109,12 @@ struct BootLayout {
     u32 gdt_addr = 0;
     std::vector<std::pair<u32, u32>> modules;  // [start, end) of each module
 };
+
+// The first word of a kernel's command line: its file's name, without the
+// directory ("build/guest-kernel/kernel.elf" -> "kernel.elf"). QEMU puts the
+// path as it was typed; the name alone keeps the boot information's layout,
+// and with it the whole run, the same wherever the file lives (docs/machine.md).
+std::string boot_name(const std::string& kernel_path);
 
 // Loads the image and the modules into the machine's RAM, writes the boot
 // information, and puts CPU 0 in the state of spec section 3.2. Throws BootError

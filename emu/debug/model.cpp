@@ -132,7 +132,12 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
             if (v.current_task == t.addr && !v.waiting_sipi) tv.on_cpu = int(v.index);
             if (t.stack_contains(v.gpr[RSP]) && !v.waiting_sipi) tv.rsp_cpu = int(v.index), tv.rsp = v.gpr[RSP];
         }
+        // Switched out: what it saved is what it resumes from. Not a task that
+        // switches away saving nothing (solaris: a dead one, in
+        // resume_from_zombie on some CPU or already gone): its saved place is
+        // stale, whatever RSP and current_task say.
         if (as_next) tv.switched_out = true;  // its frame is being popped
+        else if (!guest::switch_saves(*k, t)) tv.switched_out = false;
         else if (as_prev) tv.switched_out = !t.stack_contains(m.cpu(as_prev->cpu).s.gpr[RSP]);
         else tv.switched_out = !t.current_on;
         if (as_next) tv.on_cpu = int(as_next->cpu);
@@ -154,6 +159,8 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
             const Cpu& c = m.cpu(unsigned(tv.on_cpu));
             tv.backtrace.frames.push_back({c.s.rip, c.s.gpr[RSP], c.s.gpr[RBP], "", "rip"});
             tv.backtrace.end = "running in user mode";
+        } else if (!guest::switch_saves(*k, t)) {
+            tv.backtrace.end = "dead: its switch away saved nothing to resume from";
         }
 
         // Stack slots: the live part of the stack and a few below it.

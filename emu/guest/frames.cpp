@@ -160,6 +160,12 @@ std::optional<InactiveFrame> read_saved_state(const Kernel& k, const Task& t) {
     }
 }
 
+bool switch_saves(const Kernel& k, const Task& t) {
+    const Descriptor& d = k.d();
+    if (d.version < 3 || !(d.models[k.switch_model()].flags & SY_MODEL_DEAD_UNSAVED)) return true;
+    return t.state != long(d.task_dead);
+}
+
 u64 switch_end_rsp(const Kernel& k, const Task& t) {
     const Descriptor& d = k.d();
     if (i386_model(k)) return t.saved_rsp - k.ptr_size();  // switch_to's pushl next->thread.ip

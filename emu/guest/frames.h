@@ -51,6 +51,10 @@ struct PtRegs {
 std::optional<InactiveFrame> read_inactive_frame(const Kernel& k, u64 addr);
 // What a switched-out task saved, under the model the kernel runs.
 std::optional<InactiveFrame> read_saved_state(const Kernel& k, const Task& t);
+// Whether switching t away saves its state: not for a dead task under a model
+// whose models[].flags has SY_MODEL_DEAD_UNSAVED (solaris' resume_from_zombie
+// saves nothing; its label_t still holds its last switch before it died).
+bool switch_saves(const Kernel& k, const Task& t);
 // Where the `ret` that ends a switch to t finds its resume PC: RSP at the end
 // routine's ret (linux: thread.sp + ret_addr offset; linux26: thread.sp - 8,
 // where `call __switch_to` pushes thread_return; xv6: thread.sp + context.rip;

@@ -59,6 +59,13 @@
  * RSI = next) and ends at a `ret` of the routine models[].end, which pops
  * next's resume PC from next's stack.
  *
+ * A model with SY_MODEL_DEAD_UNSAVED in models[].flags saves nothing of a prev
+ * whose state is task_dead (solaris: resume_from_zombie, begin[1]): such a
+ * task is never switched out, whatever on_cpu and the CPUs' RSP say, and
+ * what its saved-state place holds is stale (its last switch before it died).
+ * Every other model saves a dying task like any other, so its saved state is
+ * valid until its stack is freed.
+ *
  * Per CPU: the area of CPU n is at percpu_base + n * percpu_stride, which is
  * also that CPU's GS base while it runs kernel code (gs_base[n] lists them);
  * current_task and the rest are at the offsets in `percpu`. */
@@ -94,6 +101,8 @@
 #define SY_SAVED_CONTEXT 2   /* xv6's struct context at thread.sp */
 #define SY_SAVED_LABEL 3     /* Solaris' label_t in the task */
 #define SY_SAVED_THREAD_IP 4 /* i386: EBP and EFLAGS at thread.sp; PC in thread.ip */
+/* models[].flags */
+#define SY_MODEL_DEAD_UNSAVED 1 /* a task_dead prev switches away saving nothing */
 
 struct sy_debug_descriptor {
     char magic[16];
@@ -221,7 +230,7 @@ struct sy_debug_descriptor {
         uint64_t begin[2]; /* where a switch begins, RDI = prev, RSI = next (0: no second) */
         uint64_t end;      /* the routine whose `ret` pops next's resume PC */
         uint32_t saved;    /* SY_SAVED_*: where a switched-out task's state is */
-        uint32_t reserved;
+        uint32_t flags;    /* SY_MODEL_*: how the model deviates from the rule above */
         uint64_t resume_pc; /* SY_SAVED_CONTEXT26: the PC every switched-out task resumes at */
     } models[SY_DEBUG_NR_MODELS];
     struct { /* linux26: SAVE_CONTEXT's pushes at thread.sp */

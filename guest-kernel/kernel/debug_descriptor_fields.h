@@ -116,7 +116,8 @@
         [SWITCH_XV6] = {.name = "xv6", .begin = {A(__switch_to)}, .end = A(swtch),
                         .saved = SY_SAVED_CONTEXT},
         [SWITCH_SOLARIS] = {.name = "solaris", .begin = {A(resume), A(resume_from_zombie)},
-                            .end = A(spl0), .saved = SY_SAVED_LABEL},
+                            .end = A(spl0), .saved = SY_SAVED_LABEL,
+                            .flags = SY_MODEL_DEAD_UNSAVED}, /* resume_from_zombie */
     },
     .linux26 = {.size = LINUX26_CTX_SIZE, .bp = LINUX26_CTX_bp, .flags = LINUX26_CTX_flags, .tif_fork = TIF_FORK},
     .xv6 = {

@@ -52,7 +52,8 @@ static bool is_flag(const char *w)
     return false;
 }
 
-/* Splits the command line; the first word is the kernel's own path. */
+/* Splits the command line; the first word is the kernel's own name (switchyard)
+ * or path (QEMU), skipped. */
 static void parse_cmdline(void)
 {
     strncpy(cmdline_words, boot_params.cmdline, sizeof cmdline_words - 1);

@@ -12,6 +12,8 @@ and page walk, in C) and the kernel's symbols from nm and objdump (binutils).
     inactive_task_frame.ret_addr (M) for linux, thread_return (nm) for linux26,
     its saved context.rip (M) for xv6, its label_t pc (M) for solaris; RSP is
     where the model keeps it;
+  * no task the model calls switched out is one whose switch saved nothing
+    (solaris: a dead task, gone through resume_from_zombie);
   * every switched-out task's first frame is its model's resume point, with
     the RSP the model resumes it with, and (for a task that ran before) the
     second frame is the return address M holds where the model says;
@@ -124,6 +126,9 @@ def main():
         mine = tasks.get(t["task_struct"])
         if mine is None:
             fail("task pid %d of the model is not in the dump's task list" % t["pid"])
+        if t["switched_out"] and mine["unsaved"]:
+            fail("pid %d is dead and the %s model saved nothing when it switched away, yet the model calls it "
+                 "switched out (resuming at %s)" % (t["pid"], model, t["backtrace"][0]["sym"] if t["backtrace"] else "?"))
         if not t["switched_out"] or t["task_struct"] == sw["next_task"] or not mine["stack"]:
             continue
         if not (mine["stack"] <= mine["resume_sp"] < mine["stack"] + 16384):

@@ -8,12 +8,14 @@
  *   {"task":T,"pid":P,"name":"N","stack":S,"thread_sp":SP,"frame":F|null,
  *    "ret_addr":R,"rbp":B,"r12":..,"rbx":..,
  *    "model":"M","resume_pc":PC|null,"resume_sp":RSP,"resume_rbp":B,
- *    "caller_ret":R|null,"end_rsp":E,"never_ran":0|1}
+ *    "caller_ret":R|null,"end_rsp":E,"never_ran":0|1,"unsaved":0|1}
  * where frame/ret_addr/rbp are the linux model's inactive_task_frame at
  * thread.sp, and resume_* what the running switch model (descriptor version
  * 3) saved: the PC the task resumes at (null for linux26, whose thread_return
  * no memory holds), RSP and RBP there, Solaris' return into resume()'s caller,
- * and end_rsp, RSP at the ret that ends a switch to the task. Under xv6, one
+ * and end_rsp, RSP at the ret that ends a switch to the task; unsaved is 1 for
+ * a task whose model saved nothing when it switched away (state task_dead
+ * under a model with SY_MODEL_DEAD_UNSAVED: resume_* are stale). Under xv6, one
  * more line per CPU: {"scheduler_cpu":N,"context":C,"rip":PC,"rbp":B}.
  * With `--read CR3 VA`, it prints the 8 bytes at virtual VA in the address
  * space rooted at CR3 instead: {"cr3":..,"va":..,"value":V}.
@@ -221,6 +223,9 @@ int main(int argc, char **argv)
             printf(",\"frame\":null");
         }
         print_model_state(t, sp);
+        long state = 0;
+        kread(t + d->task.state, &state, sizeof state);
+        printf(",\"unsaved\":%d", (d->models[model].flags & SY_MODEL_DEAD_UNSAVED) && state == (long)d->task_dead);
         printf("}\n");
     }
     if (model == SY_SWITCH_XV6)

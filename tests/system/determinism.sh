@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Runs a kernel twice with the same options and input and requires identical
 # output, exit status and --stats figures (the determinism guarantee).
-#   determinism.sh [--status N] INPUT_FILE -- SWITCHYARD run-args...
+#   determinism.sh [--status N] [--all-stderr] INPUT_FILE -- SWITCHYARD run-args...
+# --all-stderr: all of stderr must be the same, byte for byte (with --timing
+# detailed, --stats prints every switch's cost, the histogram and the means).
 set -u
-want=""
+want="" all_stderr=0
 if [ "$1" = "--status" ]; then want=$2; shift 2; fi
+if [ "$1" = "--all-stderr" ]; then all_stderr=1; shift; fi
 input=$1; shift
 [ "$1" = "--" ] && shift
 tmp=$(mktemp -d)
@@ -21,5 +24,8 @@ cmp -s "$tmp/out1" "$tmp/out2" || { echo "output differs:"; diff "$tmp/out1" "$t
 grep -q '^cycles=' "$tmp/err1" || { echo "no --stats line:"; cat "$tmp/err1"; fail=1; }
 diff <(grep -E '^(cycles=|cpu[0-9]+ )' "$tmp/err1") <(grep -E '^(cycles=|cpu[0-9]+ )' "$tmp/err2") ||
   { echo "--stats differ"; fail=1; }
+if [ $all_stderr = 1 ] && ! cmp -s "$tmp/err1" "$tmp/err2"; then
+  echo "stderr differs:"; diff "$tmp/err1" "$tmp/err2" | head -20; fail=1
+fi
 [ $fail = 0 ] && grep '^cycles=' "$tmp/err1"
 exit $fail

@@ -300,3 +300,59 @@ TEST_CASE("debugger: a slice that ends right before a breakpoint does not skip i
     CHECK(b.m->cpu(0).insns == at_insns);
     CHECK(b.m->cpu(0).cycles == at_cycle);
 }
+
+TEST_CASE("solaris: a dead task in resume_from_zombie is not switched out, and every switched-out task called resume()") {
+    // resume_from_zombie saves nothing of the dead prev: its label_t still
+    // holds its last switch before it died, and [label.sp + 8] has since been
+    // overwritten by whatever it ran. The oracle for "switched out through
+    // resume()" is the code: [label.sp + 8] must follow a `call resume`.
+    Rig r(2, "switch=solaris");
+    const Symbols& syms = r.k->symbols();
+    const u64 resume = *syms.address_of("resume");
+    const u64 zombie = *syms.address_of("resume_from_zombie");
+    auto called_resume = [&](u64 ret) {
+        u8 call[5] = {};
+        if (r.k->read(ret - 5, call, 5) != 5 || call[0] != 0xE8) return false;  // E8 cd: CALL rel32
+        i32 rel;
+        std::memcpy(&rel, call + 1, 4);
+        return ret + u64(i64(rel)) == resume;
+    };
+    auto check = [&](u64 dead, const char* where) {
+        debug::Model model = debug::build_model(*r.m, r.k.get(), &r.d->switches());
+        int checked = 0;
+        for (const auto& t : model.tasks) {
+            INFO(where, ": pid ", t.task.pid, " ", t.task.name, " (", t.state, ")");
+            if (t.task.addr == dead) {
+                CHECK_FALSE(t.switched_out);
+                CHECK(t.backtrace.frames.empty());
+            }
+            if (!t.switched_out || !t.frames.frame || t.frames.never_ran) continue;
+            REQUIRE(t.frames.frame->caller_ret);
+            CHECK(called_resume(*t.frames.frame->caller_ret));
+            ++checked;
+        }
+        return checked;
+    };
+    r.d->add_breakpoint_at(zombie);
+    int exits = 0;
+    for (; exits < 2; ++exits) {
+        debug::Stop s = r.d->cont(4'000'000'000ull);
+        REQUIRE(s.kind == debug::StopKind::Breakpoint);
+        const Cpu& c = r.m->cpu(s.cpu);
+        const u64 dead = c.s.gpr[RDI];
+        auto prev = guest::read_task(*r.k, dead);
+        REQUIRE(prev);
+        REQUIRE(prev->state == long(r.k->d().task_dead));
+        // Step to the first instruction on next's stack: the switch is in
+        // progress, prev's stack not freed yet.
+        while (prev->stack_contains(c.s.gpr[RSP])) REQUIRE(r.d->step(s.cpu).kind == debug::StopKind::Step);
+        CHECK(check(dead, "on next's stack in resume_from_zombie") >= 1);
+        // Past __switch_to: current_task is next on that CPU, so only the
+        // task's state says that nothing of it was saved.
+        const u64 reap = *syms.address_of("resume_reap_zombie");
+        while (c.s.rip != reap) REQUIRE(r.d->step(s.cpu).kind == debug::StopKind::Step);
+        REQUIRE(guest::read_task(*r.k, dead)->stack);
+        CHECK(check(dead, "at resume_reap_zombie") >= 1);
+    }
+    CHECK(exits == 2);
+}

@@ -20,10 +20,11 @@ inline std::vector<u8> guest_kernel_image() {
 }
 
 // Loads the kernel into `m` as Multiboot does, its command line the kernel's
-// name followed by `tail` (" WORDS...": docs/guest-kernel.md).
+// file name ("kernel.elf", as `switchyard run` gives it, wherever the build
+// is) followed by `tail` (" WORDS...": docs/guest-kernel.md).
 inline void boot_guest_kernel(Machine& m, const std::string& tail = "") {
     boot::BootParams p;
-    p.cmdline = std::string(SY_GUEST_KERNEL) + tail;
+    p.cmdline = boot::boot_name(SY_GUEST_KERNEL) + tail;
     boot::load_multiboot(m, guest_kernel_image(), p);
 }
 

@@ -334,3 +334,9 @@ TEST_CASE("loader: modules that do not fit in RAM are an error") {
     CHECK(boot_error([&] { boot::load_multiboot(m, good_elf(), p); }).find("does not fit in RAM") !=
           std::string::npos);
 }
+
+TEST_CASE("loader: the command line's first word is the kernel file's name, wherever the file is") {
+    CHECK(boot::boot_name("/work/a/build/guest-kernel/kernel.elf") == "kernel.elf");
+    CHECK(boot::boot_name("../b/kernel.elf") == "kernel.elf");
+    CHECK(boot::boot_name("kernel.elf") == "kernel.elf");
+}

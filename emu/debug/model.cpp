@@ -176,6 +176,23 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         model.tasks.push_back(std::move(tv));
     }
 
+    // Which step of the model's switch a CPU is at: the one in the switch in
+    // progress, else the first in kernel mode at a step.
+    model.anatomy = switch_steps(*k);
+    std::vector<unsigned> order;
+    if (!progress.empty()) order.push_back(progress.front().cpu);
+    for (unsigned n = 0; n < m.cpu_count(); ++n) order.push_back(n);
+    for (unsigned n : order) {
+        const Cpu& c = m.cpu(n);
+        if (c.cpl() != 0 || m.waiting_for_sipi(n)) continue;
+        const int at = step_at(model.anatomy, c.s.rip, guest::task_with_stack(tasks, c.s.gpr[RSP]) != nullptr);
+        if (at >= 0) {
+            model.anatomy.current = at;
+            model.anatomy.cpu = n;
+            break;
+        }
+    }
+
     // The switch view: the first CPU with a switch in progress.
     if (!progress.empty()) {
         const Progress& p = progress.front();

@@ -311,6 +311,12 @@ int run_gui(const GuiOptions& o) {
                     nlohmann::json line = {{"key", n + 1}, {"side", x->side}, {"cpu", x->cpu}, {"rip", c.rip},
                                            {"rip_sym", c.rip_sym}, {"rsp", c.gpr[RSP]}, {"switches", m.log.size()},
                                            {"anatomy", debug::anatomy_json(m.anatomy)}};
+                    line["switch"] = m.sw ? nlohmann::json{{"prev_pid", m.sw->prev_pid}, {"next_pid", m.sw->next_pid},
+                                                           {"at_ret", m.sw->at_ret}}
+                                          : nlohmann::json(nullptr);
+                    line["last_switch"] = m.log.empty() ? nlohmann::json(nullptr)
+                                                        : nlohmann::json{{"prev_pid", m.log.back().prev_pid},
+                                                                         {"next_pid", m.log.back().next_pid}};
                     steps << line.dump() << "\n";
                 }
             }

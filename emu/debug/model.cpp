@@ -105,13 +105,19 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         const SwitchInProgress* s;
     };
     std::vector<Progress> progress;
-    // A record counts while its CPU is still inside __switch_to_asm or
-    // __switch_to: once the ret has popped next's ret_addr, next just runs.
+    // A record counts while its CPU is still inside the model's switch code:
+    // once the ret has popped next's resume PC, next just runs. (xv6 enters
+    // swtch again for the next switch before that switch's beginning at
+    // __switch_to, and its first ret returns into the scheduler thread: a
+    // record whose ret was reached is over unless the CPU is at that ret, on
+    // next's stack.)
     if (sw)
         for (unsigned n = 0; n < m.cpu_count(); ++n)
             if (const auto& s = sw->in_progress(n)) {
-                const u64 rip = m.cpu(n).s.rip;
-                if (k->in_switch_code(rip)) progress.push_back({n, &*s});
+                const Cpu& c = m.cpu(n);
+                const guest::Task* next = guest::find_task(tasks, s->next);
+                const bool at_its_ret = k->is_switch_end(c.s.rip) && next && next->stack_contains(c.s.gpr[RSP]);
+                if (k->in_switch_code(c.s.rip) && (!s->at_ret || at_its_ret)) progress.push_back({n, &*s});
             }
 
     for (const guest::Task& t : tasks) {

@@ -11,7 +11,10 @@ what `gui --dump-state` and `--dump-steps` say, against objdump and nm.
   * stepping one instruction at a time (F11) from the first step's address
     visits every step once, in order, up to next's landing, and the switch
     log grows by one at the landing: the steps follow what the guest
-    executes, whatever the step count inside __switch_to and its callees.
+    executes, whatever the step count inside __switch_to and its callees;
+  * whenever the panel shows a switch in progress on the way, it is this
+    switch (prev and next as the log records it at the landing), never the
+    previous one (xv6 enters swtch before its switch begins at __switch_to).
 
 Runs `--smp 1 --append "switch=MODEL spin 2 400"` from the 11th switch (no
 display needed).
@@ -139,6 +142,14 @@ def main():
     before, after = seen[0][1]["switches"], seen[-1][1]["switches"]
     if after != before + 1:
         fail("the switch log went from %d to %d switches by the landing, not one more" % (before, after))
+    # The switch the panel shows in progress, whenever it shows one, is this
+    # one (the one the log has at the landing), not the one before it.
+    done = seen[-1][1]["last_switch"]
+    for line in lines[:seen[-1][1]["key"]]:
+        sw = line["switch"]
+        if sw and (sw["prev_pid"], sw["next_pid"]) != (done["prev_pid"], done["next_pid"]):
+            fail("at %s (key %d) the switch in progress is pid %d -> pid %d, but this switch is pid %d -> pid %d"
+                 % (line["rip_sym"], line["key"], sw["prev_pid"], sw["next_pid"], done["prev_pid"], done["next_pid"]))
     print("anatomy_steps: ok: %s, %d steps in order over %d instructions, each beginning where objdump shows it"
           % (model, len(steps), seen[-1][1]["key"] - 1))
 

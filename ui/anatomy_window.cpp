@@ -30,7 +30,9 @@ void steps(const debug::Anatomy& a) {
         ImGui::TextColored(col, "%s %2zu %s", now ? "->" : "  ", n + 1, a.steps[n].name.c_str());
         if (now) {
             ImGui::SameLine();
-            ImGui::TextColored(color::kDim, " (cpu%u) %s", a.cpu, a.steps[n].what.c_str());
+            if (a.inside.empty()) ImGui::TextColored(color::kDim, " (cpu%u) %s", a.cpu, a.steps[n].what.c_str());
+            else ImGui::TextColored(color::kDim, " (cpu%u in %s, which it called) %s", a.cpu, a.inside.c_str(),
+                                    a.steps[n].what.c_str());
         }
     }
 }

@@ -1,7 +1,8 @@
 // Threads: one column per task, its kernel stack as 8-byte slots from the top
 // down (address, value, what it is), the inactive_task_frame, fork_frame and
 // pt_regs regions shaded and labelled, the ret_addr slot highlighted, a CPU's
-// RSP marked where it points, and the backtrace from the saved frame.
+// RSP marked where it points, and the backtrace from the saved frame. On a
+// side of `gui --compare`, the switch's prev and next first.
 //
 // Where the numbers come from: TaskView (emu/debug/model.h) <- read_frames(),
 // stack_slots() and unwind_switched_out() in emu/guest/ <- the offsets in the
@@ -131,9 +132,18 @@ void draw_threads(Session& s) {
     }
     ImGui::BeginChild("columns", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
     const float height = ImGui::GetContentRegionAvail().y;
-    for (size_t n = 0; n < m.tasks.size(); ++n) {
+    // On a side of --compare (half the width), the switch's prev and next
+    // come first, so that both sides show them without scrolling.
+    std::vector<size_t> order;
+    if (!s.side.empty() && m.sw)
+        for (u64 first : {m.sw->prev, m.sw->next})
+            for (size_t n = 0; n < m.tasks.size(); ++n)
+                if (m.tasks[n].task.addr == first) order.push_back(n);
+    for (size_t n = 0; n < m.tasks.size(); ++n)
+        if (std::find(order.begin(), order.end(), n) == order.end()) order.push_back(n);
+    for (size_t n : order) {
         const debug::TaskView& t = m.tasks[n];
-        if (n) ImGui::SameLine();
+        if (n != order.front()) ImGui::SameLine();
         ImGui::BeginGroup();
         ImGui::PushID(int(n));
         ImGui::BeginChild("task", ImVec2(column_width, height), true);

@@ -262,9 +262,18 @@ Anatomy switch_steps(const guest::Kernel& k) {
     }
     // Only a sequence whose every landmark was found in the code is kept (and
     // shown); before the kernel's text is readable it is tried again.
-    if (!b.complete) return Anatomy{b.a.model, b.a.seed, {}, -1, 0};
+    if (!b.complete) return Anatomy{b.a.model, b.a.seed, {}, -1, 0, {}};
     cache[key] = b.a;
     return b.a;
+}
+
+bool calls(const guest::Kernel& k, u64 ret, u64 callee) {
+    auto ref = k.symbols().lookup(callee);
+    if (!ref) return false;
+    u8 code[5] = {};
+    if (k.read(ret - 5, code, sizeof code) != sizeof code) return false;  // E8 rel32: call's direct form
+    const DisasmLine l = Disassembler().decode(code, sizeof code, ret - 5);
+    return l.len == 5 && l.is_call && l.target == callee - ref->offset;
 }
 
 int step_at(const Anatomy& a, u64 rip, bool rsp_on_task_stack) {

@@ -37,6 +37,7 @@ struct Anatomy {
     std::vector<AnatomyStep> steps;
     int current = -1;   // the step CPU `cpu` is at; -1: none
     unsigned cpu = 0;
+    std::string inside; // RIP is in this routine, called from the current step ("switch_fpu_prepare")
 };
 
 // The running model's steps (empty if the kernel has no version 3 descriptor
@@ -44,5 +45,9 @@ struct Anatomy {
 Anatomy switch_steps(const guest::Kernel& k);
 // The step an instruction at `rip` with stack pointer `rsp` is in (-1: none).
 int step_at(const Anatomy& a, u64 rip, bool rsp_on_task_stack);
+// True if the instruction that ends at `ret` is a direct call of the routine
+// that contains `callee` (a return address that frame pointers found is
+// trusted only then: a routine without a frame of its own hides its caller).
+bool calls(const guest::Kernel& k, u64 ret, u64 callee);
 
 }  // namespace sy::debug

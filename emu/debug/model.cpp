@@ -191,7 +191,18 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
     for (unsigned n : order) {
         const Cpu& c = m.cpu(n);
         if (c.cpl() != 0 || m.waiting_for_sipi(n)) continue;
-        const int at = step_at(model.anatomy, c.s.rip, guest::task_with_stack(tasks, c.s.gpr[RSP]) != nullptr);
+        const guest::Task* on = guest::task_with_stack(tasks, c.s.gpr[RSP]);
+        int at = step_at(model.anatomy, c.s.rip, on != nullptr);
+        // In a routine a step calls (switch_fpu_prepare from __switch_to) while
+        // its switch is under way: the step of the nearest caller, by the frame
+        // pointers (on a task's stack only).
+        const bool switching = sw && sw->in_progress(n) && !sw->in_progress(n)->at_ret;
+        if (at < 0 && switching && on) {
+            const guest::Unwound bt = guest::unwind_live(*k, on, c.s.rip, c.s.gpr[RSP], c.s.gpr[RBP], std::nullopt, 8);
+            for (size_t f = 1; f < bt.frames.size() && at < 0 && calls(*k, bt.frames[f].pc, bt.frames[f - 1].pc); ++f)
+                if ((at = step_at(model.anatomy, bt.frames[f].pc - 1, true)) >= 0)
+                    model.anatomy.inside = k->symbols().format(c.s.rip);
+        }
         if (at >= 0) {
             model.anatomy.current = at;
             model.anatomy.cpu = n;

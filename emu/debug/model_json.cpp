@@ -111,7 +111,7 @@ json anatomy_json(const Anatomy& a) {
                                                                        : "any";
         steps.push_back({{"name", s.name}, {"what", s.what}, {"ranges", ranges}, {"stack", stack}});
     }
-    return {{"model", a.model}, {"seed", a.seed}, {"steps", steps}, {"current", a.current}, {"cpu", a.cpu}};
+    return {{"model", a.model}, {"seed", a.seed}, {"steps", steps}, {"current", a.current}, {"cpu", a.cpu}, {"inside", a.inside}};
 }
 
 json model_json(const Model& m) {

@@ -260,9 +260,9 @@ Anatomy switch_steps(const guest::Kernel& k) {
         solaris_steps(k, b);
         break;
     }
-    // Only a sequence whose every landmark was found in the code is kept (and
-    // shown); before the kernel's text is readable it is tried again.
-    if (!b.complete) return Anatomy{b.a.model, b.a.seed, {}, -1, 0, {}};
+    // Only a sequence whose every landmark was found in the code is shown (the
+    // kernel's text is in its image, readable from the first instruction).
+    if (!b.complete) b.a.steps.clear();
     cache[key] = b.a;
     return b.a;
 }

@@ -1,8 +1,12 @@
-// Switch anatomy: while a switch is in progress on a CPU, prev's and next's
-// stacks side by side around their inactive_task_frames, RSP's arrow in the
-// one it points into (it moves at `movq TASK_threadsp(%rsi), %rsp`), each push
-// and pop in its named slot, the instructions of the switch, and the registers
-// a switch changes with their values before the switch and now.
+// Switch anatomy: the running switch model's steps (emu/debug/anatomy.h,
+// named as its seed article names them, found in the guest's code) with the
+// one a CPU is at; while a switch is in progress, prev's and next's stacks
+// side by side around their saved state, RSP's arrow in the one it points into
+// (it moves at the stack swap), each push and pop in its named slot, the
+// instructions around RIP, and the registers a switch changes with their
+// values before the switch and now.
+#include <map>
+
 #include "widgets.h"
 #include "windows.h"
 
@@ -11,6 +15,52 @@ namespace sy::ui {
 namespace {
 
 constexpr float kCol = 262.0f;
+
+// A region of a switched-out task's saved state on its stack, under any model
+// (emu/guest/frames.h names them).
+bool saved_state(const std::string& region) { return !region.empty() && region != "pt_regs"; }
+
+// The model's steps, done ones dimmed, the CPU's current one marked.
+void steps(const debug::Anatomy& a) {
+    if (a.steps.empty()) return;
+    ImGui::TextColored(color::kDim, "%s", a.seed.c_str());
+    for (size_t n = 0; n < a.steps.size(); ++n) {
+        const bool now = int(n) == a.current, done = a.current >= 0 && int(n) < a.current;
+        const ImVec4 col = now ? color::kTitle : done ? color::kDim : ImVec4(1, 1, 1, 1);
+        ImGui::TextColored(col, "%s %2zu %s", now ? "->" : "  ", n + 1, a.steps[n].name.c_str());
+        if (now) {
+            ImGui::SameLine();
+            if (a.inside.empty()) ImGui::TextColored(color::kDim, " (cpu%u) %s", a.cpu, a.steps[n].what.c_str());
+            else ImGui::TextColored(color::kDim, " (cpu%u in %s, which it called) %s", a.cpu, a.inside.c_str(),
+                                    a.steps[n].what.c_str());
+        }
+    }
+}
+
+// The instructions around RIP, cached per session until the model changes.
+const std::vector<debug::ListingRow>& code_rows(Session& s, unsigned cpu) {
+    struct Cache {
+        u64 made = ~0ull;
+        std::vector<debug::ListingRow> rows;
+    };
+    static std::map<const Session*, Cache> caches;
+    Cache& c = caches[&s];
+    if (c.made != s.generation()) {
+        c.rows = debug::listing(s.debugger(), cpu, s.machine().cpu(cpu).s.rip, 10, 0x200);
+        c.made = s.generation();
+    }
+    return c.rows;
+}
+
+void code(Session& s, unsigned cpu) {
+    ImGui::BeginChild("code", ImVec2(0, 0), true);
+    for (const auto& r : code_rows(s, cpu)) {
+        if (!r.label.empty()) ImGui::TextColored(color::kSym, "%s:", r.label.c_str());
+        if (r.is_rip) ImGui::TextColored(color::kTitle, "-> %s  %s", hexs(r.addr).c_str(), r.text.c_str());
+        else ImGui::Text("   %s  %s", hexs(r.addr).c_str(), r.text.c_str());
+    }
+    ImGui::EndChild();
+}
 
 const debug::TaskView* task(const debug::Model& m, u64 addr) {
     for (const auto& t : m.tasks)
@@ -40,7 +90,7 @@ void stack_column(const char* title, const debug::TaskView* t, const debug::Swit
     // The slots of the frame region, a few either side.
     u64 lo = ~0ull, hi = 0;
     for (const auto& sl : t->slots)
-        if (sl.region == "inactive_task_frame" || sl.region == "fork_frame") lo = std::min(lo, sl.addr), hi = std::max(hi, sl.addr);
+        if (saved_state(sl.region)) lo = std::min(lo, sl.addr), hi = std::max(hi, sl.addr);
     if (lo == ~0ull) lo = hi = sw.rsp;
     lo = lo > 24 ? lo - 24 : lo;
     hi += 16;
@@ -51,7 +101,7 @@ void stack_column(const char* title, const debug::TaskView* t, const debug::Swit
         if (sl.addr < lo || sl.addr > hi) continue;
         ImVec2 p = ImGui::GetCursorScreenPos();
         ImVec2 q(p.x + kCol - 16, p.y + h);
-        bool in_frame = sl.region == "inactive_task_frame" || sl.region == "fork_frame";
+        bool in_frame = saved_state(sl.region);
         // On prev's stack the frame fills from ret_addr down as it pushes; on
         // next's it empties from r15 up as it pops.
         bool live = !rsp_here || sl.addr >= sw.rsp;
@@ -69,7 +119,7 @@ void stack_column(const char* title, const debug::TaskView* t, const debug::Swit
             ImGui::TextColored(color::kBad, "<- rsp");
         }
     }
-    if (is_next && sw.at_ret) ImGui::TextColored(color::kChanged, "the ret pops ret_addr:\n  -> %s", sw.ret_sym.c_str());
+    if (is_next && sw.at_ret) ImGui::TextColored(color::kChanged, "the ret pops:\n  -> %s", sw.ret_sym.c_str());
     else if (const auto& f = t->frames.frame) ImGui::TextColored(color::kDim, "ret_addr = %s", f->ret_sym.c_str());
     ImGui::EndChild();
     ImGui::PopID();
@@ -79,14 +129,23 @@ void stack_column(const char* title, const debug::TaskView* t, const debug::Swit
 }  // namespace
 
 void draw_anatomy(Session& s) {
-    if (!ImGui::Begin("Switch anatomy")) {
+    if (!ImGui::Begin(s.title("Switch anatomy").c_str())) {
         ImGui::End();
         return;
     }
     const debug::Model& m = s.model();
     if (!m.sw) {
-        ImGui::TextWrapped("No context switch in progress. F6 runs to the next one and stops at the ret of "
-                           "__switch_to; F11 from __switch_to_asm's first instruction walks through it.");
+        if (m.anatomy.current >= 0) {
+            // Between switches but at a step of one (xv6: sched's swtch to the
+            // scheduler thread, before __switch_to; the landing after the ret).
+            steps(m.anatomy);
+            code(s, m.anatomy.cpu);
+            ImGui::End();
+            return;
+        }
+        ImGui::TextWrapped("No context switch in progress. F6 runs to the next one and stops at the ret that ends it; "
+                           "F11 from where the switch begins walks through it, step by step:");
+        steps(m.anatomy);
         if (!m.log.empty()) {
             const auto& r = m.log.back();
             ImGui::Text("last switch: cpu%u pid %d (%s) -> pid %d (%s), ret_addr %s", r.cpu, r.prev_pid, r.prev_name.c_str(),
@@ -110,6 +169,7 @@ void draw_anatomy(Session& s) {
     ImGui::SameLine();
 
     ImGui::BeginGroup();
+    steps(m.anatomy);
     if (ImGui::BeginTable("changes", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg | ImGuiTableFlags_Borders)) {
         ImGui::TableSetupColumn("changed by a switch");
         ImGui::TableSetupColumn("before");
@@ -127,20 +187,7 @@ void draw_anatomy(Session& s) {
         }
         ImGui::EndTable();
     }
-    // The instructions of the switch around RIP.
-    static std::vector<debug::ListingRow> rows;
-    static u64 made = ~0ull;
-    if (made != s.generation()) {
-        rows = debug::listing(s.debugger(), sw.cpu, s.machine().cpu(sw.cpu).s.rip, 10, 0x200);
-        made = s.generation();
-    }
-    ImGui::BeginChild("code", ImVec2(0, 0), true);
-    for (const auto& r : rows) {
-        if (!r.label.empty()) ImGui::TextColored(color::kSym, "%s:", r.label.c_str());
-        if (r.is_rip) ImGui::TextColored(color::kTitle, "-> %s  %s", hexs(r.addr).c_str(), r.text.c_str());
-        else ImGui::Text("   %s  %s", hexs(r.addr).c_str(), r.text.c_str());
-    }
-    ImGui::EndChild();
+    code(s, sw.cpu);
     ImGui::EndGroup();
     ImGui::End();
 }

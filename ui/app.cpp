@@ -12,10 +12,12 @@
 #include <backends/imgui_impl_sdl.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "model_json.h"
 #include "raster.h"
@@ -60,7 +62,7 @@ const Panel* find_panel(const std::string& name) {
 
 void draw_all(Session& s, float W, float H, ImGuiCond cond, const Panel* only) {
     const float top = ImGui::GetFrameHeight();
-    draw_controls(s);
+    draw_controls({&s});
     if (only) {
         // One panel filling the window (--panel: for documentation).
         place(only->title, 0, top, W, H - top, ImGuiCond_Always);
@@ -89,6 +91,27 @@ void draw_all(Session& s, float W, float H, ImGuiCond cond, const Panel* only) {
     draw_memory(s);
     place("Serial console", ana_w + log_w, y2, side_w, h2 * 0.5f, cond);
     draw_console(s);
+}
+
+// --compare: the window in two halves, one per machine, each with its model
+// and switch count, its Threads (where each sleeping task's state is, as that
+// model keeps it) and its Switch anatomy; the menu bar drives both.
+void draw_compare(const std::vector<Session*>& sides, float W, float H, ImGuiCond cond) {
+    const float top = ImGui::GetFrameHeight();
+    draw_controls(sides);
+    const float half = W / float(sides.size());
+    const float info_h = ImGui::GetTextLineHeightWithSpacing() * (4.5f + float(sides.front()->model().cpus.size()));
+    const float thr_h = (H - top - info_h) * 0.62f, ana_h = H - top - info_h - thr_h;
+    float x = 0;
+    for (Session* s : sides) {
+        place(s->title("Machine").c_str(), x, top, half, info_h, cond);
+        draw_side(*s);
+        place(s->title("Threads").c_str(), x, top + info_h, half, thr_h, cond);
+        draw_threads(*s);
+        place(s->title("Switch anatomy").c_str(), x, top + info_h + thr_h, half, ana_h, cond);
+        draw_anatomy(*s);
+        x += half;
+    }
 }
 
 bool parse_size(const std::string& s, int& w, int& h) {
@@ -172,53 +195,155 @@ struct FrameRate {
     }
 };
 
+// Guest RAM, raw, straight from the machine: no CPU, no page tables, no descriptor.
+void write_memory(Session& s, const std::string& path) {
+    Machine& m = s.machine();
+    std::ofstream f(path, std::ios::binary);
+    std::vector<char> page(0x1000);
+    for (u64 pa = 0; pa < m.ram_size() && f; pa += page.size()) {
+        m.read_phys(pa, page.data(), page.size());
+        f.write(page.data(), std::streamsize(page.size()));
+    }
+    if (!f) cli::fail("--dump-memory " + path + ": cannot write it", 1);
+}
+
+// The machines: one, or under --compare one per switch model, each booted
+// from the same kernel with `switch=MODEL` in front of the same --append.
+std::vector<std::unique_ptr<Session>> boot_sessions(const GuiOptions& o) {
+    std::vector<std::unique_ptr<Session>> out;
+    if (o.compare.empty()) {
+        out.push_back(std::make_unique<Session>(o.machine, !o.no_checks));
+        return out;
+    }
+    const std::vector<std::string> models = parse_compare(o.compare, o.machine.append);
+    for (const std::string& model : models) {
+        cli::MachineOptions mo = o.machine;
+        mo.append = "switch=" + model + (mo.append.empty() ? "" : " " + mo.append);
+        auto s = std::make_unique<Session>(mo, !o.no_checks);
+        if (!s->kernel())
+            cli::fail("--compare: " + s->kernel_path() + " has no debugger descriptor (" + s->kernel_note() +
+                      "), so it has no switch models");
+        const std::vector<std::string> names = s->kernel()->switch_model_names();
+        if (std::find(names.begin(), names.end(), model) == names.end()) {
+            std::string all;
+            for (const auto& n : names) all += (all.empty() ? "" : " ") + n;
+            cli::fail("--compare " + o.compare + ": " + model + " is not a switch model of " + s->kernel_path() +
+                      " (it has " + all + ")");
+        }
+        s->side = model;
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
 }  // namespace
+
+std::vector<std::string> parse_compare(const std::string& spec, const std::string& append) {
+    const std::string opt = "--compare " + spec + ": ";
+    const size_t comma = spec.find(',');
+    if (comma == std::string::npos || spec.find(',', comma + 1) != std::string::npos || comma == 0 ||
+        comma + 1 == spec.size() || spec.find(' ') != std::string::npos)
+        cli::fail(opt + "expected two switch models, MODEL_A,MODEL_B (for example linux,xv6)");
+    std::string a = spec.substr(0, comma), b = spec.substr(comma + 1);
+    if (a == b) cli::fail(opt + "both sides would run " + a + ": name two different models");
+    std::istringstream words(append);
+    for (std::string w; words >> w;)
+        if (w.rfind("switch=", 0) == 0)
+            cli::fail(opt + "--append already chooses a model (" + w + "); --compare gives each side its own switch=MODEL");
+    return {a, b};
+}
 
 int run_gui(const GuiOptions& o) {
     int W = 0, H = 0;
     if (!parse_size(o.size, W, H)) cli::fail("--size " + o.size + ": expected WIDTHxHEIGHT, at least 640x480");
-    const bool headless = !o.screenshot.empty() || !o.dump_state.empty() || !o.dump_memory.empty();
+    const bool headless = !o.screenshot.empty() || !o.dump_state.empty() || !o.dump_memory.empty() || !o.dump_steps.empty();
     if (!o.screenshot.empty() && W * H < 1280 * 720) cli::fail("--screenshot needs a window of at least 1280x720");
 
     const Panel* panel = nullptr;
     if (!o.panel.empty() && !(panel = find_panel(o.panel)))
         cli::fail("--panel " + o.panel + ": not a panel (cpu threads disassembly anatomy log timeline screen memory console)");
-    Session s(o.machine, !o.no_checks);
+    if (panel && !o.compare.empty()) cli::fail("--panel " + o.panel + ": not with --compare, which has a layout of its own");
+    std::vector<std::unique_ptr<Session>> owned = boot_sessions(o);
+    std::vector<Session*> sides;
+    for (auto& p : owned) sides.push_back(p.get());
+    Session& s = *sides.front();
+    const bool compare = sides.size() > 1;
+    auto side_of = [&](Session& x) { return compare ? "the " + x.side + " side: " : std::string(); };
     if (o.until_switch_given) {
-        if (!s.kernel()) cli::fail("--until-switch: " + s.kernel_path() + " has no debugger descriptor: " + s.kernel_note());
-        if (!s.run_to_switches(o.until_switch))
-            cli::fail("--until-switch " + std::to_string(o.until_switch) + ": the run ended first: " + s.status(), 1);
+        for (Session* x : sides) {
+            if (!x->kernel()) cli::fail("--until-switch: " + x->kernel_path() + " has no debugger descriptor: " + x->kernel_note());
+            if (!x->run_to_switches(o.until_switch))
+                cli::fail("--until-switch " + std::to_string(o.until_switch) + ": " + side_of(*x) + "the run ended first: " +
+                              x->status(),
+                          1);
+        }
     }
     // Breakpoints take effect after --until-switch.
     for (const auto& b : o.breaks) {
-        try {
-            s.debugger().add_breakpoint(b);
-        } catch (const std::invalid_argument& e) {
-            cli::fail(std::string("--break ") + e.what());
+        for (Session* x : sides) {
+            try {
+                x->debugger().add_breakpoint(b);
+            } catch (const std::invalid_argument& e) {
+                cli::fail(std::string("--break ") + e.what());
+            }
         }
     }
+    // Every key goes to every side; each runs to its own stop.
+    auto press = [&](Command c) {
+        for (Session* x : sides) x->command(c);
+    };
     const std::vector<Command> keys = parse_keys(o.keys);
+    std::ofstream steps;
+    if (!o.dump_steps.empty()) {
+        if (o.frames) cli::fail("--dump-steps: not with --frames (it writes a line after each key runs to its stop)");
+        steps.open(o.dump_steps);
+        if (!steps) cli::fail("--dump-steps " + o.dump_steps + ": cannot write it", 1);
+    }
     if (!o.frames) {
-        for (Command c : keys) {
-            s.command(c);
-            while (s.running()) s.tick(1000.0);
+        for (size_t n = 0; n < keys.size(); ++n) {
+            for (Session* x : sides) {
+                x->command(keys[n]);
+                while (x->running()) x->tick(1000.0);
+                if (steps.is_open()) {
+                    // What a person stepping sees change: where the CPU is and the switch's step.
+                    const debug::Model& m = x->model();
+                    const debug::CpuView& c = m.cpus[x->cpu];
+                    nlohmann::json line = {{"key", n + 1}, {"side", x->side}, {"cpu", x->cpu}, {"rip", c.rip},
+                                           {"rip_sym", c.rip_sym}, {"rsp", c.gpr[RSP]}, {"switches", m.log.size()},
+                                           {"anatomy", debug::anatomy_json(m.anatomy)}};
+                    line["switch"] = m.sw ? nlohmann::json{{"prev_pid", m.sw->prev_pid}, {"next_pid", m.sw->next_pid},
+                                                           {"at_ret", m.sw->at_ret}}
+                                          : nlohmann::json(nullptr);
+                    line["last_switch"] = m.log.empty() ? nlohmann::json(nullptr)
+                                                        : nlohmann::json{{"prev_pid", m.log.back().prev_pid},
+                                                                         {"next_pid", m.log.back().next_pid}};
+                    steps << line.dump() << "\n";
+                }
+            }
         }
+        if (steps.is_open() && !steps.flush()) cli::fail("--dump-steps " + o.dump_steps + ": cannot write it", 1);
     }
     if (!o.dump_state.empty()) {
         std::ofstream f(o.dump_state);
-        f << debug::model_json(s.model()).dump(1) << "\n";
+        nlohmann::json j;
+        if (!compare) {
+            j = debug::model_json(s.model());
+        } else {
+            // One object per side, each the JSON of one machine, naming its model.
+            j["compare"] = nlohmann::json::array();
+            j["sides"] = nlohmann::json::array();
+            for (Session* x : sides) {
+                j["compare"].push_back(x->side);
+                j["sides"].push_back(debug::model_json(x->model()));
+            }
+        }
+        f << j.dump(1) << "\n";
         if (!f) cli::fail("--dump-state " + o.dump_state + ": cannot write it", 1);
     }
     if (!o.dump_memory.empty()) {
-        // Straight from the machine's RAM: no CPU, no page tables, no descriptor.
-        Machine& m = s.machine();
-        std::ofstream f(o.dump_memory, std::ios::binary);
-        std::vector<char> page(0x1000);
-        for (u64 pa = 0; pa < m.ram_size() && f; pa += page.size()) {
-            m.read_phys(pa, page.data(), page.size());
-            f.write(page.data(), std::streamsize(page.size()));
-        }
-        if (!f) cli::fail("--dump-memory " + o.dump_memory + ": cannot write it", 1);
+        if (!compare) write_memory(s, o.dump_memory);
+        else
+            for (Session* x : sides) write_memory(*x, o.dump_memory + "." + x->side);
     }
     if (headless && o.screenshot.empty()) return 0;
 
@@ -236,7 +361,7 @@ int run_gui(const GuiOptions& o) {
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 0);
     SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
     raster::request_framebuffer();
-    std::string title = "switchyard - " + s.kernel_path();
+    std::string title = "switchyard - " + s.kernel_path() + (compare ? " - compare " + o.compare : "");
     SDL_Window* win = SDL_CreateWindow(title.c_str(), SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, W, H,
                                        SDL_WINDOW_OPENGL | (headless ? 0 : SDL_WINDOW_RESIZABLE));
     if (!win) cli::fail(std::string("cannot open the window: ") + SDL_GetError(), 1);
@@ -274,25 +399,28 @@ int run_gui(const GuiOptions& o) {
     int status = 0;
     while (!quit) {
         SDL_Event e;
-        bool any = s.running() || headless || frames < 3 ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, 50);
-        if (!s.running() && !headless && frames >= 3) frame_start = clock::now();  // waiting is not work
+        const bool busy = std::any_of(sides.begin(), sides.end(), [](Session* x) { return x->running(); });
+        bool any = busy || headless || frames < 3 ? SDL_PollEvent(&e) : SDL_WaitEventTimeout(&e, 50);
+        if (!busy && !headless && frames >= 3) frame_start = clock::now();  // waiting is not work
         while (any) {
             ImGui_ImplSDL2_ProcessEvent(&e);
             if (e.type == SDL_QUIT) quit = true;
             if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE) quit = true;
             if (e.type == SDL_KEYDOWN && !headless)
-                if (auto c = key_command(e.key.keysym.sym, e.key.keysym.mod & KMOD_SHIFT, e.key.keysym.mod & KMOD_CTRL)) s.command(*c);
+                if (auto c = key_command(e.key.keysym.sym, e.key.keysym.mod & KMOD_SHIFT, e.key.keysym.mod & KMOD_CTRL)) press(*c);
             any = SDL_PollEvent(&e);
         }
         if (o.frames && frames == 1)
-            for (Command c : keys) s.command(c);
+            for (Command c : keys) press(c);
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplSDL2_NewFrame();
         ImGui::NewFrame();
         raster::begin_frame();
         int w = W, h = H;
         SDL_GetWindowSize(win, &w, &h);
-        draw_all(s, float(w), float(h), headless ? ImGuiCond_Always : ImGuiCond_FirstUseEver, panel);
+        const ImGuiCond cond = headless ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+        if (compare) draw_compare(sides, float(w), float(h), cond);
+        else draw_all(s, float(w), float(h), cond, panel);
         ImGui::Render();
         raster::end_frame(ImGui::GetDrawData());
         int fw = 0, fh = 0;
@@ -303,7 +431,7 @@ int run_gui(const GuiOptions& o) {
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         ++frames;
-        const bool ran = s.running();
+        const bool ran = std::any_of(sides.begin(), sides.end(), [](Session* x) { return x->running(); });
         if (headless && frames == std::max(6, int(o.frames))) {
             glFinish();
             rate.add(ran, ms_since(frame_start) / 1000.0);
@@ -323,7 +451,8 @@ int run_gui(const GuiOptions& o) {
             glFlush();
             auto t = clock::now();
             const double budget = kFrameMs - other_ms;
-            s.tick(budget < 1.0 ? 1.0 : budget > 12.0 ? 12.0 : budget);
+            const double share = (budget < 1.0 ? 1.0 : budget > 12.0 ? 12.0 : budget) / double(sides.size());
+            for (Session* x : sides) x->tick(share);
             tick_ms = ms_since(t);
         }
         // The rasterizer finishes here, so that what follows is the swap alone.

@@ -15,6 +15,7 @@ struct GuiOptions {
     bool until_switch_given = false;
     std::string screenshot;          // write a PNG of the window and exit
     std::string dump_state;          // write the model as JSON and exit
+    std::string dump_steps;          // after each of --keys: one JSON line per side (RIP, RSP, the anatomy)
     std::string dump_memory;         // write guest physical RAM, raw, and exit (for independent readers)
     std::string size = "1920x1080";  // the window
     bool no_checks = false;
@@ -25,7 +26,13 @@ struct GuiOptions {
     unsigned frames = 0;
     std::string panel;  // only this panel, filling the window (for documentation)
     std::vector<std::string> breaks;  // breakpoints to set at start
+    // "linux,xv6": two machines side by side, the same kernel and --append,
+    // each with `switch=MODEL` added to its command line; every key drives both.
+    std::string compare;
 };
+
+// --compare A,B: the two switch models, or fail() naming what is wrong.
+std::vector<std::string> parse_compare(const std::string& spec, const std::string& append);
 
 int run_gui(const GuiOptions& o);
 

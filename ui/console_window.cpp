@@ -6,7 +6,7 @@
 namespace sy::ui {
 
 void draw_console(Session& s) {
-    if (!ImGui::Begin("Serial console")) {
+    if (!ImGui::Begin(s.title("Serial console").c_str())) {
         ImGui::End();
         return;
     }

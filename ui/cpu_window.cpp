@@ -107,7 +107,7 @@ void cpu_tab(Session& s, const debug::CpuView& c) {
 }  // namespace
 
 void draw_cpu(Session& s) {
-    if (!ImGui::Begin("CPU")) {
+    if (!ImGui::Begin(s.title("CPU").c_str())) {
         ImGui::End();
         return;
     }

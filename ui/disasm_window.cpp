@@ -7,7 +7,7 @@
 namespace sy::ui {
 
 void draw_disassembly(Session& s) {
-    if (!ImGui::Begin("Disassembly")) {
+    if (!ImGui::Begin(s.title("Disassembly").c_str())) {
         ImGui::End();
         return;
     }

@@ -6,7 +6,7 @@
 namespace sy::ui {
 
 void draw_memory(Session& s) {
-    if (!ImGui::Begin("Memory")) {
+    if (!ImGui::Begin(s.title("Memory").c_str())) {
         ImGui::End();
         return;
     }

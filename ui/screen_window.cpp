@@ -5,7 +5,7 @@
 namespace sy::ui {
 
 void draw_screen(Session& s) {
-    if (!ImGui::Begin("Screen")) {
+    if (!ImGui::Begin(s.title("Screen").c_str())) {
         ImGui::End();
         return;
     }

@@ -37,6 +37,15 @@ public:
     const std::string& kernel_path() const { return launch_.kernel; }
     const std::string& kernel_note() const { return kernel_note_; }
 
+    // `gui --compare`: which side of the window this machine is ("" when it
+    // is alone), named after its switch model. Each window's title is
+    // title("Threads"): "Threads" alone, "Threads: xv6" on a side, with an ImGui
+    // id of its own so the two sides' windows are two windows.
+    std::string side;
+    std::string title(const char* window) const {
+        return side.empty() ? std::string(window) : std::string(window) + ": " + side + "###" + window + "." + side;
+    }
+
     // ---- running ----
     bool running() const { return running_.has_value(); }
     // Starts or performs a command on the selected CPU. Step and the

@@ -1,7 +1,8 @@
 // Threads: one column per task, its kernel stack as 8-byte slots from the top
 // down (address, value, what it is), the inactive_task_frame, fork_frame and
 // pt_regs regions shaded and labelled, the ret_addr slot highlighted, a CPU's
-// RSP marked where it points, and the backtrace from the saved frame.
+// RSP marked where it points, and the backtrace from the saved frame. On a
+// side of `gui --compare`, the switch's prev and next first.
 //
 // Where the numbers come from: TaskView (emu/debug/model.h) <- read_frames(),
 // stack_slots() and unwind_switched_out() in emu/guest/ <- the offsets in the
@@ -15,12 +16,13 @@ namespace sy::ui {
 
 namespace {
 
-constexpr float kColumnWidth = 340.0f;
+// Narrower on a side of `gui --compare`, which has half the window.
+float column_width = 340.0f;
 
 void header(const debug::TaskView& t) {
     const auto& k = t.task;
     ImVec2 p = ImGui::GetCursorScreenPos();
-    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + kColumnWidth - 16, p.y + ImGui::GetTextLineHeight()),
+    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + column_width - 16, p.y + ImGui::GetTextLineHeight()),
                                               color::task(k.pid));
     ImGui::Text(" pid %d  %s", k.pid, k.name.c_str());
     ImGui::Text("%s, cpu %d%s", t.state.c_str(), k.cpu,
@@ -68,7 +70,7 @@ void slots(const debug::TaskView& t) {
         for (int k = clip.DisplayStart; k < clip.DisplayEnd; ++k) {
             const guest::StackSlot& sl = t.slots[size_t(n - 1 - k)];
             ImVec2 p = ImGui::GetCursorScreenPos();
-            ImVec2 q(p.x + kColumnWidth - 16, p.y + h);
+            ImVec2 q(p.x + column_width - 16, p.y + h);
             if (ImU32 c = color::region(sl.region)) dl->AddRectFilled(p, q, c);
             const bool is_ret = sl.addr == t.ret_slot && t.ret_slot;
             const bool is_rsp = t.rsp_cpu >= 0 && sl.addr == t.rsp;
@@ -108,10 +110,11 @@ void backtrace(const debug::TaskView& t) {
 }  // namespace
 
 void draw_threads(Session& s) {
-    if (!ImGui::Begin("Threads")) {
+    if (!ImGui::Begin(s.title("Threads").c_str())) {
         ImGui::End();
         return;
     }
+    column_width = s.side.empty() ? 340.0f : 300.0f;
     const debug::Model& m = s.model();
     if (!m.kernel_known || m.tasks.empty()) {
         ImGui::TextWrapped("No tasks: %s", m.kernel_note.empty() ? s.kernel_note().c_str() : m.kernel_note.c_str());
@@ -129,12 +132,21 @@ void draw_threads(Session& s) {
     }
     ImGui::BeginChild("columns", ImVec2(0, 0), false, ImGuiWindowFlags_HorizontalScrollbar);
     const float height = ImGui::GetContentRegionAvail().y;
-    for (size_t n = 0; n < m.tasks.size(); ++n) {
+    // On a side of --compare (half the width), the switch's prev and next
+    // come first, so that both sides show them without scrolling.
+    std::vector<size_t> order;
+    if (!s.side.empty() && m.sw)
+        for (u64 first : {m.sw->prev, m.sw->next})
+            for (size_t n = 0; n < m.tasks.size(); ++n)
+                if (m.tasks[n].task.addr == first) order.push_back(n);
+    for (size_t n = 0; n < m.tasks.size(); ++n)
+        if (std::find(order.begin(), order.end(), n) == order.end()) order.push_back(n);
+    for (size_t n : order) {
         const debug::TaskView& t = m.tasks[n];
-        if (n) ImGui::SameLine();
+        if (n != order.front()) ImGui::SameLine();
         ImGui::BeginGroup();
         ImGui::PushID(int(n));
-        ImGui::BeginChild("task", ImVec2(kColumnWidth, height), true);
+        ImGui::BeginChild("task", ImVec2(column_width, height), true);
         header(t);
         ImGui::Separator();
         ImGui::BeginChild("stack", ImVec2(0, height * 0.68f));

@@ -94,7 +94,7 @@ void cost_cell(const debug::SwitchCost& c) {
 }  // namespace
 
 void draw_timeline(Session& s) {
-    if (!ImGui::Begin("Switch log")) {
+    if (!ImGui::Begin(s.title("Switch log").c_str())) {
         ImGui::End();
         return;
     }

@@ -137,7 +137,7 @@ const trace::Event* draw_lanes(const Lanes& v, std::optional<std::pair<u64, u64>
 }  // namespace
 
 void draw_trace(Session& s) {
-    if (!ImGui::Begin("Timeline")) {
+    if (!ImGui::Begin(s.title("Timeline").c_str())) {
         ImGui::End();
         return;
     }

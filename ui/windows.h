@@ -1,11 +1,14 @@
 // One window per file; each draws a part of the session's model
 // (emu/debug/model.h) and changes the machine only through Session::command.
 #pragma once
+#include <vector>
+
 #include "session.h"
 
 namespace sy::ui {
 
-void draw_controls(Session& s);     // controls.cpp: the menu bar, buttons and status line
+void draw_controls(const std::vector<Session*>& sides);  // controls.cpp: the menu bar, buttons and status line
+void draw_side(Session& s);         // compare_window.cpp: a --compare side's model, switch count and last switch
 void draw_cpu(Session& s);          // cpu_window.cpp
 void draw_disassembly(Session& s);  // disasm_window.cpp
 void draw_threads(Session& s);      // threads_window.cpp

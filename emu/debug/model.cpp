@@ -108,13 +108,19 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
         const SwitchInProgress* s;
     };
     std::vector<Progress> progress;
-    // A record counts while its CPU is still inside __switch_to_asm or
-    // __switch_to: once the ret has popped next's ret_addr, next just runs.
+    // A record counts while its CPU is still inside the model's switch code:
+    // once the ret has popped next's resume PC, next just runs. (xv6 enters
+    // swtch again for the next switch before that switch's beginning at
+    // __switch_to, and its first ret returns into the scheduler thread: a
+    // record whose ret was reached is over unless the CPU is at that ret, on
+    // next's stack.)
     if (sw)
         for (unsigned n = 0; n < m.cpu_count(); ++n)
             if (const auto& s = sw->in_progress(n)) {
-                const u64 rip = m.cpu(n).s.rip;
-                if (k->in_switch_code(rip)) progress.push_back({n, &*s});
+                const Cpu& c = m.cpu(n);
+                const guest::Task* next = guest::find_task(tasks, s->next);
+                const bool at_its_ret = k->is_switch_end(c.s.rip) && next && next->stack_contains(c.s.gpr[RSP]);
+                if (k->in_switch_code(c.s.rip) && (!s->at_ret || at_its_ret)) progress.push_back({n, &*s});
             }
 
     for (const guest::Task& t : tasks) {
@@ -184,6 +190,34 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
             tv.slots = guest::stack_slots(*k, lowest, highest, regions);
         }
         model.tasks.push_back(std::move(tv));
+    }
+
+    // Which step of the model's switch a CPU is at: the one in the switch in
+    // progress, else the first in kernel mode at a step.
+    model.anatomy = switch_steps(*k);
+    std::vector<unsigned> order;
+    if (!progress.empty()) order.push_back(progress.front().cpu);
+    for (unsigned n = 0; n < m.cpu_count(); ++n) order.push_back(n);
+    for (unsigned n : order) {
+        const Cpu& c = m.cpu(n);
+        if (c.cpl() != 0 || m.waiting_for_sipi(n)) continue;
+        const guest::Task* on = guest::task_with_stack(tasks, c.s.gpr[RSP]);
+        int at = step_at(model.anatomy, c.s.rip, on != nullptr);
+        // In a routine a step calls (switch_fpu_prepare from __switch_to) while
+        // its switch is under way: the step of the nearest caller, by the frame
+        // pointers (on a task's stack only).
+        const bool switching = sw && sw->in_progress(n) && !sw->in_progress(n)->at_ret;
+        if (at < 0 && switching && on) {
+            const guest::Unwound bt = guest::unwind_live(*k, on, c.s.rip, c.s.gpr[RSP], c.s.gpr[RBP], std::nullopt, 8);
+            for (size_t f = 1; f < bt.frames.size() && at < 0 && calls(*k, bt.frames[f].pc, bt.frames[f - 1].pc); ++f)
+                if ((at = step_at(model.anatomy, bt.frames[f].pc - 1, true)) >= 0)
+                    model.anatomy.inside = k->symbols().format(c.s.rip);
+        }
+        if (at >= 0) {
+            model.anatomy.current = at;
+            model.anatomy.cpu = n;
+            break;
+        }
     }
 
     // The switch view: the first CPU with a switch in progress.

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "anatomy.h"
 #include "guest/unwind.h"
 #include "machine.h"
 #include "switches.h"
@@ -107,6 +108,10 @@ struct Model {
     int lab_breaks = 0;
     std::string switch_model;  // the kernel's switch model ("linux", "linux26", "xv6", "solaris")
     std::vector<guest::SchedulerThread> scheduler_threads;  // xv6: each CPU's scheduler thread
+    // The running model's switch, step by step (anatomy.h), and the step of
+    // the CPU in the switch in progress, or else of the first CPU at one (xv6's
+    // first swtch runs before __switch_to, where the switch log sees it begin).
+    Anatomy anatomy;
 };
 
 struct ModelOptions {

@@ -101,6 +101,19 @@ json record_json(const SwitchRecord& r) {
 
 }  // namespace
 
+json anatomy_json(const Anatomy& a) {
+    json steps = json::array();
+    for (const AnatomyStep& s : a.steps) {
+        json ranges = json::array();
+        for (const auto& [lo, hi] : s.ranges) ranges.push_back({lo, hi});
+        const char* stack = s.stack == AnatomyStep::Stack::Task        ? "task"
+                            : s.stack == AnatomyStep::Stack::Scheduler ? "scheduler"
+                                                                       : "any";
+        steps.push_back({{"name", s.name}, {"what", s.what}, {"ranges", ranges}, {"stack", stack}});
+    }
+    return {{"model", a.model}, {"seed", a.seed}, {"steps", steps}, {"current", a.current}, {"cpu", a.cpu}, {"inside", a.inside}};
+}
+
 json model_json(const Model& m) {
     json j;
     j["now"] = m.now;
@@ -136,6 +149,7 @@ json model_json(const Model& m) {
     }
     j["switch_log"] = json::array();
     for (const auto& r : m.log) j["switch_log"].push_back(record_json(r));
+    j["anatomy"] = anatomy_json(m.anatomy);
     return j;
 }
 

@@ -8,5 +8,7 @@
 namespace sy::debug {
 
 nlohmann::json model_json(const Model& m);
+// The switch's steps and the current one (`anatomy` in the model's JSON).
+nlohmann::json anatomy_json(const Anatomy& a);
 
 }  // namespace sy::debug

@@ -77,6 +77,13 @@ std::string Kernel::switch_model_name() const {
     return std::string(n, strnlen(n, sizeof n));
 }
 
+std::vector<std::string> Kernel::switch_model_names() const {
+    if (d_.version < 3) return {"linux"};
+    std::vector<std::string> out;
+    for (const auto& m : d_.models) out.emplace_back(m.name, strnlen(m.name, sizeof m.name));
+    return out;
+}
+
 std::vector<u64> Kernel::all_switch_traps() const {
     std::vector<u64> out;
     for (const ModelTraps& t : traps_) {

@@ -80,6 +80,8 @@ public:
     // SY_SWITCH_LINUX for a version 2 kernel.
     unsigned switch_model() const;
     std::string switch_model_name() const;
+    // Every model the kernel offers (`--append switch=NAME`), by SY_SWITCH_* number.
+    std::vector<std::string> switch_model_names() const;
     // Every model's switch beginnings and end rets: the debugger traps them all
     // before the kernel has chosen its model.
     std::vector<u64> all_switch_traps() const;

@@ -1,11 +1,12 @@
 # The figures of docs/guest-kernel.md, "One switch": run by switch_walk.sh.
-# Stops at the tick that ends pid 2's time slice (the second time, so that
-# pid 3 has run before), follows the switch to pid 3 through __switch_to_asm
+# Stops at the tick that ends pid 2's time slice (the third time: at the
+# first two, pid 3 has not run yet, or the switch that follows is to a task
+# that never ran, whose ret_addr is ret_from_fork), follows the switch to pid 3 through __switch_to_asm
 # and __switch_to's ret, and prints the frames and registers on the way.
 set pagination off
 set confirm off
 break scheduler_tick if cpu_data[0].current_task->pid == 2 && cpu_data[0].current_task->time_slice == 1 && ((struct pt_regs *)((char *)cpu_data[0].current_task->stack + 16384 - 168))->cs == 0x33
-ignore 1 1
+ignore 1 2
 continue
 echo \n=== at scheduler_tick\n
 bt 3

@@ -20,6 +20,7 @@ and page walk, in C) and the kernel's symbols from nm and objdump (binutils).
   * xv6: each CPU's scheduler thread resumes inside scheduler().
 
 Usage: check_model_state.py MODEL KERNEL FRAME_READER JSON DUMP N
+(check_compare_state.py imports check() for each side of `gui --compare`.)
 """
 import json
 import subprocess
@@ -67,9 +68,9 @@ def address_of(syms, name):
     fail("nm has no symbol " + name)
 
 
-def main():
-    model, kernel, reader, jpath, dump, n = sys.argv[1:7]
-    state = json.load(open(jpath))
+def check(model, kernel, reader, state, dump, n):
+    """Checks one machine's model JSON `state` (a dict) against its RAM dump;
+    returns the line to print, or fails."""
     syms = symbols(kernel)
     out = subprocess.run([reader, dump], capture_output=True, text=True)
     if out.returncode != 0:
@@ -174,9 +175,15 @@ def main():
             m = got.get(s["scheduler_cpu"])
             if not m or m["context"] != s["context"] or m.get("rip") != s["rip"]:
                 fail("cpu%d's scheduler thread in the model differs from the dump" % s["scheduler_cpu"])
-    print("check_model_state: ok: %s, switch %s on cpu%d, pid %d -> pid %d pops %#x (%s) at the ret of %s; "
-          "%d switched-out tasks resume where the model says" %
-          (model, n, sw["cpu"], sw["prev_pid"], sw["next_pid"], popped, symbol_of(syms, popped), END[model], checked))
+    return ("%s, switch %s on cpu%d, pid %d -> pid %d pops %#x (%s) at the ret of %s; "
+            "%d switched-out tasks resume where the model says" %
+            (model, n, sw["cpu"], sw["prev_pid"], sw["next_pid"], popped, symbol_of(syms, popped), END[model], checked))
 
 
-main()
+def main():
+    model, kernel, reader, jpath, dump, n = sys.argv[1:7]
+    print("check_model_state: ok: " + check(model, kernel, reader, json.load(open(jpath)), dump, n))
+
+
+if __name__ == "__main__":
+    main()

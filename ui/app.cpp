@@ -206,7 +206,9 @@ int run_gui(const GuiOptions& o) {
     }
     if (!o.dump_state.empty()) {
         std::ofstream f(o.dump_state);
-        f << debug::model_json(s.model()).dump(1) << "\n";
+        nlohmann::json j = debug::model_json(s.model());
+        if (const trace::Recorder* r = s.debugger().trace()) j["timeline"] = debug::timeline_json(*r, s.machine());
+        f << j.dump(1) << "\n";
         if (!f) cli::fail("--dump-state " + o.dump_state + ": cannot write it", 1);
     }
     if (!o.dump_memory.empty()) {

@@ -4,9 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include "model.h"
+#include "trace.h"
 
 namespace sy::debug {
 
 nlohmann::json model_json(const Model& m);
+// The Timeline panel's event list (emu/trace/trace.h) as it stands, what is
+// still open closed at each CPU's clock: one object per event, in the order
+// trace::timeline() gives (by begin).
+nlohmann::json timeline_json(const trace::Recorder& r, Machine& m);
 
 }  // namespace sy::debug

@@ -25,27 +25,75 @@ SY_ALU_INLINE u64 flag_if(bool c, u64 flag) { return static_cast<u64>(c) * flag;
 
 SY_ALU_INLINE u64 parity(u64 v) { return flag_if(!__builtin_parity(static_cast<u8>(v)), fl::PF); }
 
+#if defined(__x86_64__)
+// On an x86-64 host the host's own ADD, ADC, SUB, SBB and TEST compute the
+// flags the guest's would: the SDM defines all six for them (Vol. 2A ADD,
+// ADC; Vol. 2B SUB, SBB, TEST: SF, ZF, PF from the result, CF=OF=0), at the
+// same bit positions of the same register. LAHF copies SF:ZF:0:AF:0:PF:1:CF
+// into AH and SETO gives OF: about 8 host instructions where computing the
+// flags from the operands takes 20 (the ALU loop of `bench` is bound by the
+// instructions it executes, docs/performance.md). Only flags the manual
+// defines are taken from the host; undefined ones (AF after a logical
+// operation or a shift) keep the values this file gives them, so results do
+// not depend on the host's vendor.
+SY_ALU_INLINE u64 lahf_seto_flags(u16 ax) {
+    return ((ax >> 8) & (fl::SF | fl::ZF | fl::AF | fl::PF | fl::CF)) | (static_cast<u64>(ax & 1) << 11);
+}
+// SF, ZF, PF of a result.
+template <class T> SY_ALU_INLINE u64 szp(T r) {
+    u16 ax;
+    asm("test %[r], %[r]\n\tlahf" : "=a"(ax) : [r] "r"(r) : "cc");
+    return (ax >> 8) & (fl::SF | fl::ZF | fl::PF);
+}
+#else
 // SF, ZF, PF of a result.
 template <class T> SY_ALU_INLINE u64 szp(T r) {
     return parity(r) | flag_if(r == 0, fl::ZF) | flag_if(r & kSign<T>, fl::SF);
 }
+#endif
 
 inline void set_arith(u64& f, u64 nf, u64 mask = fl::ARITH) { f = (f & ~mask) | nf; }
 
 template <class T> SY_ALU_INLINE T add(u64& f, T a, T b, unsigned cin = 0) {
+#if defined(__x86_64__)
+    u16 ax;
+    if (__builtin_constant_p(cin) && cin == 0)
+        asm("add %[b], %[a]\n\tlahf\n\tseto %%al" : [a] "+r"(a), "=&a"(ax) : [b] "r"(b) : "cc");
+    else  // CF = cin first (BT copies bit 0 into CF), then ADC
+        asm("bt $0, %k[c]\n\tadc %[b], %[a]\n\tlahf\n\tseto %%al"
+            : [a] "+r"(a), "=&a"(ax)
+            : [b] "r"(b), [c] "r"(cin)
+            : "cc");
+    set_arith(f, lahf_seto_flags(ax));
+    return a;
+#else
     T r = static_cast<T>(a + b + cin);
     u64 nf = szp(r) | flag_if(cin ? r <= a : r < a, fl::CF) | flag_if((a ^ r) & (b ^ r) & kSign<T>, fl::OF) |
              flag_if((a ^ b ^ r) & 0x10, fl::AF);
     set_arith(f, nf);
     return r;
+#endif
 }
 
 template <class T> SY_ALU_INLINE T sub(u64& f, T a, T b, unsigned bin = 0) {
+#if defined(__x86_64__)
+    u16 ax;
+    if (__builtin_constant_p(bin) && bin == 0)
+        asm("sub %[b], %[a]\n\tlahf\n\tseto %%al" : [a] "+r"(a), "=&a"(ax) : [b] "r"(b) : "cc");
+    else  // CF = bin first, then SBB
+        asm("bt $0, %k[c]\n\tsbb %[b], %[a]\n\tlahf\n\tseto %%al"
+            : [a] "+r"(a), "=&a"(ax)
+            : [b] "r"(b), [c] "r"(bin)
+            : "cc");
+    set_arith(f, lahf_seto_flags(ax));
+    return a;
+#else
     T r = static_cast<T>(a - b - bin);
     u64 nf = szp(r) | flag_if(bin ? a <= b : a < b, fl::CF) | flag_if((a ^ b) & (a ^ r) & kSign<T>, fl::OF) |
              flag_if((a ^ b ^ r) & 0x10, fl::AF);
     set_arith(f, nf);
     return r;
+#endif
 }
 
 // AND/OR/XOR/TEST: CF=OF=0, SF/ZF/PF from the result, AF undefined (we clear it).

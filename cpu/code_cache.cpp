@@ -24,9 +24,15 @@ void trap_record(Cpu& cpu, const Insn& insn) {
 
 Handler CodeCache::trapped_handler(const Insn* insn) const { return trapped_.at(insn); }
 
+// Whether block `b` may have an instruction at `la`: its instructions all
+// start in its first page, in any order when it goes on through a JMP or CALL
+// (CodeCache::build), so a callee may lie below the block's start.
+static bool may_start_in(const Block& b, u64 la) { return (la >> 12) == (b.la >> 12); }
+
 void CodeCache::patch_traps(Block& b, u64 la, bool on) {
     u64 a = b.la;
-    for (Insn& i : b.insns) {
+    for (size_t k = 0; k < b.insns.size(); a = b.next_la(k, a), ++k) {
+        Insn& i = b.insns[k];
         if (a == la) {
             if (on && i.fn != trap_record) {
                 trapped_[&i] = i.fn;
@@ -36,20 +42,19 @@ void CodeCache::patch_traps(Block& b, u64 la, bool on) {
                 trapped_.erase(&i);
             }
         }
-        a += i.len;
     }
 }
 
 void CodeCache::set_trap(u64 la) {
     if (!traps_.insert(la).second) return;
     for (auto& [k, b] : blocks_)
-        if (la >= b->la && la - b->la < 0x1000 * 2) patch_traps(*b, la, true);
+        if (may_start_in(*b, la)) patch_traps(*b, la, true);
 }
 
 void CodeCache::clear_trap(u64 la) {
     if (!traps_.erase(la)) return;
     for (auto& [k, b] : blocks_)
-        if (la >= b->la && la - b->la < 0x1000 * 2) patch_traps(*b, la, false);
+        if (may_start_in(*b, la)) patch_traps(*b, la, false);
 }
 
 void CodeCache::free_graveyard() {
@@ -114,7 +119,21 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
         blk->insns.push_back(insn);
         blk->facts.push_back(facts);
         ++insns_decoded;
-        blk->bytes[0].end = static_cast<u16>(std::min<u64>(0x1000, blk->bytes[0].end + insn.len));
+        // The bytes of a superblock: one range of the page from its lowest
+        // to its highest decoded byte (a store between the pieces drops it
+        // too, which is only slower).
+        Block::Bytes& r = blk->bytes[0];
+        r.begin = std::min<u16>(r.begin, static_cast<u16>(cur & 0xFFF));
+        r.end = std::max<u16>(r.end, static_cast<u16>(std::min<u64>(0x1000, (cur & 0xFFF) + insn.len)));
+        // A direct JMP or CALL into this page: the block goes on at the
+        // target (Block::next_la), so the call/ret pair and the loop around
+        // it need one block fewer. Bytes that straddle stay alone.
+        const u64 target = cs_base + insn.imm;
+        if ((facts.flow == timing::Flow::Jmp || facts.flow == timing::Flow::Call) && !blk->straddles() &&
+            (target >> 12) == (la >> 12) && n + 1 < kMaxBlock) {
+            cur = target;
+            continue;
+        }
         cur += insn.len;
         if (ends || (cur & 0xFFF) == 0 || (cur >> 12) != (la >> 12)) break;
     }
@@ -122,7 +141,7 @@ Block* CodeCache::build(Cpu& cpu, u64 la, u64 pa, u8 ctx, u64 cs_base) {
     Block* b = blk.get();
     if (!traps_.empty())
         for (u64 t : traps_)
-            if (t >= b->la && t < cur) patch_traps(*b, t, true);
+            if (may_start_in(*b, t)) patch_traps(*b, t, true);
     add_to_pages(b);
     blocks_.emplace(Key{la, pa, ctx, cs_base}, std::move(blk));
     return b;

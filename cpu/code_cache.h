@@ -1,7 +1,8 @@
-// The decode cache. Instructions are decoded once into blocks (straight-line runs
-// ending at a control transfer, a page end or kMaxBlock instructions) and reused
-// until a store overlaps their bytes. docs/cpu.md ("The decode cache") states the
-// rules; in short:
+// The decode cache. Instructions are decoded once into blocks (runs ending at a
+// control transfer, a page end or kMaxBlock instructions; a direct JMP or CALL
+// whose target is in the block's page does not end it, the block goes on at the
+// target) and reused until a store overlaps their bytes. docs/cpu.md ("The
+// decode cache") states the rules; in short:
 //
 // - Address spaces. A block is keyed by the linear address of its first
 //   instruction *and* the physical address the running CPU's translation gives
@@ -66,6 +67,13 @@ struct Block {
     std::vector<Insn> insns;
     // What the detailed timing model needs of each instruction (insns[k]'s in facts[k]).
     std::vector<timing::Facts> facts;
+    // The linear address of the instruction after insns[k] (at `la`) in the
+    // block: a direct JMP or CALL that is not the block's last goes on at its
+    // target (a superblock, CodeCache::build), anything else at la + length.
+    u64 next_la(size_t k, u64 la) const {
+        const bool jumps = facts[k].flow == timing::Flow::Jmp || facts[k].flow == timing::Flow::Call;
+        return jumps && k + 1 < insns.size() ? cs_base + insns[k].imm : la + insns[k].len;
+    }
 };
 
 class CodeCache {

@@ -385,7 +385,7 @@ template <bool Detailed>
             model_->begin(f);
             i->fn(*this, *i);
             model_->retire(*this, *i, *f, pc, b->pa + (pc - b->la));
-            pc += i->len;
+            pc = b->next_la(static_cast<size_t>(i - b->insns.data()), pc);
             ++f;
         } else {
             i->fn(*this, *i);
@@ -478,7 +478,7 @@ template <bool One, bool Observed, bool Detailed> StepResult Cpu::execute(u64 cy
                         model_->begin(f);
                         i->fn(*this, *i);
                         model_->retire(*this, *i, *f, pc, b->pa + (pc - b->la));
-                        pc += i->len;
+                        pc = b->next_la(static_cast<size_t>(i - b->insns.data()), pc);
                         ++f;
                         ++i;
                         if (end_block | (cycles >= cycle_limit)) [[unlikely]] break;

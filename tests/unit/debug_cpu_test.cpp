@@ -99,6 +99,39 @@ TEST_CASE("trap record: set on a block already decoded, and cleared again") {
     CHECK(m.cpu.s.gpr[RAX] == 10);
 }
 
+// A direct CALL into the same page goes on in the same block (CodeCache::build):
+// a trap record on the callee's first instruction must be found there, whether
+// it is set before the block is decoded or after.
+TEST_CASE("trap record: on a function called inside a block, set before and after decoding") {
+    // 0x1000 call f (0x1010); 0x1005 add eax, 2; 0x1008 hlt; f: 0x1010 mov eax, 1; 0x1015 ret
+    const std::initializer_list<u8> caller = {0xE8, 0x0B, 0, 0, 0, 0x83, 0xC0, 0x02, 0xF4};
+    const std::initializer_list<u8> callee = {0xB8, 0x01, 0, 0, 0, 0xC3};
+    for (bool decoded_first : {false, true}) {
+        CAPTURE(decoded_first);
+        test::Machine m;
+        m.load(0x1000, caller);
+        m.load(0x1010, callee);
+        m.cpu.s.rip = 0x1000;
+        Recorder obs;
+        m.cpu.observer = &obs;
+        if (decoded_first) {
+            REQUIRE(run(m).rax == 3);
+            m.cpu.halted = false;
+            m.cpu.s.rip = 0x1000;
+            m.cpu.s.gpr[RAX] = 0;
+        }
+        m.cpu.code_cache().set_trap(0x1010);
+        obs.stop_at = 0x1010;
+        Result stopped = run(m);
+        CHECK(stopped.reason == StopReason::Debug);
+        CHECK(stopped.rip == 0x1010);
+        CHECK(stopped.rax == 0);
+        Result end = run(m);
+        CHECK(end.reason == StopReason::Halt);
+        CHECK(end.rax == 3);
+    }
+}
+
 TEST_CASE("trap record: step() stops at it too, and executes it when the observer agrees") {
     test::Machine m;
     m.load(0x1000, kProgram);

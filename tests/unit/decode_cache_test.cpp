@@ -47,6 +47,51 @@ TEST_CASE("decode cache: code rewritten after it ran is decoded again") {
     CHECK(m.cpu.s.gpr[RAX] == 9);
 }
 
+// A direct CALL into the same page does not end its block: the block goes on
+// with the callee (CodeCache::build). A store into the callee must still drop
+// that block, though its bytes are not next to the call's (SDM Vol. 3A 11.6:
+// a store to code is seen by the instructions fetched after it).
+TEST_CASE("decode cache: a store into a function called inside a block is seen at the next call") {
+    test::Machine m;
+    // L: 0x1000  call f                  (f = 0x1020; the block goes on at f)
+    //    0x1005  add ebx, eax
+    //    0x1007  mov byte [rip+0x13], 7  (0x1021: the immediate of f's mov)
+    //    0x100e  dec ecx
+    //    0x1010  jnz L                   (back to the block that holds f)
+    //    0x1012  hlt
+    // f: 0x1020  mov eax, 1; ret
+    m.load(0x1020, {0xB8, 1, 0, 0, 0, 0xC3});
+    m.load(0x1000, {0xE8, 0x1B, 0, 0, 0, 0x01, 0xC3, 0xC6, 0x05, 0x13, 0, 0, 0, 7, 0xFF, 0xC9, 0x75, 0xEE, 0xF4});
+    m.cpu.s.gpr[RCX] = 2;
+    REQUIRE(m.cpu.run(1'000'000).reason == StopReason::Halt);
+    CHECK(m.cpu.s.gpr[RBX] == 1 + 7);  // the first call returned 1, the second the patched 7
+    CHECK(m.cpu.code_cache().invalidations >= 1);
+}
+
+TEST_CASE("decode cache: a call and its callee in one block run as they would apart") {
+    test::Machine m;
+    //    0x1000  mov ecx, 1000
+    // L: 0x1005  call f
+    //    0x100a  dec ecx
+    //    0x100c  jnz L
+    //    0x100e  hlt
+    // f: 0x1010  inc rax; jmp g           g = 0x1018
+    // g: 0x1018  add rax, rcx; ret
+    m.load(0x1000, {0xB9, 0xE8, 0x03, 0, 0, 0xE8, 0x06, 0, 0, 0, 0xFF, 0xC9, 0x75, 0xF7, 0xF4});
+    m.load(0x1010, {0x48, 0xFF, 0xC0, 0xEB, 0x03});
+    m.load(0x1018, {0x48, 0x01, 0xC8, 0xC3});
+    m.cpu.s.rip = 0x1000;
+    const u64 sp = m.cpu.s.gpr[RSP];
+    REQUIRE(m.cpu.run(1'000'000).reason == StopReason::Halt);
+    CHECK(m.cpu.s.gpr[RAX] == 1000 + 1000 * 1001 / 2);
+    CHECK(m.cpu.s.gpr[RSP] == sp);
+    CHECK(m.cpu.insns == 1 + 1000 * 7 + 1);
+    // Four blocks: [mov, call, inc, jmp, add, ret], [dec, jnz], the loop's
+    // [call, inc, jmp, add, ret] and [hlt] (six when each call, jmp and ret
+    // ends a block).
+    CHECK(m.cpu.code_cache().blocks_built == 4);
+}
+
 TEST_CASE("undecodable bytes raise #UD at the instruction") {
     test::Machine m;
     m.load(0x1000, {0x90, 0x0F, 0xFF});  // nop; an invalid two-byte opcode
@@ -99,9 +144,11 @@ TEST_CASE("decode cache: a store over one block's bytes re-decodes that block an
     const u64 built = m.cpu.code_cache().blocks_built;
     REQUIRE(m.cpu.run(1'000'000).reason == StopReason::Halt);
     CHECK(m.cpu.s.gpr[RBX] == 10 + 9 + 8 + 7 + 6 + 5 + 4 + 3 + 2);  // each call runs the value patched before it
-    // 0x1000, f, 0x100A, 0x1010 (after the store ends its block), 0x1005 and
-    // 0x1014 once each; f again after each of its 9 later patches.
-    CHECK(m.cpu.code_cache().blocks_built - built == 6 + 9);
+    // f is in the caller's page, so the call does not end a block: f's bytes
+    // are in the blocks at 0x1000 and 0x1005 (CodeCache::build). 0x1000,
+    // 0x100A, 0x1010 (after the store ends its block) and 0x1014 once each;
+    // 0x1005 with f after each of the 9 patches that follow the first.
+    CHECK(m.cpu.code_cache().blocks_built - built == 4 + 9);
 }
 
 TEST_CASE("decode cache: a store to either page of a straddling instruction re-decodes it only if it overlaps") {

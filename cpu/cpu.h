@@ -33,6 +33,11 @@ public:
     virtual void ack_nmi() {}
     virtual bool has_interrupt() = 0;  // a maskable interrupt is pending
     virtual u8 acknowledge() = 0;      // INTA: returns its vector
+    // The local APIC's TPR, which CR8 reads and writes in 64-bit mode
+    // (CR8[3:0] = TPR[7:4], SDM Vol. 3A 11.8.6). A source without one (a
+    // test's PIC) leaves CR8 a register of its own.
+    virtual std::optional<u8> task_priority() const { return std::nullopt; }
+    virtual void set_task_priority(u8) {}
 };
 
 // FERR#, the x87 error output of the MS-DOS compatibility path (CR0.NE = 0,
@@ -272,6 +277,12 @@ public:
     // instruction breakpoints are not recognised (SDM Vol. 3A, 6.8.3; 17.3.1.1).
     bool mov_ss_shadow = false;
     InterruptSource* interrupts = nullptr;
+    // CR8 as MOV from CR8 reads it: the APIC's TPR[7:4] when there is one.
+    u64 cr8() const {
+        if (interrupts)
+            if (std::optional<u8> tpr = interrupts->task_priority()) return *tpr >> 4;
+        return sys.cr8;
+    }
     MsrHandler* msr_handler = nullptr;  // MSRs owned by the machine (x2APIC, TSC deadline)
     u8 apic_id = 0;  // reported by CPUID leaf 1 (the machine sets it per CPU)
     // The x87 error pins (ops_x87.cpp): FERR# out, IGNNE# in (the machine drives

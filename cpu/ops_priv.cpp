@@ -104,7 +104,7 @@ u64 read_cr(Cpu& c, u8 n) {
         case 2: return c.sys.cr2;
         case 3: return c.sys.cr3;
         case 4: return c.sys.cr4;
-        case 8: return c.sys.cr8;
+        case 8: return c.cr8();
         default: raise(UD);
     }
 }
@@ -118,6 +118,7 @@ void write_cr(Cpu& c, u8 n, u64 v) {
         case 8:
             if (v >> 4) raise(GP, 0);
             c.sys.cr8 = v;
+            if (c.interrupts) c.interrupts->set_task_priority(u8(v << 4));  // TPR[3:0] = 0 (11.8.6)
             c.end_block = true;  // a lower task priority may let an interrupt in
             break;
         default: raise(UD);

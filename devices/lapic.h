@@ -139,6 +139,9 @@ public:
     void ack_nmi() { nmi_pending_ = false; }
     bool has_interrupt() const;
     u8 acknowledge();
+    // MOV to and from CR8 (11.8.6): the CPU's view of TPR.
+    u8 tpr() const { return u8(tpr_); }
+    void set_tpr(u8 v) { tpr_ = v; }
 
     // Pins. As an IrqSink, line 0 is LINT0 and line 1 is LINT1, so the PIC's INT
     // output can be wired as Pic8259Pair pic{{&bsp_lapic, 0}}.

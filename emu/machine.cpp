@@ -24,6 +24,8 @@ public:
     void ack_nmi() override { apic_.ack_nmi(); }
     bool has_interrupt() override { return !m_.stopping_ && apic_.has_interrupt(); }
     u8 acknowledge() override { return apic_.acknowledge(); }
+    std::optional<u8> task_priority() const override { return apic_.tpr(); }
+    void set_task_priority(u8 tpr) override { apic_.set_tpr(tpr); }
 
 private:
     Machine& m_;

@@ -241,7 +241,6 @@ int run(const RunOptions& o) {
     }
     if (o.paused && !gdb_at) fail("-S (start paused) needs the gdb stub: add -s or -gdb tcp::PORT");
     if (gdb_at && o.check) fail("--check and the gdb stub cannot be used together yet");
-    if (gdb_at && !o.trace.empty()) fail("--trace and the gdb stub cannot be used together yet");
     if (gdb_at && (writer || recording)) fail("--record/--replay and the gdb stub cannot be used together yet");
 
     Console::install_signal_handlers();
@@ -262,15 +261,23 @@ int run(const RunOptions& o) {
     RunResult r;
     if (gdb_at) {
         // Guest awareness when the kernel has a debugger descriptor; without
-        // one gdb's threads are the processors.
-        std::unique_ptr<guest::CpuMemory> mem = std::make_unique<guest::CpuMemory>(m->cpu(0));
+        // one gdb's threads are the processors. With --trace the stub drives
+        // the debugger that records the timeline (one debugger per machine):
+        // the trace holds what gdb made the machine execute, and going back
+        // cuts it back (docs/trace.md).
+        std::unique_ptr<guest::CpuMemory> mem;
         std::unique_ptr<guest::Kernel> kernel;
-        try {
-            kernel = std::make_unique<guest::Kernel>(guest::Kernel::load(Symbols::load(l.kernel), *mem));
-        } catch (const std::exception& e) {
-            std::fprintf(stderr, "switchyard: gdb stub: %s; gdb's threads are the CPUs\n", e.what());
+        std::unique_ptr<debug::Debugger> own;
+        if (!checked) {
+            mem = std::make_unique<guest::CpuMemory>(m->cpu(0));
+            try {
+                kernel = std::make_unique<guest::Kernel>(guest::Kernel::load(Symbols::load(l.kernel), *mem));
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "switchyard: gdb stub: %s; gdb's threads are the CPUs\n", e.what());
+            }
+            own = std::make_unique<debug::Debugger>(*m, kernel.get());
         }
-        debug::Debugger dbg(*m, kernel.get());
+        debug::Debugger& dbg = checked ? checked->debugger() : *own;
         // gdb's reverse-stepi and reverse-continue (bs, bc): snapshots as the
         // GUI takes them (docs/replay.md); off under --timing detailed.
         dbg.enable_reverse(debug::Debugger::kDefaultSnapshotInterval, size_t(1) << 30);
@@ -289,6 +296,7 @@ int run(const RunOptions& o) {
         if (stub.end() == gdb::Stub::End::Killed) {
             console->flush();
             std::fprintf(stderr, "switchyard: killed by gdb at cycle %llu\n", (unsigned long long)m->now());
+            if (!o.trace.empty()) write_trace(o.trace, trace_file, *checked, *m, l.kernel);
             console.reset();
             return kStatusQuit;
         }

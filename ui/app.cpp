@@ -326,15 +326,20 @@ int run_gui(const GuiOptions& o) {
     if (!o.dump_state.empty()) {
         std::ofstream f(o.dump_state);
         nlohmann::json j;
+        auto side_json = [](Session& x) {
+            nlohmann::json sj = debug::model_json(x.model());
+            if (const trace::Recorder* r = x.debugger().trace()) sj["timeline"] = debug::timeline_json(*r, x.machine());
+            return sj;
+        };
         if (!compare) {
-            j = debug::model_json(s.model());
+            j = side_json(s);
         } else {
             // One object per side, each the JSON of one machine, naming its model.
             j["compare"] = nlohmann::json::array();
             j["sides"] = nlohmann::json::array();
             for (Session* x : sides) {
                 j["compare"].push_back(x->side);
-                j["sides"].push_back(debug::model_json(x->model()));
+                j["sides"].push_back(side_json(*x));
             }
         }
         f << j.dump(1) << "\n";

@@ -397,9 +397,7 @@ bool Debugger::trap(Cpu& c) {
     if (k_) {
         if (const SwitchRecord* sr = note_switch(c, i)) {
             const SwitchRecord& r = *sr;
-            if (trace_)
-                trace_->switched(i, c.cycles, r.prev, r.prev_pid, r.prev_name, r.next, r.next_pid, r.next_name,
-                                 r.ret_addr, r.ret_sym);
+            if (trace_) trace_switch(i, c, r);
             if (checks_) {
                 if (guest::Violation v = checker_->at_switch_ret(c, r.prev, r.next)) {
                     request_stop(i, StopKind::Check, *v);
@@ -472,6 +470,11 @@ void Debugger::trace_start(unsigned i) {
         if (u64 cur = guest::current_task(*k_, *kcpu))
             if (auto t = guest::read_task(*k_, cur)) pid = t->pid, name = t->name;
     trace_->start(i, c.cycles, pid, name);
+}
+
+void Debugger::trace_switch(unsigned i, const Cpu& c, const SwitchRecord& r) {
+    trace_->switched(i, c.cycles, r.prev, r.prev_pid, r.prev_name, r.next, r.next_pid, r.next_name, r.ret_addr,
+                     r.ret_sym);
 }
 
 void Debugger::trace_trap(unsigned i, const Cpu& c) {
@@ -591,7 +594,9 @@ bool Debugger::enable_reverse(u64 interval, size_t max_bytes) {
     if (tl_) return true;
     if (m_.timing()) return false;
     tl_ = std::make_unique<replay::Timeline>(m_, interval, max_bytes);
-    tl_->on_snapshot = [this](u64 id) { saved_[id] = Saved{tracker_.save(), cpus_}; };
+    tl_->on_snapshot = [this](u64 id) {
+        saved_[id] = Saved{tracker_.save(), cpus_, trace_ ? std::optional(trace_->mark()) : std::nullopt};
+    };
     return true;
 }
 
@@ -606,10 +611,14 @@ bool Debugger::at_target(const Cpu& c) const {
     return c.insns == t.insns;
 }
 
-// Re-running: traps keep the switch log and collect breakpoint hits; the only
-// stop is the target (the point, or where the command being re-run stopped).
+// Re-running: traps keep the switch log and the timeline as the first run did
+// (restore_saved() cut both back to the snapshot) and collect breakpoint hits;
+// the only stop is the target (the point, or where the command being re-run
+// stopped).
 bool Debugger::replay_trap(Cpu& c, unsigned i) {
-    if (k_) note_switch(c, i);
+    if (trace_) trace_trap(i, c);
+    if (k_)
+        if (const SwitchRecord* r = note_switch(c, i); r && trace_) trace_switch(i, c, *r);
     if (scanning_)
         for (const Breakpoint& b : bps_)
             if (b.enabled && b.addr == c.s.rip) {
@@ -648,6 +657,11 @@ void Debugger::restore_saved(const replay::Timeline::Restored& r) {
     const Saved& sv = saved_.at(r.id);
     tracker_.restore(sv.tracker);
     cpus_ = sv.cpus;
+    // The timeline too: what a re-run adds from here is what the first run added.
+    if (trace_) {
+        if (sv.trace) trace_->rewind(*sv.trace);
+        else trace_ = std::make_unique<trace::Recorder>(m_.cpu_count());  // the snapshot is older than the timeline
+    }
     saved_.erase(saved_.upper_bound(r.id), saved_.end());
     while (!switch_points_.empty() && switch_points_.back().first >= tracker_.count()) switch_points_.pop_back();
     pending_.reset();

@@ -249,6 +249,7 @@ private:
     bool uses_gs(const Cpu& cpu) const;
     void trace_start(unsigned cpu);
     void trace_trap(unsigned cpu, const Cpu& c);
+    void trace_switch(unsigned cpu, const Cpu& c, const SwitchRecord& r);
     std::string syscall_name(u64 nr);
 
     Machine& m_;
@@ -278,6 +279,7 @@ private:
     struct Saved {  // the debugger's part of a snapshot
         SwitchTracker::Saved tracker;
         std::vector<PerCpu> cpus;
+        std::optional<trace::Recorder::Mark> trace;  // with record_trace() on
     };
     std::unique_ptr<replay::Timeline> tl_;
     std::map<u64, Saved> saved_;  // by snapshot id

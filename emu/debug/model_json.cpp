@@ -1,6 +1,8 @@
 // Model -> JSON (model_json.h).
 #include "model_json.h"
 
+#include "chrome_json.h"
+
 namespace sy::debug {
 
 using nlohmann::json;
@@ -151,6 +153,17 @@ json model_json(const Model& m) {
     for (const auto& r : m.log) j["switch_log"].push_back(record_json(r));
     j["anatomy"] = anatomy_json(m.anatomy);
     return j;
+}
+
+json timeline_json(const trace::Recorder& r, Machine& m) {
+    std::vector<u64> now;
+    for (unsigned n = 0; n < m.cpu_count(); ++n) now.push_back(m.cpu(n).cycles);
+    json out = json::array();
+    for (const trace::Event& e : trace::timeline(r, now))
+        out.push_back({{"kind", trace::kind_name(e.kind)}, {"cpu", e.cpu}, {"begin", e.begin}, {"end", e.end},
+                       {"depth", e.depth}, {"pid", e.pid}, {"name", e.name}, {"number", e.number},
+                       {"open", e.open}, {"resumed", e.resumed}});
+    return out;
 }
 
 }  // namespace sy::debug

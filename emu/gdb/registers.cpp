@@ -168,7 +168,7 @@ RegisterValues cpu_registers(const Cpu& c) {
     v.set(n++, c.sys.cr2);
     v.set(n++, c.sys.cr3);
     v.set(n++, c.sys.cr4);
-    v.set(n++, c.sys.cr8);
+    v.set(n++, c.cr8());
     v.set(n++, c.sys.efer);
     return v;
 }

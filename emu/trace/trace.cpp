@@ -106,6 +106,16 @@ void Recorder::switched(unsigned cpu, u64 cycle, u64 prev, int prev_pid, const s
     }
 }
 
+Recorder::Mark Recorder::mark() const { return Mark{events_.size(), cpus_, parked_, switches_, unmatched_exits_}; }
+
+void Recorder::rewind(const Mark& m) {
+    if (m.events < events_.size()) events_.resize(m.events);
+    cpus_ = m.cpus;
+    parked_ = m.parked;
+    switches_ = m.switches;
+    unmatched_exits_ = m.unmatched_exits;
+}
+
 std::vector<Event> Recorder::open(unsigned cpu, u64 now) const {
     std::vector<Event> out;
     const PerCpu& p = cpus_[cpu];

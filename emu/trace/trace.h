@@ -107,6 +107,22 @@ private:
         u64 since = 0;
         std::vector<Slice> slices;  // the running task's, innermost last
     };
+
+public:
+    // Reverse execution (emu/replay/timeline.h): each snapshot keeps a mark,
+    // and going back to it cuts the list back to what had closed then and
+    // puts back what was open. Events only ever append, so a mark is the
+    // count of closed events plus the small open state.
+    struct Mark {
+        size_t events = 0;
+        std::vector<PerCpu> cpus;
+        std::map<u64, std::vector<Slice>> parked;
+        u64 switches = 0, unmatched_exits = 0;
+    };
+    Mark mark() const;
+    void rewind(const Mark& m);
+
+private:
     Event slice_event(unsigned cpu, const PerCpu& p, size_t k, u64 end) const;
     Event stretch_event(unsigned cpu, const PerCpu& p, u64 end) const;
 

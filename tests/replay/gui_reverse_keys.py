@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The GUI's reverse keys, pressed by the headless mode (--keys), undo what the
 forward keys did: the dumped state (every CPU's registers, the switch log, the
-task list with its saved frames) after Shift+F6 twice from two switches further
+task list with its saved frames, the Timeline panel's event list) after Shift+F6 twice from two switches further
 on, after Ctrl+F11 twice from two steps on, and after Shift+F5 from the second
 of two breakpoint hits, is the state dumped without them. Needs no display.
 
@@ -23,13 +23,16 @@ def state(sy, kernel, *args):
             print("gui_reverse_keys: FAIL: gui %s exited %d: %s" % (" ".join(args), r.returncode, r.stderr.strip()))
             sys.exit(1)
         s = json.load(open(path))
-        return {k: s.get(k) for k in ("cpus", "switch_log", "tasks", "switch")}
+        return {k: s.get(k) for k in ("cpus", "switch_log", "tasks", "switch", "timeline")}
 
 
 def same(sy, kernel, keys_back, keys_plain, what):
     a = state(sy, kernel, "--until-switch", "6", "--keys", keys_back)
     b = state(sy, kernel, "--until-switch", "6", "--keys", keys_plain) if keys_plain else \
         state(sy, kernel, "--until-switch", "6")
+    if not a["timeline"] or not any(e["kind"] == "switch" for e in a["timeline"]):
+        print("gui_reverse_keys: FAIL: %s: the dumped timeline has no switch" % what)
+        sys.exit(1)
     for k in a:
         if a[k] != b[k]:
             print("gui_reverse_keys: FAIL: %s: '%s' differs:\n  back:  %s\n  plain: %s"

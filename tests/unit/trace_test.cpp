@@ -95,6 +95,61 @@ TEST_CASE("trace: a slice interrupted by a switch is parked with its task and re
     CHECK(open1[0].pid == 5);
 }
 
+namespace {
+
+bool same_events(const std::vector<trace::Event>& a, const std::vector<trace::Event>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t k = 0; k < a.size(); ++k) {
+        const trace::Event &x = a[k], &y = b[k];
+        if (x.kind != y.kind || x.cpu != y.cpu || x.begin != y.begin || x.end != y.end || x.depth != y.depth ||
+            x.pid != y.pid || x.name != y.name || x.resumed != y.resumed || x.open != y.open)
+            return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+// The oracle is a recorder that never went past the mark: going back to a
+// mark and feeding the same calls again must give what it has.
+TEST_CASE("trace: rewind to a mark forgets what came after it, parked and open slices included") {
+    auto before = [](trace::Recorder& r) {
+        r.start(0, 100, 5, "a");
+        r.start(1, 100, 6, "b");
+        r.entered(0, 200, trace::Kind::Interrupt, 0xec, "interrupt 0xec", "irq", true);
+    };
+    auto after = [](trace::Recorder& r) {
+        r.switched(0, 300, 0x5000, 5, "a", 0x7000, 7, "c", 0xffffffff80100000, "__schedule+0x10");
+        r.entered(1, 350, trace::Kind::Syscall, 24, "sched_yield", "entry_SYSCALL_64", true);
+    };
+    trace::Recorder plain(2), back(2);
+    before(plain);
+    after(plain);
+    before(back);
+    const trace::Recorder::Mark m = back.mark();
+    after(back);
+    // Further on: pid 5 resumes on cpu1 and leaves its interrupt, an exit with nothing open.
+    back.exited(1, 360);
+    back.switched(1, 400, 0x6000, 6, "b", 0x5000, 5, "a", 0xffffffff80100000, "__schedule+0x10");
+    back.exited(1, 450);
+    back.exited(0, 460);
+    back.exited(0, 470);
+    CHECK(back.switches() == 2);
+    back.rewind(m);
+    CHECK(back.events().empty());
+    CHECK(back.switches() == 0);
+    after(back);
+    CHECK(same_events(back.events(), plain.events()));
+    CHECK(back.switches() == plain.switches());
+    CHECK(back.unmatched_exits() == plain.unmatched_exits());
+    for (unsigned c = 0; c < 2; ++c) CHECK(same_events(back.open(c, 1000), plain.open(c, 1000)));
+    // pid 5's interrupt is parked again, as in the plain run: it resumes when pid 5 runs.
+    back.switched(1, 500, 0x6000, 6, "b", 0x5000, 5, "a", 0xffffffff80100000, "__schedule+0x10");
+    plain.switched(1, 500, 0x6000, 6, "b", 0x5000, 5, "a", 0xffffffff80100000, "__schedule+0x10");
+    CHECK(same_events(back.open(1, 1000), plain.open(1, 1000)));
+    CHECK(back.open(1, 1000).size() == 2);
+}
+
 TEST_CASE("trace: the JSON has a track per CPU and integer-nanosecond times, so a child never outlives its parent") {
     trace::Recorder r(1);
     r.start(0, 0, 1, "init");

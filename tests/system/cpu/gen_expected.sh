@@ -6,7 +6,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=$1; shift
-kernels=${*:-modes ring3 pagefault gsbase fpu faults x87sse addrspace}
+kernels=${*:-modes ring3 pagefault gsbase fpu faults x87sse addrspace irqwindow}
 for k in $kernels; do
   out=$here/../expected/cpu_$k.txt
   cpu=qemu64,+fsgsbase

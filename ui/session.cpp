@@ -37,6 +37,7 @@ void Session::refresh() {
     std::vector<debug::SwitchRecord> log = std::move(model_.log);
     debug::ModelOptions o;
     o.with_log = false;
+    o.focus_cpu = cpu;
     model_ = debug::build_model(machine(), kernel(), &dbg_->switches(), o);
     const auto& all = dbg_->switches().log();
     if (log.size() > all.size()) log.clear();  // a log that was started again

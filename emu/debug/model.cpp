@@ -122,6 +122,12 @@ Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, c
                 const bool at_its_ret = k->is_switch_end(c.s.rip) && next && next->stack_contains(c.s.gpr[RSP]);
                 if (k->in_switch_code(c.s.rip) && (!s->at_ret || at_its_ret)) progress.push_back({n, &*s});
             }
+    // The switch view shows progress.front(): the followed CPU's switch, else
+    // one at the ret that ends it (where run-to-switch stops), else CPU order.
+    std::stable_sort(progress.begin(), progress.end(), [&](const Progress& a, const Progress& b) {
+        auto rank = [&](const Progress& p) { return o.focus_cpu == p.cpu ? 0 : p.s->at_ret ? 1 : 2; };
+        return rank(a) < rank(b);
+    });
 
     for (const guest::Task& t : tasks) {
         TaskView tv;

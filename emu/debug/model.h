@@ -118,6 +118,10 @@ struct ModelOptions {
     size_t slots_below_rsp = 4;   // dead slots shown below a stack's lowest live one
     size_t max_slots = 512;       // per task
     bool with_log = true;         // copy the switch log (a caller that keeps its own copy appends to it)
+    // The CPU the user follows (the GUI's selected CPU, the CPU a stop came
+    // from): when several CPUs are inside a switch, its switch is the switch
+    // view. Without one, a CPU at the ret that ends its switch comes first.
+    std::optional<unsigned> focus_cpu;
 };
 
 Model build_model(Machine& m, const guest::Kernel* k, const SwitchTracker* sw, const ModelOptions& o = {});

@@ -15,6 +15,9 @@ for model in linux linux26 xv6 solaris; do
   xvfb-run -a -s "-screen 0 1920x1080x24" "$sy" gui --smp 1 --append "switch=$model spin 2 400" \
     --until-switch 12 --panel threads --size 1280x720 --screenshot "$out/switch-$model-threads.png"
 done
+# The i386 build (its one switch, switch_to with $1f): the same run.
+xvfb-run -a -s "-screen 0 1920x1080x24" "$sy" gui build/guest-kernel/kernel-i386.elf --smp 1 --append "spin 2 400" \
+  --until-switch 12 --panel threads --size 1280x720 --screenshot "$out/switch-i386-threads.png"
 # Two models side by side (gui --compare): the same run under linux and xv6,
 # each machine stopped at the ret that ends its own 12th switch.
 xvfb-run -a -s "-screen 0 1920x1080x24" "$sy" gui --smp 1 --compare linux,xv6 --append "spin 2 400" \

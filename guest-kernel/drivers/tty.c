@@ -7,7 +7,7 @@
  *   buf[echoed .. e)  not echoed yet
  *
  * Echo happens when someone reads: a character is echoed as it arrives while
- * a reader waits for its line, and input typed ahead (or piped in) while no
+ * a reader waits for its line (no complete line is pending), and input typed ahead (or piped in) while no
  * one reads is echoed line by line as the reader takes it, so a transcript
  * shows each command after the prompt it answers. */
 #include "console.h"
@@ -54,7 +54,11 @@ void tty_receive_char(char c)
         }
     } else if (c && tty.e - tty.r < TTY_BUF) {
         tty.buf[tty.e++ % TTY_BUF] = c;
-        if (tty.readers > 0 && tty.echoed == tty.e - 1) {
+        /* Only while the reader still waits for its line: once a line is
+         * complete (w > r) the reader may not have taken it yet (woken, not
+         * run: under QEMU the other CPU, or a loaded host, can delay it), and
+         * what follows is typed ahead, echoed when the next read takes it. */
+        if (tty.readers > 0 && tty.r == tty.w && tty.echoed == tty.e - 1) {
             echo(c);
             tty.echoed = tty.e;
         }
